@@ -1,0 +1,149 @@
+import { join } from 'node:path';
+
+import { type BrowserWindow, Menu, app, ipcMain, protocol, session, shell } from 'electron';
+
+import { AppInfo } from '../../shared/app-info';
+import { translate } from '../../shared/i18n/catalogs';
+import { pickLanguage } from '../../shared/i18n/languages';
+import { createFileLogger } from '../log';
+import { originOf } from '../router/origin';
+import type { ShellStatus } from '../services/diagnostics';
+import { createMainServices } from '../services/main-services';
+import { appEntryUrl, appOrigin, appScheme, createAppProtocolHandler } from './app-protocol';
+import { developmentCsp, hardeningHeaders, productionCsp } from './csp';
+import { defaultExternalAllowList } from './external-links';
+import { registerIpc } from './ipc-bridge';
+import { createMainWindow } from './main-window';
+import { menuTemplate } from './menu';
+import { denyAllPermissions, hardenWebContents } from './web-contents';
+
+/** The app's own session: nothing shared with a default session, a browser or another app. */
+export const partitionName = 'persist:clinic-messenger';
+export const appFolderName = 'Clinic Messenger';
+
+declare const __BUILD_COMMIT__: string;
+declare const __BUILD_DATE__: string;
+
+/**
+ * Must run before `app` is ready: these switches only take effect at start-up.
+ * Returns false when another instance already runs (it gets focused instead).
+ */
+export function prepareApp(): boolean {
+  app.enableSandbox();
+  // The data folder is the app's own, never a shared browser profile. An IT-managed
+  // install (or a test) can point it elsewhere with CLINIC_MESSENGER_DATA_DIR.
+  app.setPath('userData', process.env.CLINIC_MESSENGER_DATA_DIR ?? join(app.getPath('appData'), appFolderName));
+  protocol.registerSchemesAsPrivileged([
+    { scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+  ]);
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return false;
+  }
+  return true;
+}
+
+export function startApp(): void {
+  if (!prepareApp()) return;
+
+  const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
+  const appOrigins = devServerUrl ? [appOrigin, originOf(devServerUrl)] : [appOrigin];
+  const log = createFileLogger(join(app.getPath('userData'), 'logs', 'main.log'));
+  let mainWindow: BrowserWindow | null = null;
+
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+
+  app.on('web-contents-created', (_event, contents) => {
+    hardenWebContents(contents, {
+      appOrigins,
+      externalAllowList: defaultExternalAllowList,
+      openExternal: (url) => void shell.openExternal(url),
+    });
+  });
+
+  app.on('window-all-closed', () => app.quit());
+
+  void app.whenReady().then(() => {
+    const ses = session.fromPartition(partitionName);
+    denyAllPermissions(ses);
+    const csp = devServerUrl ? developmentCsp(devServerUrl) : productionCsp;
+    const serveApp = createAppProtocolHandler({ root: join(import.meta.dirname, '../renderer'), csp });
+    ses.protocol.handle(appScheme, serveApp);
+    if (devServerUrl) {
+      // In development the dev server serves the page; add the same headers to its answers.
+      ses.webRequest.onHeadersReceived({ urls: [`${devServerUrl}*`] }, (details, callback) => {
+        callback({ responseHeaders: { ...details.responseHeaders, ...toHeaderLists(hardeningHeaders), 'Content-Security-Policy': [csp] } });
+      });
+    }
+
+    const { router, settings } = createMainServices({
+      dataDir: app.getPath('userData'),
+      appInfo: AppInfo.parse({
+        name: app.getName(),
+        version: app.getVersion(),
+        host: 'electron',
+        packaged: app.isPackaged,
+        build: { commit: __BUILD_COMMIT__, date: __BUILD_DATE__ },
+        runtime: {
+          node: process.versions.node,
+          electron: process.versions.electron ?? null,
+          chrome: process.versions.chrome ?? null,
+          platform: process.platform,
+          arch: process.arch,
+        },
+      }),
+      // Observed each time the checks run: how the app was started, and what the scheme really serves.
+      shell: async (): Promise<ShellStatus> => ({
+        kind: 'electron',
+        sandboxSwitchedOff: app.commandLine.hasSwitch('no-sandbox'),
+        debuggerOpen:
+          app.commandLine.hasSwitch('remote-debugging-port') ||
+          app.commandLine.hasSwitch('inspect') ||
+          process.execArgv.some((arg) => arg.startsWith('--inspect')),
+        cspHeader: devServerUrl ? csp.startsWith("default-src 'none'") : await servesWithCsp(serveApp),
+      }),
+      trustedOrigins: appOrigins,
+      log,
+    });
+
+    registerIpc({
+      ipcMain,
+      router,
+      trustedOrigins: appOrigins,
+      isAppWebContents: (id) => mainWindow !== null && !mainWindow.isDestroyed() && mainWindow.webContents.id === id,
+      log,
+    });
+
+    const chosen = settings.get().language;
+    const language = chosen === 'system' ? pickLanguage(app.getPreferredSystemLanguages()) : chosen;
+    Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(language, { development: !app.isPackaged })));
+
+    mainWindow = createMainWindow({
+      preload: join(import.meta.dirname, '../preload/index.cjs'),
+      session: ses,
+      icon: join(import.meta.dirname, '../../resources/icon.png'),
+      devTools: !app.isPackaged,
+      title: translate(language, 'app.name'),
+    });
+    mainWindow.once('ready-to-show', () => mainWindow?.show());
+    mainWindow.on('closed', () => {
+      mainWindow = null;
+    });
+    void mainWindow.loadURL(devServerUrl ?? appEntryUrl);
+    log.info('app.started', { packaged: app.isPackaged });
+  });
+}
+
+/** Asks the app's own scheme for the entry page and checks the policy it really sends. */
+async function servesWithCsp(serve: (request: Request) => Promise<Response>): Promise<boolean> {
+  const response = await serve(new Request(appEntryUrl, { method: 'HEAD' }));
+  return response.status === 200 && response.headers.get('Content-Security-Policy')?.startsWith("default-src 'none'") === true;
+}
+
+function toHeaderLists(headers: Readonly<Record<string, string>>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]]));
+}

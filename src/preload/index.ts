@@ -1,0 +1,10 @@
+// The preload: runs sandboxed, bundled to one CommonJS file. It exposes one object built
+// from the contract and nothing else: no ipcRenderer, no generic invoke.
+import { contextBridge, ipcRenderer } from 'electron';
+
+import { buildApi } from './build-api';
+
+contextBridge.exposeInMainWorld(
+  'clinic',
+  buildApi((channel, request) => ipcRenderer.invoke(channel, request)),
+);

@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import AxeBuilder from '@axe-core/playwright';
+import { type Page, test as base, expect } from '@playwright/test';
+
+import { originOf } from '../../src/main/router/origin';
+import { harnessPreload } from './global-setup';
+import { type Harness, startHarness } from './harness';
+
+export const screensDir = resolve(import.meta.dirname, '../../test-results/screens');
+
+/** Runs axe-core on the page as it is now; fails on any serious or critical violation. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const axe = await new AxeBuilder({ page }).analyze();
+  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length} element(s))`)).toEqual([]);
+}
+
+type Fixtures = {
+  app: Harness;
+  /** Saves a full-page screenshot as test-results/screens/<name>.png. */
+  shoot: (name: string) => Promise<void>;
+  /** Runs axe-core on the page as it is now; fails on any serious or critical violation. */
+  checkA11y: () => Promise<void>;
+};
+
+export const test = base.extend<Fixtures>({
+  app: async ({}, use) => {
+    const harness = await startHarness();
+    await use(harness);
+    await harness.close();
+  },
+  page: async ({ page, app }, use) => {
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    await page.exposeBinding('__clinicInvoke', (source, channel: unknown, request: unknown) =>
+      app.router.dispatch(channel, request, { origin: originOf(source.frame.url()) }),
+    );
+    await page.addInitScript({ path: harnessPreload });
+    await use(page);
+    // Every test ends on an accessible page with no script errors and no CSP violations.
+    await expectAccessible(page);
+    expect(consoleErrors).toEqual([]);
+  },
+  shoot: async ({ page }, use) => {
+    mkdirSync(screensDir, { recursive: true });
+    await use(async (name) => {
+      await page.screenshot({ path: resolve(screensDir, `${name}.png`), fullPage: true });
+    });
+  },
+  checkA11y: async ({ page }, use) => {
+    await use(() => expectAccessible(page));
+  },
+});
+
+export { expect };

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { createMemoryLogger, type MemoryLogger } from '../../src/main/log';
+import type { Router } from '../../src/main/router/router';
+import { createMainServices } from '../../src/main/services/main-services';
+import { createAppProtocolHandler } from '../../src/main/shell/app-protocol';
+import { productionCsp } from '../../src/main/shell/csp';
+import { rendererRoot } from './global-setup';
+
+export type Harness = {
+  readonly url: string;
+  readonly origin: string;
+  readonly dataDir: string;
+  readonly router: Router;
+  readonly log: MemoryLogger;
+  close(): Promise<void>;
+};
+
+/**
+ * The real main-process services and the real renderer bundle, served over loopback by
+ * the same protocol handler (and CSP header) the Electron shell uses for app://.
+ */
+export async function startHarness(options: { dataDir?: string } = {}): Promise<Harness> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'clinic-e2e-'));
+  const log = createMemoryLogger();
+  let handler: ((request: Request) => Promise<Response>) | null = null;
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const response = await (handler ?? (async () => new Response(null, { status: 503 })))(
+        new Request(`http://${req.headers.host ?? 'invalid'}${req.url ?? '/'}`, { method: req.method ?? 'GET' }),
+      );
+      res.writeHead(response.status, Object.fromEntries(response.headers.entries()));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  handler = createAppProtocolHandler({ root: rendererRoot, csp: productionCsp, host: `127.0.0.1:${port}` });
+
+  const { router } = createMainServices({
+    dataDir,
+    appInfo: {
+      name: 'Clinic Messenger',
+      version: '0.1.0',
+      host: 'browser-harness',
+      packaged: false,
+      build: { commit: 'test', date: new Date().toISOString().slice(0, 10) },
+      runtime: { node: process.versions.node, electron: null, chrome: null, platform: process.platform, arch: process.arch },
+    },
+    shell: () => ({ kind: 'browser-harness' }),
+    trustedOrigins: [origin],
+    log,
+  });
+
+  return {
+    url: `${origin}/index.html`,
+    origin,
+    dataDir,
+    router,
+    log,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

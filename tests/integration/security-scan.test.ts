@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+
+// @ts-expect-error: a plain .mjs script without type declarations
+import { judge, parseCsv } from '../../scripts/security-scan.mjs';
+
+type Finding = { check: string; file: string; sample: string };
+const parse = parseCsv as (text: string) => string[][];
+const decide = judge as (
+  findings: Finding[],
+  accepted: (Finding & { count?: number })[],
+) => { unaccepted: Finding[]; stale: Finding[] };
+
+describe('security scan gate', () => {
+  it('reads quoted CSV fields with commas, quotes and line breaks', () => {
+    const rows = parse('issue, severity\r\nA,"x, ""y""\nz"\nB,plain\n');
+    expect(rows).toEqual([
+      ['issue', ' severity'],
+      ['A', 'x, "y"\nz'],
+      ['B', 'plain'],
+    ]);
+  });
+
+  it('accepts only listed findings, as many times as listed, and reports stale entries', () => {
+    const open = { check: 'OPEN_EXTERNAL_JS_CHECK', file: 'main/a.ts', sample: 'open(url)' };
+    const sandbox = { check: 'SANDBOX_JS_CHECK', file: 'main/w.ts', sample: 'new BrowserWindow({})' };
+    const gone = { check: 'PRELOAD_JS_CHECK', file: 'main/old.ts', sample: 'preload: x' };
+    const result = decide([open, open, sandbox], [{ ...open, count: 1 }, gone]);
+    expect(result.unaccepted).toEqual([open, sandbox]);
+    expect(result.stale).toEqual([gone]);
+  });
+});

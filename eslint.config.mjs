@@ -30,7 +30,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.mjs', 'packaging/**/*.ts', 'tests/**/*.ts', '**/*.test.ts'],
+    files: ['scripts/**/*.mjs', 'packaging/**/*.ts', 'tests/**/*.ts', '**/*.test.ts', 'src/main/cli/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 );

@@ -17,7 +17,7 @@ const isBuiltin = (spec) => spec.startsWith('node:') || builtins.has(spec) || bu
 const packageName = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
 
 /** Packages src/shared may use: pure, no Node, no DOM. */
-const sharedPackages = new Set(['zod']);
+const sharedPackages = new Set(['zod', '@zxcvbn-ts/core', '@zxcvbn-ts/language-common', '@zxcvbn-ts/language-en', '@zxcvbn-ts/language-fr']);
 const nativeOrMainOnly = new Set(['electron', 'better-sqlite3-multiple-ciphers', 'libsodium-wrappers-sumo']);
 
 /** Which part of src/ a file belongs to, by its path relative to the root. */

@@ -5,9 +5,12 @@ export const staffRoles = ['clinician', 'front-desk', 'it-admin'] as const;
 export type StaffRole = (typeof staffRoles)[number];
 
 /**
- * Who is calling main. Before a profile is unlocked nobody is signed in, and only
- * channels that reveal no clinic or patient data accept that caller.
+ * Who is calling main. `signed-out`: no profile is unlocked, so only channels that reveal
+ * no clinic or patient data answer. `unenrolled`: a profile is unlocked but has not joined
+ * a clinic yet, so it has no staff role.
  */
-export type Caller = StaffRole | 'signed-out';
+export type Caller = 'signed-out' | 'unenrolled' | StaffRole;
 
-export const everyone: readonly Caller[] = ['signed-out', ...staffRoles];
+export const everyone: readonly Caller[] = ['signed-out', 'unenrolled', ...staffRoles];
+export const signedOutOnly: readonly Caller[] = ['signed-out'];
+export const anyUnlocked: readonly Caller[] = ['unenrolled', ...staffRoles];

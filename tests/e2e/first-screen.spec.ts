@@ -7,7 +7,7 @@ const savedSettings = (dataDir: string) => JSON.parse(readFileSync(join(dataDir,
 
 test('the first screen shows real data from main and the readiness checks', async ({ page, app, shoot }) => {
   await page.goto(app.url);
-  await expect(page.getByRole('heading', { level: 1, name: 'Welcome' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Set up your account on this computer' })).toBeVisible();
 
   const facts = page.getByTestId('about-facts');
   await expect(facts).toContainText('0.1.0');
@@ -32,7 +32,7 @@ test('language and theme are chosen in the header, saved by main, and kept after
   await expect(page.getByTestId('checks-summary')).toBeVisible();
 
   await page.getByLabel('Language').selectOption('fr');
-  await expect(page.getByRole('heading', { level: 1, name: 'Bienvenue' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Créez votre compte sur cet ordinateur' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
   await expect(page.getByTestId('checks-summary')).toContainText('un point demande votre attention');
   await shoot('first-screen-fr');
@@ -43,7 +43,7 @@ test('language and theme are chosen in the header, saved by main, and kept after
   expect(savedSettings(app.dataDir)).toMatchObject({ language: 'fr', theme: 'dark' });
 
   await page.reload();
-  await expect(page.getByRole('heading', { level: 1, name: 'Bienvenue' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Créez votre compte sur cet ordinateur' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
 });
 
@@ -97,7 +97,7 @@ test('the page reaches main only through the contract, and bad calls get typed e
       extra,
     };
   });
-  expect(probe.domains).toEqual(['app', 'diagnostics', 'settings']);
+  expect(probe.domains).toEqual(['app', 'diagnostics', 'profiles', 'session', 'settings', 'subscribe']);
   expect(probe.frozen).toBe(true);
   expect(probe.hasInvoke).toBe(false);
   expect(probe.bad).toMatchObject({ ok: false, error: { code: 'bad-request', fields: { deviceLabel: expect.any(String) } } });

@@ -41,7 +41,11 @@ export const test = base.extend<Fixtures>({
       app.router.dispatch(channel, request, { origin: originOf(source.frame.url()) }),
     );
     await page.addInitScript({ path: harnessPreload });
+    app.deliver = (event, payload) => {
+      void page.evaluate(([e, p]) => window.__clinicDeliver?.(e as string, p), [event, payload] as const).catch(() => {});
+    };
     await use(page);
+    app.deliver = null;
     // Every test ends on an accessible page with no script errors and no CSP violations.
     await expectAccessible(page);
     expect(consoleErrors).toEqual([]);

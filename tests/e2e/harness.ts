@@ -4,19 +4,27 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { createMemoryLogger, type MemoryLogger } from '../../src/main/log';
-import type { Router } from '../../src/main/router/router';
-import { createMainServices } from '../../src/main/services/main-services';
+import { type MemoryLogger, createMemoryLogger } from '../../src/main/log';
+import { type MainServices, createMainServices } from '../../src/main/services/main-services';
 import { createAppProtocolHandler } from '../../src/main/shell/app-protocol';
 import { productionCsp } from '../../src/main/shell/csp';
+import { type TestKeystore, createTestKeystore } from '../support/test-keystore';
 import { rendererRoot } from './global-setup';
 
-export type Harness = {
+type Deliver = (event: string, payload: unknown) => void;
+
+export type Harness = MainServices & {
   readonly url: string;
   readonly origin: string;
   readonly dataDir: string;
-  readonly router: Router;
   readonly log: MemoryLogger;
+  readonly keystore: TestKeystore;
+  /** What the "file dialogs" answer next: a path, or null for Cancel. */
+  readonly dialogs: { savePath: string | null; openPath: string | null };
+  /** Seconds of idleness the session's idle watch sees. */
+  idleSeconds: number;
+  /** Where main's events go: set by the page fixture. */
+  deliver: Deliver | null;
   close(): Promise<void>;
 };
 
@@ -43,7 +51,10 @@ export async function startHarness(options: { dataDir?: string } = {}): Promise<
   const origin = `http://127.0.0.1:${port}`;
   handler = createAppProtocolHandler({ root: rendererRoot, csp: productionCsp, host: `127.0.0.1:${port}` });
 
-  const { router } = createMainServices({
+  const keystore = await createTestKeystore();
+  const dialogs = { savePath: null as string | null, openPath: null as string | null };
+  const harness = {} as Harness;
+  const services = createMainServices({
     dataDir,
     appInfo: {
       name: 'Clinic Messenger',
@@ -56,17 +67,29 @@ export async function startHarness(options: { dataDir?: string } = {}): Promise<
     shell: () => ({ kind: 'browser-harness' }),
     trustedOrigins: [origin],
     log,
+    keystore,
+    dialogs: {
+      chooseBackupDestination: async () => dialogs.savePath,
+      chooseBackupToRestore: async () => dialogs.openPath,
+    },
+    emit: (event, payload) => harness.deliver?.(event, payload),
   });
+  const stopIdleWatch = services.session.watchIdle(() => harness.idleSeconds, 100);
 
-  return {
+  return Object.assign(harness, services, {
     url: `${origin}/index.html`,
     origin,
     dataDir,
-    router,
     log,
+    keystore,
+    dialogs,
+    idleSeconds: 0,
+    deliver: null,
     async close() {
+      stopIdleWatch();
+      await services.session.lock('manual');
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
-  };
+  });
 }

@@ -29,7 +29,7 @@ test.describe('the real Electron app', () => {
         hasProcess: typeof (globalThis as { process?: unknown }).process !== 'undefined',
         domains: Object.keys((window as unknown as { clinic: object }).clinic).sort(),
       }));
-      expect(surface).toEqual({ hasRequire: false, hasProcess: false, domains: ['app', 'diagnostics', 'settings'] });
+      expect(surface).toEqual({ hasRequire: false, hasProcess: false, domains: ['app', 'diagnostics', 'profiles', 'session', 'settings', 'subscribe'] });
       await expect(window.locator('[data-check="shell-hardening"]')).toHaveClass(/check--pass/);
       await window.screenshot({ path: join(root, 'test-results', 'screens', 'electron-first-screen.png') });
       await app.close();

@@ -17,6 +17,10 @@ export function createElectronMock() {
   class FakeWebContents extends EventEmitter {
     static nextId = 1;
     readonly id = FakeWebContents.nextId++;
+    readonly sent: [string, unknown][] = [];
+    send(channel: string, payload: unknown) {
+      this.sent.push([channel, payload]);
+    }
     windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
 
     setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
@@ -82,6 +86,17 @@ export function createElectronMock() {
     protocol: { registerSchemesAsPrivileged: vi.fn(() => calls.push('registerSchemesAsPrivileged')) },
     session: { fromPartition: vi.fn(() => fakeSession) },
     shell: { openExternal: vi.fn(async () => {}) },
+    dialog: {
+      showSaveDialog: vi.fn(async () => ({ canceled: true, filePath: '' })),
+      showOpenDialog: vi.fn(async () => ({ canceled: true, filePaths: [] })),
+    },
+    powerMonitor: Object.assign(new EventEmitter(), { getSystemIdleTime: vi.fn(() => 0) }),
+    safeStorage: {
+      isEncryptionAvailable: vi.fn(() => true),
+      getSelectedStorageBackend: vi.fn(() => 'basic_text'),
+      encryptString: vi.fn((text: string) => Buffer.from(text)),
+      decryptString: vi.fn((data: Buffer) => data.toString()),
+    },
     contextBridge: { exposeInMainWorld: vi.fn() },
     ipcRenderer: { invoke: vi.fn(async () => ({ ok: true, value: null })) },
   };

@@ -20,7 +20,16 @@ const appInfo = {
 
 function setup(overrides: Partial<Handlers> = {}, caller: Caller = 'signed-out', spec?: Record<string, ChannelSpec>) {
   const log = createMemoryLogger();
+  const unused = Object.fromEntries(
+    channelNames.map((name) => [
+      name,
+      () => {
+        throw new Error(`${name} is not used by this test`);
+      },
+    ]),
+  ) as unknown as Handlers;
   const handlers: Handlers = {
+    ...unused,
     'app:info': () => appInfo,
     'diagnostics:run': () => ({ ranAt: '2026-11-23T00:00:00.000Z', checks: [] }),
     'settings:get': () => ({ language: 'system', theme: 'system', deviceLabel: null }),

@@ -1,9 +1,14 @@
 import type { AppInfo } from '../../shared/app-info';
-import type { Caller } from '../../shared/roles';
+import type { EventName } from '../../shared/ipc/channel-names';
+import type { EventPayload } from '../../shared/ipc/contract';
 import type { Logger } from '../log';
+import type { DeviceKeystore } from '../profiles/device-keystore';
+import { type FileDialogs, createProfileService } from '../profiles/profile-service';
 import { type Router, createRouter } from '../router/router';
 import { type ShellStatus, runDiagnostics } from './diagnostics';
 import { createSettingsStore } from './settings-store';
+
+export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
 export type MainServicesOptions = {
   /** The app's own data folder (Electron's userData, or a temporary folder in tests). */
@@ -12,18 +17,33 @@ export type MainServicesOptions = {
   readonly shell: () => ShellStatus | Promise<ShellStatus>;
   readonly trustedOrigins: readonly string[];
   readonly log: Logger;
+  readonly keystore: DeviceKeystore;
+  readonly dialogs: FileDialogs;
+  /** Sends an event to the renderer. */
+  readonly emit: Emit;
+  readonly idleLockMinutes?: number;
+  readonly now?: () => number;
 };
 
 /**
  * Everything main does for the renderer, without Electron: the Electron shell and the
  * browser test harness both build their router here, so the tests run the real thing.
  */
-export function createMainServices(options: MainServicesOptions): { router: Router; settings: ReturnType<typeof createSettingsStore> } {
+export function createMainServices(options: MainServicesOptions) {
   const settings = createSettingsStore(options.dataDir, options.log);
-  const caller = (): Caller => 'signed-out';
-  const router = createRouter({
+  const profiles = createProfileService({
+    dataDir: options.dataDir,
+    keystore: options.keystore,
+    dialogs: options.dialogs,
+    log: options.log,
+    emitSession: (status) => options.emit('session:changed', status),
+    emitProgress: (progress) => options.emit('task:progress', progress),
+    ...(options.idleLockMinutes !== undefined ? { idleLockMinutes: options.idleLockMinutes } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const router: Router = createRouter({
     trustedOrigins: options.trustedOrigins,
-    caller,
+    caller: profiles.session.caller,
     log: options.log,
     handlers: {
       'app:info': () => options.appInfo,
@@ -36,7 +56,9 @@ export function createMainServices(options: MainServicesOptions): { router: Rout
         }),
       'settings:get': () => settings.get(),
       'settings:update': (patch) => settings.update(patch),
+      ...profiles.handlers,
     },
   });
-  return { router, settings };
+  return { router, settings, session: profiles.session, profiles: profiles.manager };
 }
+export type MainServices = ReturnType<typeof createMainServices>;

@@ -4,7 +4,7 @@ import { translate } from '../../shared/i18n/catalogs';
 import type { Language } from '../../shared/i18n/languages';
 
 /** The application menu, in the user's language. Developer items exist only in development. */
-export function menuTemplate(lang: Language, options: { development: boolean }): MenuItemConstructorOptions[] {
+export function menuTemplate(lang: Language, options: { development: boolean; onLock: () => void }): MenuItemConstructorOptions[] {
   const t = (key: string) => translate(lang, `menu.${key}`);
   const view: MenuItemConstructorOptions[] = [
     { role: 'resetZoom', label: t('resetZoom') },
@@ -15,7 +15,14 @@ export function menuTemplate(lang: Language, options: { development: boolean }):
     view.push({ type: 'separator' }, { role: 'reload', label: t('reload') }, { role: 'toggleDevTools', label: t('devTools') });
   }
   return [
-    { label: t('file'), submenu: [{ role: 'quit', label: t('quit') }] },
+    {
+      label: t('file'),
+      submenu: [
+        { label: t('lock'), accelerator: 'CmdOrCtrl+L', click: options.onLock },
+        { type: 'separator' },
+        { role: 'quit', label: t('quit') },
+      ],
+    },
     {
       label: t('edit'),
       submenu: [

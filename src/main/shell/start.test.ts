@@ -12,7 +12,7 @@ const mock = vi.hoisted(() => ({ current: null as ReturnType<typeof createElectr
 
 // The module object stays the same across vi.resetModules(); each export reads the mock of the current test.
 vi.mock('electron', () => {
-  const names = ['app', 'Menu', 'ipcMain', 'protocol', 'session', 'shell'] as const;
+  const names = ['app', 'Menu', 'ipcMain', 'protocol', 'session', 'shell', 'dialog', 'powerMonitor', 'safeStorage'] as const;
   const current = () => {
     if (!mock.current) throw new Error('No Electron mock for this test.');
     return mock.current.module;
@@ -205,8 +205,12 @@ describe('start-up, once ready', () => {
 
   it('builds the menu in the system language and hides developer items when packaged', async () => {
     const electron = await bootReady({ packaged: true });
-    const template = electron.module.Menu.buildFromTemplate.mock.calls[0]?.[0] as { label: string; submenu: { role?: string }[] }[];
+    const template = electron.module.Menu.buildFromTemplate.mock.calls[0]?.[0] as {
+      label: string;
+      submenu: { role?: string; label?: string; accelerator?: string }[];
+    }[];
     expect(template.map((m) => m.label)).toEqual(['Fichier', 'Édition', 'Affichage', 'Fenêtre']);
+    expect(template[0]?.submenu[0]).toMatchObject({ label: 'Verrouiller maintenant', accelerator: 'CmdOrCtrl+L' });
     const roles = template.flatMap((m) => m.submenu.map((i) => i.role));
     expect(roles).not.toContain('toggleDevTools');
     expect(roles).not.toContain('reload');

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { type BrowserWindow, Menu, app, ipcMain, protocol, session, shell } from 'electron';
+import { type BrowserWindow, Menu, app, dialog, ipcMain, powerMonitor, protocol, safeStorage, session, shell } from 'electron';
 
 import { AppInfo } from '../../shared/app-info';
 import { translate } from '../../shared/i18n/catalogs';
@@ -15,6 +15,7 @@ import { defaultExternalAllowList } from './external-links';
 import { registerIpc } from './ipc-bridge';
 import { createMainWindow } from './main-window';
 import { menuTemplate } from './menu';
+import { safeStorageKeystore } from './safe-storage-keystore';
 import { denyAllPermissions, hardenWebContents } from './web-contents';
 
 /** The app's own session: nothing shared with a default session, a browser or another app. */
@@ -80,7 +81,7 @@ export function startApp(): void {
       });
     }
 
-    const { router, settings } = createMainServices({
+    const services = createMainServices({
       dataDir: app.getPath('userData'),
       appInfo: AppInfo.parse({
         name: app.getName(),
@@ -108,7 +109,36 @@ export function startApp(): void {
       }),
       trustedOrigins: appOrigins,
       log,
+      keystore: safeStorageKeystore(safeStorage, process.platform),
+      dialogs: {
+        async chooseBackupDestination(defaultName) {
+          const options = {
+            defaultPath: join(app.getPath('documents'), defaultName),
+            filters: [{ name: 'Clinic Messenger backup', extensions: ['cmbackup'] }],
+          };
+          const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+          return result.canceled || !result.filePath ? null : result.filePath;
+        },
+        async chooseBackupToRestore() {
+          const options = {
+            properties: ['openFile' as const],
+            filters: [{ name: 'Clinic Messenger backup', extensions: ['cmbackup'] }],
+          };
+          const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+          return result.canceled ? null : (result.filePaths[0] ?? null);
+        },
+      },
+      emit: (event, payload) => {
+        if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(event, payload);
+      },
     });
+    const { router, settings, session: clinicSession } = services;
+
+    // Lock when the computer locks, sleeps, or sits idle for the set time.
+    powerMonitor.on('lock-screen', () => void clinicSession.lock('os-lock'));
+    powerMonitor.on('suspend', () => void clinicSession.lock('suspend'));
+    clinicSession.watchIdle(() => powerMonitor.getSystemIdleTime());
+    app.on('before-quit', () => void clinicSession.lock('manual'));
 
     registerIpc({
       ipcMain,
@@ -120,7 +150,11 @@ export function startApp(): void {
 
     const chosen = settings.get().language;
     const language = chosen === 'system' ? pickLanguage(app.getPreferredSystemLanguages()) : chosen;
-    Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(language, { development: !app.isPackaged })));
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        menuTemplate(language, { development: !app.isPackaged, onLock: () => void clinicSession.lock('manual') }),
+      ),
+    );
 
     mainWindow = createMainWindow({
       preload: join(import.meta.dirname, '../preload/index.cjs'),

@@ -23,10 +23,142 @@ export const fr = {
     languageOptions: { system: 'Comme cet ordinateur', en: 'English', fr: 'Français' },
     themeOptions: { system: 'Comme cet ordinateur', light: 'Claire', dark: 'Sombre' },
   },
-  welcome: {
-    title: 'Bienvenue',
-    intro:
-      'Cet ordinateur n’est pas encore relié à une clinique. Vérifiez d’abord qu’il est prêt : les contrôles ci-dessous se font sur cet ordinateur et n’envoient rien ailleurs.',
+  passphrase: {
+    showLabel: 'Afficher : {{field}}',
+    hideLabel: 'Masquer : {{field}}',
+    show: 'Afficher',
+    hide: 'Masquer',
+    strength: {
+      none: 'Robustesse : rien de saisi pour l’instant',
+      0: 'Robustesse : très faible',
+      1: 'Robustesse : très faible',
+      2: 'Robustesse : faible',
+      3: 'Robustesse : bonne',
+      4: 'Robustesse : très bonne',
+    },
+    rules: {
+      'too-short': 'Au moins {{min}} caractères. Plusieurs mots sans lien se retiennent mieux que des symboles.',
+      common: 'Pas un mot de passe courant ni une phrase connue.',
+      'contains-name': 'Pas construite sur votre nom ni sur celui de l’application.',
+      weak: 'Difficile à deviner : ni suite de touches, ni date, ni mot répété.',
+    },
+    met: '(fait)',
+    notMet: '(pas encore)',
+    notStrongEnough: 'Cette phrase de passe ne respecte pas encore les règles ci-dessous.',
+    mismatch: 'Les deux phrases de passe ne sont pas identiques.',
+  },
+  profiles: {
+    loadFailed: 'Les comptes de cet ordinateur n’ont pas pu être affichés',
+    nameErrors: {
+      'too-short': 'Entrez un nom à afficher sur cet ordinateur.',
+      'too-long': 'Utilisez au plus 40 caractères.',
+      'bad-characters':
+        'Commencez par une lettre ou un chiffre, puis n’utilisez que des lettres, des chiffres, des espaces et . , \u2019 ( ) _ -',
+    },
+    create: {
+      firstTitle: 'Créez votre compte sur cet ordinateur',
+      title: 'Ajouter un autre compte sur cet ordinateur',
+      intro:
+        'Chaque personne qui utilise cet ordinateur a son propre compte. Tout ce qu’il conserve est chiffré avec une clé que seule sa phrase de passe ouvre.',
+      name: 'Nom affiché sur cet ordinateur',
+      nameHint:
+        'Toute personne qui utilise cet ordinateur voit ce nom dans la liste des comptes, même quand l’application est verrouillée. Des initiales ou un prénom suffisent.',
+      passphrase: 'Phrase de passe',
+      passphraseHint:
+        'Vous la taperez chaque fois que l’application sera déverrouillée. Personne d’autre, pas même le service informatique, ne peut la voir ni la réinitialiser.',
+      confirm: 'Retapez la phrase de passe',
+      noBackDoor:
+        'Une phrase de passe oubliée ne peut pas être récupérée. Si cela arrive, le service informatique réinstalle cet ordinateur et vos messages de la clinique reviennent depuis la clinique.',
+      creating: 'Création du compte…',
+      submit: 'Créer le compte',
+    },
+    picker: {
+      title: 'Qui utilise cet ordinateur ?',
+      intro: 'Choisissez votre compte, puis déverrouillez-le avec votre phrase de passe.',
+      damaged: 'À réparer',
+      since: 'Ajouté le {{date}}',
+      add: 'Ajouter un autre compte sur cet ordinateur',
+      restore: 'Restaurer un compte depuis une sauvegarde',
+      privacy: 'Cette liste ne montre que les noms que chacun a choisi d’afficher. Tout le reste demeure chiffré.',
+    },
+    unlock: {
+      title: 'Déverrouiller {{name}}',
+      passphrase: 'Phrase de passe',
+      submit: 'Déverrouiller',
+      empty: 'Entrez votre phrase de passe.',
+      wrong: 'Cette phrase de passe n’est pas la bonne. Vérifiez que le verrouillage des majuscules est désactivé, puis réessayez.',
+      throttled: 'Trop d’essais erronés. Attendez la fin du compte à rebours, puis réessayez.',
+      waitSeconds: 'Vous pourrez réessayer dans {{count}} s.',
+      otherAccount: 'Un autre compte',
+      withDevice: 'Déverrouiller avec cet ordinateur',
+      deviceForgotten:
+        'Cet ordinateur ne peut plus déverrouiller votre compte seul (son trousseau a changé). Entrez votre phrase de passe ; vous pourrez réactiver l’option ensuite.',
+      forgotTitle: 'Phrase de passe oubliée ?',
+      forgotBody:
+        'Personne ne peut ouvrir ce compte sans sa phrase de passe, et il n’existe aucune porte dérobée. Demandez au service informatique de réinstaller cet ordinateur : une fois la clinique rejointe de nouveau, vos messages de la clinique sont resynchronisés depuis la clinique.',
+      reasons: {
+        manual: 'L’application a été verrouillée.',
+        idle: 'L’application s’est verrouillée après un moment d’inactivité.',
+        'os-lock': 'L’application s’est verrouillée quand cet ordinateur a été verrouillé.',
+        suspend: 'L’application s’est verrouillée quand cet ordinateur s’est mis en veille.',
+      },
+    },
+    damaged: {
+      title: '{{name}} ne peut pas être ouvert',
+      body: 'Les fichiers de ce compte sur cet ordinateur sont endommagés. Rien n’a été supprimé, et rien ne sera affiché avant la réparation.',
+      stepRestore: 'Si vous avez une sauvegarde, restaurez-la : elle devient un nouveau compte sur cet ordinateur.',
+      stepIt:
+        'Sinon, demandez au service informatique de réinstaller cet ordinateur ; vos messages de la clinique reviendront alors depuis la clinique.',
+      kept: 'Les fichiers endommagés restent en place, pour que le service informatique puisse les examiner.',
+      restore: 'Restaurer depuis une sauvegarde',
+    },
+    restore: {
+      title: 'Restaurer un compte depuis une sauvegarde',
+      intro:
+        'Choisissez un fichier de sauvegarde créé par Clinic Messenger. Il vous faut la phrase de passe qu’avait le compte au moment de la sauvegarde.',
+      choose: 'Choisir un fichier de sauvegarde…',
+      file: 'Fichier',
+      made: 'Créée le',
+      passphrase: 'Phrase de passe de la sauvegarde',
+      passphraseHint: 'Le compte restauré garde cette phrase de passe ; vous pourrez la changer ensuite.',
+      wrongPassphrase: 'Cette phrase de passe n’ouvre pas cette sauvegarde.',
+      progress: 'Restauration',
+      submit: 'Restaurer',
+    },
+  },
+  account: {
+    title: 'Compte : {{name}}',
+    lock: 'Verrouiller',
+    lockHint:
+      'L’application se verrouille aussi après {{minutes}} minutes d’inactivité, et quand cet ordinateur se verrouille ou se met en veille. Raccourci : Ctrl+L (⌘L sur Mac).',
+    passphrase: {
+      title: 'Phrase de passe',
+      hint: 'Changez-la dès que vous pensez que quelqu’un pourrait la connaître.',
+      open: 'Changer la phrase de passe',
+      intro: 'Vos messages restent tels quels ; seul le verrou qui les protège change.',
+      current: 'Phrase de passe actuelle',
+      next: 'Nouvelle phrase de passe',
+      submit: 'Changer la phrase de passe',
+      changed: 'Phrase de passe changée. Utilisez la nouvelle dorénavant.',
+      wrongCurrent: 'La phrase de passe actuelle n’est pas la bonne.',
+    },
+    remember: {
+      title: 'Déverrouiller avec cet ordinateur',
+      hint: 'Permet au trousseau de cet ordinateur de déverrouiller le compte sans la phrase de passe. Désactivé par défaut : ne l’activez que sur un ordinateur que personne d’autre n’utilise.',
+      insecure: 'Non disponible : cet ordinateur n’a pas de trousseau sécurisé, il ne pourrait donc pas garder la clé en sûreté.',
+      unavailable: 'Non disponible sur cet ordinateur.',
+    },
+    backup: {
+      title: 'Sauvegarde',
+      hint: 'Enregistre une copie chiffrée de ce compte à l’endroit de votre choix. Elle ne s’ouvre qu’avec la phrase de passe.',
+      open: 'Sauvegarder…',
+      progress: 'Sauvegarde en cours',
+      done: 'Sauvegarde enregistrée : {{file}} ({{size}}).',
+    },
+  },
+  home: {
+    title: 'Bonjour, {{name}}',
+    intro: 'Votre compte est déverrouillé sur cet ordinateur. La messagerie de la clinique arrivera quand cet ordinateur aura rejoint une clinique.',
   },
   device: {
     title: 'Cet ordinateur',
@@ -38,6 +170,16 @@ export const fr = {
     dialogTitle: 'Nommer cet ordinateur',
     saved: 'Nom de l’ordinateur enregistré.',
     errors: {
+    'wrong-passphrase': 'Cette phrase de passe n’est pas la bonne.',
+    throttled: 'Trop d’essais erronés. Patientez un moment, puis réessayez.',
+    'weak-passphrase': 'Cette phrase de passe est trop facile à deviner. Suivez les règles affichées dessous.',
+    'profile-damaged': 'Les fichiers de ce compte sont endommagés. Restaurez-le depuis une sauvegarde ou adressez-vous au service informatique.',
+    'profile-too-new': 'Ce compte a été utilisé par une version plus récente de Clinic Messenger. Mettez l’application à jour pour l’ouvrir.',
+    'profile-not-found': 'Ce compte n’est plus sur cet ordinateur.',
+    'keystore-unavailable': 'Cet ordinateur n’a pas de trousseau sécurisé que l’application peut utiliser.',
+    'device-key-unavailable': 'Cet ordinateur ne peut plus déverrouiller le compte seul. Entrez la phrase de passe.',
+    'backup-damaged': 'Ce fichier n’est pas une sauvegarde de Clinic Messenger, ou il est endommagé et ne peut pas être restauré.',
+    cancelled: 'Rien n’a été choisi.',
       'too-short': 'Utilisez au moins 2 caractères.',
       'too-long': 'Utilisez au plus 40 caractères.',
       'bad-characters':
@@ -115,6 +257,7 @@ export const fr = {
     offline: 'Le service interne de l’application ne répond pas. Redémarrez l’application.',
   },
   menu: {
+    lock: 'Verrouiller maintenant',
     file: 'Fichier',
     quit: 'Quitter Clinic Messenger',
     edit: 'Édition',

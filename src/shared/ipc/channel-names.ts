@@ -7,9 +7,24 @@ export const channelNames = [
   'diagnostics:run',
   'settings:get',
   'settings:update',
+  'profiles:list',
+  'profiles:create',
+  'profiles:unlock',
+  'profiles:unlock-with-device',
+  'profiles:change-passphrase',
+  'profiles:remember-device',
+  'profiles:backup',
+  'profiles:inspect-backup',
+  'profiles:restore',
+  'session:status',
+  'session:lock',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];
+
+/** Events main sends to the renderer, by name; the preload lets the page subscribe to these only. */
+export const eventNames = ['session:changed', 'task:progress'] as const;
+export type EventName = (typeof eventNames)[number];
 
 export type DomainOf<C extends string> = C extends `${infer D}:${string}` ? D : never;
 export type VerbOf<C extends string> = C extends `${string}:${infer V}` ? V : never;

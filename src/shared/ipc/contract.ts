@@ -5,9 +5,19 @@ import { z } from 'zod';
 
 import { AppInfo } from '../app-info';
 import { DiagnosticsReport } from '../diagnostics';
-import { type Caller, everyone } from '../roles';
+import {
+  BackupInfo,
+  BackupSummary,
+  DisplayName,
+  Passphrase,
+  ProfileId,
+  ProfileSummary,
+  SessionStatus,
+  TaskProgress,
+} from '../profiles';
+import { type Caller, anyUnlocked, everyone, signedOutOnly } from '../roles';
 import { AppSettings, SettingsPatch } from '../settings';
-import type { ChannelName, DomainOf, VerbOf } from './channel-names';
+import type { ChannelName, DomainOf, EventName, VerbOf } from './channel-names';
 import type { IpcResult } from './errors';
 
 export type ChannelSpec<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> = {
@@ -24,17 +34,66 @@ export const contract = {
   'diagnostics:run': { request: noInput, response: DiagnosticsReport, roles: everyone },
   'settings:get': { request: noInput, response: AppSettings, roles: everyone },
   'settings:update': { request: SettingsPatch, response: AppSettings, roles: everyone },
+  'profiles:list': { request: noInput, response: z.array(ProfileSummary), roles: everyone },
+  'profiles:create': {
+    request: z.object({ displayName: DisplayName, passphrase: Passphrase }).strict(),
+    response: SessionStatus,
+    roles: signedOutOnly,
+  },
+  'profiles:unlock': {
+    request: z.object({ profileId: ProfileId, passphrase: Passphrase }).strict(),
+    response: SessionStatus,
+    roles: signedOutOnly,
+  },
+  'profiles:unlock-with-device': {
+    request: z.object({ profileId: ProfileId }).strict(),
+    response: SessionStatus,
+    roles: signedOutOnly,
+  },
+  'profiles:change-passphrase': {
+    request: z.object({ current: Passphrase, next: Passphrase }).strict(),
+    response: z.object({ changed: z.literal(true) }).strict(),
+    roles: anyUnlocked,
+  },
+  'profiles:remember-device': {
+    request: z.object({ enabled: z.boolean() }).strict(),
+    response: SessionStatus,
+    roles: anyUnlocked,
+  },
+  'profiles:backup': { request: noInput, response: BackupSummary, roles: anyUnlocked },
+  'profiles:inspect-backup': { request: noInput, response: BackupInfo, roles: signedOutOnly },
+  'profiles:restore': {
+    request: z.object({ token: z.string().min(1).max(100), passphrase: Passphrase, displayName: DisplayName }).strict(),
+    response: SessionStatus,
+    roles: signedOutOnly,
+  },
+  'session:status': { request: noInput, response: SessionStatus, roles: everyone },
+  'session:lock': { request: noInput, response: SessionStatus, roles: anyUnlocked },
 } as const satisfies { readonly [C in ChannelName]: ChannelSpec };
+
+/** What each event carries from main to the renderer. */
+export const events = {
+  'session:changed': SessionStatus,
+  'task:progress': TaskProgress,
+} as const satisfies { readonly [E in EventName]: z.ZodType };
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
 
 export type Contract = typeof contract;
 export type RequestOf<C extends ChannelName> = z.input<Contract[C]['request']>;
 export type ResponseOf<C extends ChannelName> = z.output<Contract[C]['response']>;
 
-/** The object the renderer sees as `window.clinic`: one method per channel, grouped by domain. */
+export type Unsubscribe = () => void;
+
+/**
+ * The object the renderer sees as `window.clinic`: one method per channel, grouped by
+ * domain, and `subscribe` for the events the contract lists.
+ */
 export type ClinicApi = {
   readonly [D in DomainOf<ChannelName>]: {
     readonly [C in Extract<ChannelName, `${D}:${string}`> as VerbOf<C>]: (
       request: RequestOf<C>,
     ) => Promise<IpcResult<ResponseOf<C>>>;
   };
+} & {
+  readonly subscribe: <E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) => Unsubscribe;
 };

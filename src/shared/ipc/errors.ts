@@ -13,6 +13,16 @@ export const errorCodes = [
   'sender-rejected',
   'invalid-setting',
   'storage-failed',
+  'wrong-passphrase',
+  'throttled',
+  'weak-passphrase',
+  'profile-damaged',
+  'profile-not-found',
+  'profile-too-new',
+  'keystore-unavailable',
+  'device-key-unavailable',
+  'backup-damaged',
+  'cancelled',
   'internal',
 ] as const;
 export const ErrorCode = z.enum(errorCodes);
@@ -24,6 +34,8 @@ export const IpcError = z
     message: z.string(),
     /** Which request fields were wrong, by dotted path, so a form can mark them. */
     fields: z.record(z.string(), z.string()).optional(),
+    /** With `throttled`: seconds before the next try is allowed. */
+    retryAfterSeconds: z.number().int().nonnegative().optional(),
   })
   .strict();
 export type IpcError = z.infer<typeof IpcError>;
@@ -37,4 +49,8 @@ export const fail = (
   code: ErrorCode,
   message: string,
   fields?: Record<string, string>,
-): IpcResult<never> => ({ ok: false, error: fields ? { code, message, fields } : { code, message } });
+  retryAfterSeconds?: number,
+): IpcResult<never> => ({
+  ok: false,
+  error: { code, message, ...(fields ? { fields } : {}), ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) },
+});

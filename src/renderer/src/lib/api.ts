@@ -1,6 +1,6 @@
 // Runs in the renderer: DOM only, no Node.
-import type { ChannelName } from '../../../shared/ipc/channel-names';
-import type { ClinicApi, RequestOf, ResponseOf } from '../../../shared/ipc/contract';
+import type { ChannelName, EventName } from '../../../shared/ipc/channel-names';
+import type { ClinicApi, EventPayload, RequestOf, ResponseOf } from '../../../shared/ipc/contract';
 import type { IpcError, IpcResult } from '../../../shared/ipc/errors';
 
 /** The error used when the preload did not expose the API at all (the page is not in the app). */
@@ -22,4 +22,11 @@ export async function call<C extends ChannelName>(channel: C, request: RequestOf
   } catch {
     return { ok: false, error: offlineError };
   }
+}
+
+/** Listens to one of main's events; a no-op outside the app. */
+export function subscribe<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+  const clinic = api();
+  if (!clinic) return () => {};
+  return clinic.subscribe(event, listener);
 }

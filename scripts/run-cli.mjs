@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Builds the command-line tools in src/main/cli (seed, bench) with Vite and runs one:
+//   node scripts/run-cli.mjs seed -- --profile-dir DIR ...
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { build } from 'vite';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const tools = ['seed', 'bench'];
+const [tool, ...rest] = process.argv.slice(2);
+if (!tools.includes(tool ?? '')) {
+  console.error(`Usage: node scripts/run-cli.mjs <${tools.join('|')}> [-- options]`);
+  process.exit(2);
+}
+await build({
+  configFile: false,
+  logLevel: 'warn',
+  root,
+  build: {
+    ssr: true,
+    outDir: join(root, 'out', 'cli'),
+    emptyOutDir: true,
+    minify: false,
+    target: 'node22',
+    rollupOptions: {
+      input: Object.fromEntries(tools.map((name) => [name, join(root, 'src', 'main', 'cli', `${name}.ts`)])),
+      output: { format: 'es', entryFileNames: '[name].mjs' },
+    },
+  },
+});
+const args = rest[0] === '--' ? rest.slice(1) : rest;
+const run = spawnSync(process.execPath, [join(root, 'out', 'cli', `${tool}.mjs`), ...args], { stdio: 'inherit' });
+process.exit(run.status ?? 1);

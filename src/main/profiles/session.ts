@@ -1,0 +1,90 @@
+import type { Caller } from '../../shared/roles';
+import type { LockReason, SessionStatus } from '../../shared/profiles';
+import { loadSodium } from '../crypto/sodium';
+import type { Logger } from '../log';
+import type { DeviceKeystore } from './device-keystore';
+import type { OpenedProfile } from './profile-manager';
+
+/** How long this computer has had no keyboard or mouse input, in seconds. */
+export type IdleSource = () => number;
+
+export const defaultIdleLockMinutes = 5;
+
+/**
+ * The one unlocked profile, if any. Locking closes its database, wipes the key material
+ * main holds (the profile key; derived keys are wiped as soon as they are used), and tells
+ * the renderer, which drops every piece of profile data it holds.
+ */
+export function createSession(options: {
+  keystore: DeviceKeystore;
+  log: Logger;
+  emit: (status: SessionStatus) => void;
+  idleLockMinutes?: number;
+}) {
+  let current: OpenedProfile | null = null;
+  let lastLockReason: LockReason | null = null;
+  let lastProfileId: string | null = null;
+  const idleLockMinutes = options.idleLockMinutes ?? defaultIdleLockMinutes;
+
+  function status(): SessionStatus {
+    if (!current) return { state: 'signed-out', lockReason: lastLockReason, lastProfileId };
+    const keystore = options.keystore.status();
+    return {
+      state: 'unlocked',
+      profile: current.summary,
+      idleLockMinutes,
+      keystore: keystore.available ? { available: true } : { available: false, reason: keystore.reason },
+    };
+  }
+
+  async function lock(reason: LockReason): Promise<SessionStatus> {
+    const profile = current;
+    if (!profile) return status();
+    current = null;
+    lastLockReason = reason;
+    lastProfileId = profile.summary.id;
+    try {
+      profile.db.close();
+    } catch (error) {
+      options.log.error('session.close-failed', { kind: error instanceof Error ? error.name : 'unknown' });
+    }
+    (await loadSodium()).memzero(profile.profileKey);
+    options.log.info('session.locked', { reason });
+    const next = status();
+    options.emit(next);
+    return next;
+  }
+
+  async function begin(profile: OpenedProfile): Promise<SessionStatus> {
+    if (current) await lock('manual');
+    current = profile;
+    lastLockReason = null;
+    const next = status();
+    options.emit(next);
+    return next;
+  }
+
+  /** Polls the idle source; locks once the computer has been idle for the set time. */
+  function watchIdle(idle: IdleSource, intervalMs = 15_000): () => void {
+    const timer = setInterval(() => {
+      if (current && idle() >= idleLockMinutes * 60) void lock('idle');
+    }, intervalMs);
+    timer.unref?.();
+    return () => clearInterval(timer);
+  }
+
+  return {
+    status,
+    lock,
+    begin,
+    watchIdle,
+    /** The unlocked profile, or null. */
+    current: () => current,
+    updateSummary(summary: OpenedProfile['summary']) {
+      if (current) current = { ...current, summary };
+    },
+    caller: (): Caller => (current ? 'unenrolled' : 'signed-out'),
+  };
+}
+
+export type Session = ReturnType<typeof createSession>;

@@ -1,0 +1,9 @@
+// Runs in main (Node): every schema migration the app knows, oldest first.
+import type { Migration } from '../migrations';
+import { initialSchema } from './0001-initial';
+
+/** Append only: a shipped migration is never edited or removed, and versions stay 1..N. */
+export const migrations: readonly Migration[] = [initialSchema];
+
+/** The schema version a database has once this app has opened it. */
+export const latestSchemaVersion = migrations.length;

@@ -134,7 +134,7 @@ test('changing the passphrase re-wraps the key; the old one stops working', asyn
   const before = readFileSync(dbFile);
 
   await page.getByRole('button', { name: 'Change passphrase' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Passphrase' });
+  const dialog = page.getByRole('dialog', { name: 'Change your passphrase' });
   await dialog.getByLabel('Current passphrase', { exact: true }).fill('not my passphrase at all');
   await dialog.getByLabel('New passphrase', { exact: true }).fill(other);
   await dialog.getByLabel('Type the passphrase again', { exact: true }).fill(other);

@@ -40,6 +40,11 @@ async function boot(options: { packaged?: boolean; lock?: boolean; devServer?: s
   return electron;
 }
 
+function lastProfileId(sent: [string, unknown][]): string {
+  const status = sent.map(([, payload]) => payload as { lastProfileId?: string }).findLast((p) => p.lastProfileId);
+  return status?.lastProfileId ?? '';
+}
+
 async function bootReady(options: Parameters<typeof boot>[0] = {}) {
   const electron = await boot(options);
   electron.markReady();
@@ -241,6 +246,28 @@ describe('start-up, once ready', () => {
     expect(contents.windowOpenHandler?.({ url: 'app://renderer/index.html' })).toEqual({ action: 'deny' });
     // Nothing is on the allow-list today, so nothing opened in the browser either.
     expect(electron.module.shell.openExternal).not.toHaveBeenCalled();
+  });
+
+  it('locks the unlocked profile when the computer locks or sleeps, and tells the window', async () => {
+    const electron = await bootReady();
+    const window = electron.windows[0];
+    if (!window) throw new Error('no window');
+    const call = (channel: string, payload: unknown) =>
+      electron.ipcHandlers.get(channel)?.({ sender: { id: window.webContents.id }, senderFrame: { url: 'app://renderer/index.html', parent: null } }, payload);
+    for (const reason of ['lock-screen', 'suspend'] as const) {
+      const created = (await call(reason === 'lock-screen' ? 'profiles:create' : 'profiles:unlock', {
+        ...(reason === 'lock-screen' ? { displayName: 'Léa' } : { profileId: lastProfileId(window.webContents.sent) }),
+        passphrase: 'copper lantern orbit meadow 47',
+      })) as { ok: boolean };
+      expect(created.ok).toBe(true);
+      electron.module.powerMonitor.emit(reason);
+      await vi.waitFor(() =>
+        expect(window.webContents.sent.at(-1)).toEqual([
+          'session:changed',
+          expect.objectContaining({ state: 'signed-out', lockReason: reason === 'lock-screen' ? 'os-lock' : 'suspend' }),
+        ]),
+      );
+    }
   });
 
   it('focuses the existing window when a second instance starts', async () => {

@@ -128,6 +128,7 @@ export const en = {
     lock: 'Lock now',
     lockHint: 'The app also locks after {{minutes}} minutes without activity, and when this computer locks or sleeps. Shortcut: Ctrl+L (⌘L on a Mac).',
     passphrase: {
+      dialogTitle: 'Change your passphrase',
       title: 'Passphrase',
       hint: 'Change it whenever you think someone may know it.',
       open: 'Change passphrase',

@@ -132,6 +132,7 @@ export const fr = {
     lockHint:
       'L’application se verrouille aussi après {{minutes}} minutes d’inactivité, et quand cet ordinateur se verrouille ou se met en veille. Raccourci : Ctrl+L (⌘L sur Mac).',
     passphrase: {
+      dialogTitle: 'Changer votre phrase de passe',
       title: 'Phrase de passe',
       hint: 'Changez-la dès que vous pensez que quelqu’un pourrait la connaître.',
       open: 'Changer la phrase de passe',

@@ -51,7 +51,7 @@ export function ChangePassphraseDialog({ displayName, onClose }: Readonly<{ disp
   return (
     <Dialog
       open
-      title={t('account.passphrase.title')}
+      title={t('account.passphrase.dialogTitle')}
       onClose={onClose}
       onSubmit={() => void submit()}
       footer={

@@ -26,7 +26,7 @@ import {
   wrapProfileKey,
 } from './key-file';
 import { type ProfilePaths, profilePaths, profilesDir, stagingPrefix } from './profile-paths';
-import { createThrottle } from './unlock-throttle';
+import { type Throttle, createThrottle } from './unlock-throttle';
 
 const Descriptor = z.object({ format: z.literal(1), id: z.uuid(), displayName: z.string(), createdAt: z.string() }).strict();
 type Descriptor = z.infer<typeof Descriptor>;
@@ -48,6 +48,11 @@ export type ProfileManagerOptions = {
 
 const damaged = () => new AppError('profile-damaged', 'This profile’s files are damaged. Restore it from a backup.');
 const notFound = () => new AppError('profile-not-found', 'There is no such profile on this computer.');
+
+function refuseWhileThrottled(throttle: Throttle): void {
+  const wait = throttle.waitSeconds();
+  if (wait > 0) throw new AppError('throttled', 'Too many wrong passphrases. Wait before trying again.', undefined, wait);
+}
 
 function weak(passphrase: string, displayName: string): AppError | null {
   const verdict = judgePassphrase(passphrase, [displayName]);
@@ -187,8 +192,7 @@ export function createProfileManager(options: ProfileManagerOptions) {
     if (!readDescriptor(id)) throw notFound();
     const paths = profilePaths(dataDir, id);
     const throttle = createThrottle(paths.throttle, now);
-    const wait = throttle.waitSeconds();
-    if (wait > 0) throw new AppError('throttled', 'Too many wrong passphrases. Wait before trying again.', undefined, wait);
+    refuseWhileThrottled(throttle);
     let keyFile: KeyFile;
     try {
       keyFile = await readKeyFile(paths, id);
@@ -265,8 +269,7 @@ export function createProfileManager(options: ProfileManagerOptions) {
     const { paths } = profile;
     const keyFile = await readKeyFile(paths, profile.summary.id);
     const throttle = createThrottle(paths.throttle, now);
-    const wait = throttle.waitSeconds();
-    if (wait > 0) throw new AppError('throttled', 'Too many wrong passphrases. Wait before trying again.', undefined, wait);
+    refuseWhileThrottled(throttle);
     try {
       const { key } = await unwrapProfileKey(keyFile, current);
       (await loadSodium()).memzero(key);

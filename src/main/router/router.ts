@@ -38,7 +38,7 @@ const isChannelName = (value: unknown): value is ChannelName =>
   typeof value === 'string' && (channelNames as readonly string[]).includes(value);
 
 /** Turns zod issues into `{ "field.path": "message" }`; the messages are codes where a schema gave one. */
-function fieldsOf(error: z.ZodError): Record<string, string> {
+export function fieldsOf(error: z.ZodError): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
     const path = issue.path.map(String).join('.') || '(request)';

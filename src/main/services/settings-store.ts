@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type AppSettings, AppSettings as AppSettingsSchema, type SettingsPatch, defaultSettings } from '../../shared/settings';
 import type { Logger } from '../log';
 import { AppError } from '../router/app-error';
+import { fieldsOf } from '../router/router';
 import { writeFileAtomic } from './atomic-file';
 
 export type SettingsStore = {
@@ -41,9 +42,7 @@ export function createSettingsStore(dataDir: string, log: Logger): SettingsStore
     update(patch) {
       const next = AppSettingsSchema.safeParse({ ...current, ...patch });
       if (!next.success) {
-        const fields: Record<string, string> = {};
-        for (const issue of next.error.issues) fields[issue.path.join('.')] ??= issue.message;
-        throw new AppError('invalid-setting', 'That value cannot be saved.', fields);
+        throw new AppError('invalid-setting', 'That value cannot be saved.', fieldsOf(next.error));
       }
       try {
         writeFileAtomic(file, JSON.stringify(next.data, null, 2));

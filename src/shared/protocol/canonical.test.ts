@@ -23,9 +23,11 @@ describe('canonical JSON', () => {
     ['a symbol', Symbol('s')],
     ['a Date', new Date(0)],
     ['a Map', new Map()],
-    ['a class instance', new (class Thing {})()],
+    ['a class instance', new (class Thing {
+      readonly x = 1;
+    })()],
     ['a Uint8Array', new Uint8Array(2)],
-    ['a sparse array', [1, , 3]], // eslint-disable-line no-sparse-arrays
+    ['a sparse array', [1, , 3]],
   ])('refuses %s', (_name, value) => {
     expect(() => canonicalJson(value)).toThrow(TypeError);
   });

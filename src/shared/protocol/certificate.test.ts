@@ -102,3 +102,13 @@ describe('staff device certificate', () => {
     expectCode(() => signStaffCertificate(sodium, { ...fields, signingKey: new Uint8Array(31) }, root.privateKey), 'malformed');
   });
 });
+
+describe('staff device certificate hostile input', () => {
+  it('turns a throwing getter into CertificateError', () => {
+    const boom = (): never => {
+      throw new Error('boom');
+    };
+    const hostile = new Proxy({}, { get: boom, ownKeys: boom });
+    expectCode(() => verifyStaffCertificate(sodium, hostile, { rootPublicKey: root.publicKey, clinicId: 'clinic-1', now }), 'malformed');
+  });
+});

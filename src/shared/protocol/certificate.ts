@@ -91,7 +91,13 @@ export interface VerifiedStaffCertificate {
  * (`issuedAt <= now < notAfter`). Throws only CertificateError.
  */
 export function verifyStaffCertificate(sodium: SodiumApi, input: unknown, expect: CertificateExpectations): VerifiedStaffCertificate {
-  const parsed = signedStaffCertificateSchema.safeParse(input);
+  let parsed: ReturnType<typeof signedStaffCertificateSchema.safeParse>;
+  try {
+    parsed = signedStaffCertificateSchema.safeParse(input);
+  } catch {
+    // Defensive: e.g. a throwing getter on a hand-built object.
+    throw new CertificateError('malformed', 'The certificate could not be read.');
+  }
   if (!parsed.success) throw new CertificateError('malformed', 'The certificate does not match the schema.');
   const { certificate, signature } = parsed.data;
   let valid = false;

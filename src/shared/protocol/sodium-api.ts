@@ -40,5 +40,5 @@ export interface SodiumApi {
     publicNonce: Uint8Array,
     key: Uint8Array,
   ): Uint8Array;
-  crypto_generichash(hashLength: number, message: Uint8Array, key?: Uint8Array | null): Uint8Array;
+  crypto_generichash(hashLength: number, message: Uint8Array, key: Uint8Array | null): Uint8Array;
 }

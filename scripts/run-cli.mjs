@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the command-line tools in src/main/cli (seed, bench) with Vite and runs one:
+// Builds the command-line tools (seed and bench from src/main/cli, the relay from src/relay) with Vite and runs one:
 //   node scripts/run-cli.mjs seed -- --profile-dir DIR ...
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const tools = ['seed', 'bench'];
+const entries = {
+  seed: join(root, 'src', 'main', 'cli', 'seed.ts'),
+  bench: join(root, 'src', 'main', 'cli', 'bench.ts'),
+  relay: join(root, 'src', 'relay', 'main.ts'),
+};
+const tools = Object.keys(entries);
 const [tool, ...rest] = process.argv.slice(2);
 if (!tools.includes(tool ?? '')) {
   console.error(`Usage: node scripts/run-cli.mjs <${tools.join('|')}> [-- options]`);
@@ -25,7 +30,7 @@ await build({
     minify: false,
     target: 'node22',
     rollupOptions: {
-      input: Object.fromEntries(tools.map((name) => [name, join(root, 'src', 'main', 'cli', `${name}.ts`)])),
+      input: entries,
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },
   },

@@ -1,0 +1,42 @@
+// Command-line start of the relay: options from argv and env, the setup token printed once,
+// and a graceful stop on SIGINT / SIGTERM. Not yet wired to an npm script (needs a build step).
+import { RELAY_USAGE, RelayConfigError, parseRelayConfig } from './config';
+import { type RelayLogger, createRelayLogger } from './log';
+import { type Relay, startRelay } from './server';
+
+export type CliIo = {
+  /** Human-facing text (usage, the setup token); the JSON log goes to `logger`. */
+  readonly print: (text: string) => void;
+  readonly logger?: RelayLogger;
+};
+
+/** Starts the relay or returns an exit code (2 for bad options). */
+export async function runRelayCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): Promise<Relay | number> {
+  let config;
+  try {
+    config = parseRelayConfig(argv, env);
+  } catch (error) {
+    if (!(error instanceof RelayConfigError)) throw error;
+    io.print(`${error.message}\n\n${RELAY_USAGE}\n`);
+    return 2;
+  }
+  const relay = await startRelay({ ...config, logger: io.logger ?? createRelayLogger() });
+  if (relay.setupToken !== undefined) {
+    io.print(`One-time setup token (shown only now; only its hash is stored):\n  ${relay.setupToken}\n`);
+  }
+  return relay;
+}
+
+/** For a real process: runs the CLI and closes the relay on SIGINT / SIGTERM. */
+export async function main(): Promise<void> {
+  const result = await runRelayCli(process.argv.slice(2), process.env, { print: (text) => process.stderr.write(text) });
+  if (typeof result === 'number') {
+    process.exitCode = result;
+    return;
+  }
+  const stop = (): void => {
+    void result.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

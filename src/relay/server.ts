@@ -1,0 +1,200 @@
+// The relay's HTTP + WebSocket server: GET /healthz, WebSocket at /ws, every frame parsed
+// by frames.ts before anything looks at it. New WebSocket connections are rate-limited per
+// remote address; a socket that keeps sending bad frames is closed with 1008.
+import { readFileSync } from 'node:fs';
+import { type IncomingMessage, type Server, type ServerResponse, createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { type AddressInfo, type Socket } from 'node:net';
+import { type Duplex } from 'node:stream';
+
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+
+import { type Answer, MAX_FRAME_BYTES, answerError, answerOk, parseFrame } from './frames';
+import { type RelayLogger, silentRelayLogger } from './log';
+import { type RateLimitOptions, createRateLimiter } from './rate-limit';
+import { ensureSetupToken } from './setup-token';
+
+export const RELAY_VERSION = '0.1.0';
+/** WebSocket close codes the relay uses. */
+export const CloseCode = { goingAway: 1001, policy: 1008, tooBig: 1009 } as const;
+
+export type RelayOptions = {
+  readonly port: number;
+  readonly host?: string;
+  readonly dataDir: string;
+  readonly tlsCertPath?: string;
+  readonly tlsKeyPath?: string;
+  readonly logger?: RelayLogger;
+  readonly version?: string;
+  /** New WebSocket connections per remote address. */
+  readonly connectionRate?: RateLimitOptions;
+  /** Refused frames (other than unknown types) a socket may send before it is closed. */
+  readonly maxBadFrames?: number;
+  /** How long close() waits for sockets to finish their closing handshake. */
+  readonly closeTimeoutMs?: number;
+};
+export type Relay = {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly port: number;
+  /** The one-time setup token, only on the start that created it. */
+  readonly setupToken?: string;
+  close(): Promise<void>;
+};
+
+const sendJson = (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void => {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  });
+  res.end(body);
+};
+const pathOf = (req: IncomingMessage): string => (req.url ?? '/').split('?')[0] ?? '/';
+const refuseUpgrade = (socket: Duplex, status: string, extra = ''): void => {
+  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n${extra}\r\n`);
+  socket.destroy();
+};
+const rawSize = (data: RawData): number => (Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
+const rawBytes = (data: RawData): Uint8Array =>
+  Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+
+export async function startRelay(options: RelayOptions): Promise<Relay> {
+  const log = options.logger ?? silentRelayLogger;
+  const version = options.version ?? RELAY_VERSION;
+  const maxBadFrames = options.maxBadFrames ?? 8;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 2000;
+  const limiter = createRateLimiter(options.connectionRate ?? { capacity: 20, refillPerSecond: 1 });
+  const tls = options.tlsCertPath !== undefined && options.tlsKeyPath !== undefined;
+  if ((options.tlsCertPath === undefined) !== (options.tlsKeyPath === undefined)) throw new Error('TLS needs both a certificate and a key');
+
+  const { token } = ensureSetupToken(options.dataDir);
+  if (token) log.info('setup.token-created');
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = pathOf(req);
+    if (path === '/healthz') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { ok: false, error: { code: 'method-not-allowed' } }, { allow: 'GET, HEAD' });
+      return sendJson(res, 200, { ok: true, version });
+    }
+    sendJson(res, 404, { ok: false, error: { code: 'not-found' } });
+  };
+  const server: Server = tls
+    ? createHttpsServer({ cert: readFileSync(options.tlsCertPath as string), key: readFileSync(options.tlsKeyPath as string) }, onRequest)
+    : createHttpServer(onRequest);
+  server.on('clientError', (_error, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    socket.destroy();
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: true });
+  let closing = false;
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (closing) return refuseUpgrade(socket, '503 Service Unavailable');
+    if (pathOf(req) !== '/ws') return refuseUpgrade(socket, '404 Not Found');
+    const address = (socket as Socket).remoteAddress ?? 'unknown';
+    if (!limiter.take(address)) {
+      log.warn('ws.refused', { code: 'rate-limited', status: 429 });
+      return refuseUpgrade(socket, '429 Too Many Requests', `retry-after: ${limiter.retryAfterSeconds(address)}\r\n`);
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+  });
+
+  const onConnection = (ws: WebSocket): void => {
+    const opened = Date.now();
+    let frames = 0;
+    let bad = 0;
+    log.info('ws.open');
+    const send = (answer: Answer): void => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
+    };
+    ws.on('error', (error: Error & { code?: string }) => {
+      log.warn('ws.error', { code: error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too-large' : (error.code ?? 'error') });
+    });
+    ws.on('close', (code: number) => log.info('ws.close', { closeCode: code, count: frames, ms: Date.now() - opened }));
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      const started = performance.now();
+      frames += 1;
+      const bytes = rawSize(data);
+      const parsed = parseFrame(rawBytes(data), isBinary);
+      if (!parsed.ok) {
+        log.info('frame.refused', { code: parsed.code, bytes });
+        send(answerError(parsed));
+        if (parsed.code !== 'unknown-type') {
+          bad += 1;
+          if (bad >= maxBadFrames) {
+            log.warn('ws.policy-close', { code: 'too-many-bad-frames', count: bad });
+            ws.close(CloseCode.policy, 'too many bad frames');
+          }
+        }
+        return;
+      }
+      const { frame } = parsed;
+      try {
+        switch (frame.type) {
+          case 'ping':
+            send(answerOk(frame.id, { type: 'pong', time: Date.now() }));
+            break;
+        }
+        log.info('frame.answered', { type: frame.type, bytes, ms: performance.now() - started });
+      } catch {
+        log.error('frame.failed', { type: frame.type, code: 'internal' });
+        send(answerError({ code: 'internal', message: 'the relay could not handle this frame', re: frame.id }));
+      }
+    });
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  log.info('relay.listening', { port: address.port, tls, version });
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      const started = Date.now();
+      closing = true;
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const sockets = [...wss.clients];
+      await Promise.all(
+        sockets.map(
+          (ws) =>
+            new Promise<void>((resolve) => {
+              if (ws.readyState === WebSocket.CLOSED) return resolve();
+              const timer = setTimeout(() => ws.terminate(), closeTimeoutMs);
+              ws.once('close', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              ws.close(CloseCode.goingAway, 'relay shutting down');
+            }),
+        ),
+      );
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await serverClosed;
+      log.info('relay.closed', { ms: Date.now() - started, count: sockets.length });
+    })();
+    return closed;
+  };
+
+  return {
+    url: `${tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`,
+    wsUrl: `${tls ? 'wss' : 'ws'}://${hostForUrl}:${address.port}/ws`,
+    port: address.port,
+    ...(token ? { setupToken: token } : {}),
+    close,
+  };
+}

@@ -1,6 +1,6 @@
 // Runs in main (Node): the hash chain that makes the audit trail tamper-evident.
 import type { Sodium } from '../crypto/sodium';
-import { type JsonObject, canonicalJson } from './canonical-json';
+import { type JsonObject, canonicalJson } from '../../shared/protocol/canonical';
 
 export const auditHashBytes = 32;
 

@@ -2,7 +2,7 @@
 // features and benchmarks that need them now. Prepared once; batches are one transaction.
 import { type Sodium, loadSodium } from '../crypto/sodium';
 import { type AuditEventContent, auditHash, genesisHash } from './audit-chain';
-import { type JsonObject, canonicalJson } from './canonical-json';
+import { type JsonObject, canonicalJson } from '../../shared/protocol/canonical';
 import { ProfileDamagedError, SearchUnavailableError, isDamageCode, sqliteCodeOf } from './errors';
 import type { ProfileDatabase } from './profile-database';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { type JsonValue, canonicalJson } from './canonical-json';
+import { type JsonValue, canonicalJson } from './canonical';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops whitespace', () => {

@@ -202,7 +202,8 @@ test('a damaged profile opens a recovery screen, never an empty profile', async 
   const [id] = readdirSync(join(app.dataDir, 'profiles'));
   const keyFile = join(app.dataDir, 'profiles', id ?? '', 'key.json');
   const text = readFileSync(keyFile, 'utf8');
-  writeFileSync(keyFile, text.replace(/"salt": "./, '"salt": "Z'));
+  // Change the salt's first character (to one it is not), so the file is surely damaged.
+  writeFileSync(keyFile, text.replace(/"salt": "(.)/, (_whole, first: string) => `"salt": "${first === 'A' ? 'B' : 'A'}`));
   await page.reload();
   await expect(page.getByRole('heading', { level: 1, name: 'Léa cannot be opened' })).toBeVisible();
   await expect(page.getByText('Nothing was deleted')).toBeVisible();

@@ -3,7 +3,8 @@
 //   renderer  DOM only: no Node built-ins, no Electron, nothing from main/preload/relay.
 //   shared    runs anywhere: only the packages listed below, nothing environment-specific.
 //   preload   sandboxed: Electron and shared code only.
-//   main      never imports renderer code.
+//   main      never imports renderer code; it may start the relay embedded (src/relay).
+//   relay     Node only, never Electron, never main.
 // Usage: node scripts/check-boundaries.mjs [root]   (exit 1 and one line per violation)
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -32,7 +33,7 @@ const rules = {
   portal: { zones: ['portal', 'shared'], allowPackage: (p) => !nativeOrMainOnly.has(p), builtins: false },
   shared: { zones: ['shared'], allowPackage: (p) => sharedPackages.has(p), builtins: false },
   preload: { zones: ['preload', 'shared'], allowPackage: (p) => p === 'electron', builtins: false },
-  main: { zones: ['main', 'shared', 'preload'], allowPackage: () => true, builtins: true },
+  main: { zones: ['main', 'shared', 'preload', 'relay'], allowPackage: () => true, builtins: true },
   relay: { zones: ['relay', 'shared'], allowPackage: (p) => p !== 'electron', builtins: true },
 };
 

@@ -2,6 +2,7 @@
 // by frames.ts before anything looks at it. New WebSocket connections are rate-limited per
 // remote address; a socket that keeps sending bad frames is closed with 1008.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type IncomingMessage, type Server, type ServerResponse, createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, type Socket } from 'node:net';
@@ -9,10 +10,20 @@ import { type Duplex } from 'node:stream';
 
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 
-import { type Answer, MAX_FRAME_BYTES, answerError, answerOk, parseFrame } from './frames';
+import sodium from 'libsodium-wrappers-sumo';
+
+import { type RequestType } from '../shared/protocol/relay-frames';
+import { type PushKind, RelayRefusal, type Session, createRelayCore } from './core';
+import { type Answer, FRAME_VERSION, MAX_FRAME_BYTES, answerError, answerOk, parseFrame } from './frames';
 import { type RelayLogger, silentRelayLogger } from './log';
 import { type RateLimitOptions, createRateLimiter } from './rate-limit';
-import { ensureSetupToken } from './setup-token';
+import { ensureSetupToken, verifySetupToken } from './setup-token';
+import { type RelayStore } from './store/relay-store';
+import { openSqliteRelayStore } from './store/sqlite-store';
+
+/** Frames anyone may send before logging in; each costs a token from the per-address bucket. */
+const GUARDED_TYPES: ReadonlySet<RequestType> = new Set(['clinic.setup', 'auth.challenge', 'auth.login', 'invite.redeem', 'enroll.redeem']);
+export const RELAY_DB_FILE = 'relay.db';
 
 export const RELAY_VERSION = '0.1.0';
 /** WebSocket close codes the relay uses. */
@@ -28,6 +39,11 @@ export type RelayOptions = {
   readonly version?: string;
   /** New WebSocket connections per remote address. */
   readonly connectionRate?: RateLimitOptions;
+  /** Setup, login and redemption frames per remote address. */
+  readonly authRate?: RateLimitOptions;
+  /** The store; by default SQLite at `<dataDir>/relay.db`, closed with the relay. */
+  readonly store?: RelayStore;
+  readonly now?: () => number;
   /** Refused frames (other than unknown types) a socket may send before it is closed. */
   readonly maxBadFrames?: number;
   /** How long close() waits for sockets to finish their closing handshake. */
@@ -73,6 +89,17 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
 
   const { token } = ensureSetupToken(options.dataDir);
   if (token) log.info('setup.token-created');
+  await sodium.ready;
+  const store = options.store ?? (await openSqliteRelayStore(join(options.dataDir, RELAY_DB_FILE)));
+  const ownsStore = options.store === undefined;
+  const authLimiter = createRateLimiter(options.authRate ?? { capacity: 30, refillPerSecond: 1 });
+  const core = createRelayCore({
+    store,
+    sodium,
+    log,
+    checkSetupToken: (presented) => verifySetupToken(options.dataDir, presented),
+    ...(options.now ? { now: options.now } : {}),
+  });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const path = pathOf(req);
@@ -92,6 +119,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: true });
   let closing = false;
+  let storeClosed = false;
+  /** The last frame of each socket still being handled: shutdown waits for them. */
+  const inFlight = new Set<Promise<void>>();
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -102,10 +132,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       log.warn('ws.refused', { code: 'rate-limited', status: 429 });
       return refuseUpgrade(socket, '429 Too Many Requests', `retry-after: ${limiter.retryAfterSeconds(address)}\r\n`);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, address));
   });
 
-  const onConnection = (ws: WebSocket): void => {
+  const onConnection = (ws: WebSocket, address: string): void => {
     const opened = Date.now();
     let frames = 0;
     let bad = 0;
@@ -113,10 +143,23 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     const send = (answer: Answer): void => {
       if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
     };
+    let queue: Promise<void> = Promise.resolve();
+    const session: Session = {
+      challenge: null,
+      device: null,
+      push: (kind: PushKind, relaySeq: number) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ v: FRAME_VERSION, push: kind, body: { relaySeq } }));
+      },
+      kick: (reason: string) => ws.close(CloseCode.policy, reason),
+    };
+    core.attach(session);
     ws.on('error', (error: Error & { code?: string }) => {
       log.warn('ws.error', { code: error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too-large' : (error.code ?? 'error') });
     });
-    ws.on('close', (code: number) => log.info('ws.close', { closeCode: code, count: frames, ms: Date.now() - opened }));
+    ws.on('close', (code: number) => {
+      core.detach(session);
+      log.info('ws.close', { closeCode: code, count: frames, ms: Date.now() - opened });
+    });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const started = performance.now();
       frames += 1;
@@ -124,28 +167,44 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       const parsed = parseFrame(rawBytes(data), isBinary);
       if (!parsed.ok) {
         log.info('frame.refused', { code: parsed.code, bytes });
-        send(answerError(parsed));
-        if (parsed.code !== 'unknown-type') {
-          bad += 1;
-          if (bad >= maxBadFrames) {
+        const closeAfter = parsed.code !== 'unknown-type' && ++bad >= maxBadFrames;
+        // Answers keep the order of the frames, so refusals wait behind frames still in hand.
+        queue = queue.then(() => {
+          send(answerError(parsed));
+          if (closeAfter) {
             log.warn('ws.policy-close', { code: 'too-many-bad-frames', count: bad });
             ws.close(CloseCode.policy, 'too many bad frames');
           }
-        }
+        });
         return;
       }
       const { frame } = parsed;
-      try {
-        switch (frame.type) {
-          case 'ping':
-            send(answerOk(frame.id, { type: 'pong', time: Date.now() }));
-            break;
-        }
-        log.info('frame.answered', { type: frame.type, bytes, ms: performance.now() - started });
-      } catch {
-        log.error('frame.failed', { type: frame.type, code: 'internal' });
-        send(answerError({ code: 'internal', message: 'the relay could not handle this frame', re: frame.id }));
+      if (GUARDED_TYPES.has(frame.type) && !authLimiter.take(address)) {
+        log.warn('frame.refused', { code: 'rate-limited', type: frame.type });
+        const retry = authLimiter.retryAfterSeconds(address);
+        queue = queue.then(() => send(answerError({ code: 'rate-limited', message: `too many attempts; try again in ${retry} s`, re: frame.id })));
+        return;
       }
+      // One frame at a time per socket: a login is settled before the next frame is read.
+      queue = queue.then(async () => {
+        if (closing && storeClosed) return;
+        try {
+          const body = await core.handle(session, frame.type, frame.body);
+          send(answerOk(frame.id, body));
+          log.info('frame.answered', { type: frame.type, bytes, ms: performance.now() - started });
+        } catch (error) {
+          if (error instanceof RelayRefusal) {
+            log.info('frame.refused', { type: frame.type, code: error.code, ms: performance.now() - started });
+            send(answerError({ code: error.code, message: error.message, re: frame.id }));
+          } else {
+            log.error('frame.failed', { type: frame.type, code: 'internal' });
+            send(answerError({ code: 'internal', message: 'the relay could not handle this frame', re: frame.id }));
+          }
+        }
+      });
+      const tracked = queue;
+      inFlight.add(tracked);
+      void tracked.finally(() => inFlight.delete(tracked));
     });
   };
 
@@ -185,6 +244,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
       await serverClosed;
+      await Promise.allSettled([...inFlight]);
+      storeClosed = true;
+      if (ownsStore) await store.close();
       log.info('relay.closed', { ms: Date.now() - started, count: sockets.length });
     })();
     return closed;

@@ -227,7 +227,7 @@ describe('relay server', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain(token!);
     expect(JSON.parse(text)).toMatchObject({ v: 1, algorithm: 'sha256', hash: hashSetupToken(token!) });
-    expect(readdirSync(dataDir)).toEqual(['setup.json']);
+    expect(readdirSync(dataDir).filter((f) => !f.startsWith('relay.db'))).toEqual(['setup.json']);
 
     const second = await startRelay({ port: 0, dataDir });
     await second.close();

@@ -1,0 +1,931 @@
+// Runs in main (Node): one device of the clinic network, without any UI (ADR 10). The
+// desktop app, the integration tests and `npm run demo` all drive this same class. It
+// trusts nothing the relay says that it cannot check: every certificate is checked against
+// the clinic root pinned when this device joined, every document against its signer, every
+// message against its sender's verified key.
+import { type SignedStaffCertificate, signStaffCertificate, verifyStaffCertificate } from '../../shared/protocol/certificate';
+import { checkCodeClinic, codeKeys, createCode, formatCode, parseCode } from '../../shared/protocol/codes';
+import {
+  type ConsentScope,
+  type ConsentStatus,
+  PREFIX,
+  type RecordsEpoch,
+  consentAllows,
+  consentStatusSchema,
+  createRecordsEpoch,
+  enrollmentRedemptionSchema,
+  enrollmentSchema,
+  inviteRedemptionSchema,
+  openPreviousEpoch,
+  openRecordsEpoch,
+  recordsEpochSchema,
+  relayAuthSchema,
+  revocationSchema,
+  staffInviteSchema,
+  type revocationReasons,
+} from '../../shared/protocol/documents';
+import { bytesEqual, toBase64 } from '../../shared/protocol/encoding';
+import { type Envelope, type EnvelopeRecipient, openEnvelope, parseEnvelope, sealEnvelope } from '../../shared/protocol/envelope';
+import { decodeChecked } from '../../shared/protocol/fields';
+import { generateDeviceKeys, generateRootKeys, rootFingerprint, rootFingerprintBytes } from '../../shared/protocol/keys';
+import { type ClinicPolicy, signClinicPolicy, verifyClinicPolicy } from '../../shared/protocol/policy';
+import { type AnswerBody, type SyncItem } from '../../shared/protocol/relay-frames';
+import { type Signed, hasValidSignature, signDocument } from '../../shared/protocol/signed';
+import { type SodiumApi, type SodiumKeyPair } from '../../shared/protocol/sodium-api';
+import { type StaffRole } from '../../shared/roles';
+import { type ClientMessage, type ClientStore } from './client-store';
+import { RelayError, type RelayConnection, connectRelay } from './relay-connection';
+
+export type ClientErrorCode =
+  | 'not-joined'
+  | 'already-joined'
+  | 'wrong-clinic'
+  | 'untrusted'
+  | 'no-consent'
+  | 'not-allowed'
+  | 'unknown-patient'
+  | 'pending-approval'
+  | 'too-long'
+  | 'empty';
+
+/** A refusal on this device, before anything reached the relay. */
+export class ClientError extends Error {
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ClientError';
+  }
+}
+
+type KeyPairText = { publicKey: string; privateKey: string };
+type Identity = {
+  deviceId: string;
+  kind: 'staff' | 'patient';
+  role: StaffRole | null;
+  staffId: string | null;
+  patientId: string | null;
+  clinicId: string;
+  relayUrl: string;
+  rootPublicKey: string;
+  signing: KeyPairText;
+  box: KeyPairText;
+  /** pending: redeemed an invite, waiting for an IT admin's approval. */
+  status: 'pending' | 'active';
+};
+
+type VerifiedDevice = { deviceId: string; kind: 'staff' | 'patient'; role: StaffRole | null; patientId: string | null; signingKey: Uint8Array; boxKey: Uint8Array };
+export type Directory = {
+  readonly devices: ReadonlyMap<string, VerifiedDevice>;
+  readonly consents: ReadonlyMap<string, ConsentStatus>;
+  readonly epoch: RecordsEpoch | null;
+  readonly policy: ClinicPolicy | null;
+};
+
+export type ClinicClientOptions = {
+  readonly store: ClientStore;
+  readonly sodium: SodiumApi;
+  readonly now?: () => number;
+  /** Connect timeout and per-request timeout. */
+  readonly timeoutMs?: number;
+  /** Called when something new was stored (messages, receipts, directory). */
+  readonly onChange?: () => void;
+};
+
+export type SetUpClinicInput = {
+  readonly relayUrl: string;
+  readonly setupToken: string;
+  readonly clinicName: string;
+  readonly staffId: string;
+  /** The clinic's stated rules (response time, hours, emergencies…), signed into policy v1. */
+  readonly rules?: Record<string, unknown>;
+};
+
+const DAY = 86_400_000;
+const CERT_LIFETIME = 2 * 365 * DAY;
+const MAX_BODY_CHARS = 20_000;
+/** Codes after which retrying the same envelope cannot succeed. */
+const PERMANENT = new Set(['no-consent', 'wrong-patient', 'forbidden', 'invalid', 'bad-signature', 'conflict', 'revoked', 'not-found', 'malformed', 'too-large']);
+
+const randomId = (sodium: SodiumApi, prefix: string): string => `${prefix}${toBase64(sodium.randombytes_buf(12)).replace(/\+/g, '-').replace(/\//g, '_')}`;
+const keyText = (pair: SodiumKeyPair): KeyPairText => ({ publicKey: toBase64(pair.publicKey), privateKey: toBase64(pair.privateKey) });
+const keyPair = (text: KeyPairText): SodiumKeyPair => ({ publicKey: decodeChecked(text.publicKey), privateKey: decodeChecked(text.privateKey) });
+
+/** Backoff for the outbox: 1 s, 2 s, 4 s … capped at 5 minutes, with ±20 % jitter. */
+export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
+  const base = Math.min(300_000, 1000 * 2 ** Math.min(attempts, 20));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+export class ClinicClient {
+  private readonly store: ClientStore;
+  private readonly sodium: SodiumApi;
+  private readonly now: () => number;
+  private readonly timeoutMs: number;
+  private connection: RelayConnection | null = null;
+  private connecting: Promise<RelayConnection> | null = null;
+  private directory: Directory | null = null;
+  private syncing: Promise<number> | null = null;
+  private flushing: Promise<void> | null = null;
+  private readonly onChange: () => void;
+
+  constructor(options: ClinicClientOptions) {
+    this.store = options.store;
+    this.sodium = options.sodium;
+    this.now = options.now ?? Date.now;
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.onChange = options.onChange ?? (() => undefined);
+  }
+
+  // ---------------------------------------------------------------- identity
+
+  private identity(): Identity {
+    return this.store.get<Identity>('identity') ?? this.fail('not-joined', 'This device has not joined a clinic yet.');
+  }
+
+  private fail(code: ClientErrorCode, message: string): never {
+    throw new ClientError(code, message);
+  }
+
+  get joined(): boolean {
+    return this.store.get<Identity>('identity') !== null;
+  }
+
+  get deviceId(): string {
+    return this.identity().deviceId;
+  }
+
+  get patientId(): string | null {
+    return this.identity().patientId;
+  }
+
+  /** The pinned clinic root fingerprint, as printed on receipts. */
+  get fingerprint(): string {
+    return rootFingerprint(this.sodium, decodeChecked(this.identity().rootPublicKey));
+  }
+
+  private rootSecret(): Uint8Array {
+    const text = this.store.get<string>('root-secret');
+    return text ? decodeChecked(text) : this.fail('not-allowed', 'Only the device holding the clinic root can approve or remove devices.');
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  private async connection$(): Promise<RelayConnection> {
+    if (this.connection?.open) return this.connection;
+    this.connecting ??= (async () => {
+      try {
+        const id = this.identity();
+        const connection = await connectRelay(id.relayUrl, {
+          timeoutMs: this.timeoutMs,
+          onPush: (kind) => {
+            if (kind === 'directory') this.directory = null;
+            void this.sync().catch(() => undefined);
+          },
+          onClose: () => {
+            if (this.connection === connection) this.connection = null;
+          },
+        });
+        try {
+          await this.login(connection, id);
+        } catch (error) {
+          await connection.close();
+          throw error;
+        }
+        this.connection = connection;
+        return connection;
+      } finally {
+        this.connecting = null;
+      }
+    })();
+    return this.connecting;
+  }
+
+  private async login(connection: RelayConnection, id: Identity): Promise<void> {
+    const { challenge } = await connection.request('auth.challenge', {});
+    const proof = signDocument(this.sodium, PREFIX.relayAuth, relayAuthSchema, { v: 1, clinicId: id.clinicId, deviceId: id.deviceId, challenge }, keyPair(id.signing).privateKey);
+    await connection.request('auth.login', { proof });
+  }
+
+  /** Closes the connection; the store stays open. */
+  async disconnect(): Promise<void> {
+    const connection = this.connection;
+    this.connection = null;
+    await connection?.close();
+  }
+
+  // ---------------------------------------------------------------- clinic setup (first IT admin)
+
+  /**
+   * Creates the clinic root and this device's keys, binds the relay to the root with its
+   * one-time setup token, and creates records key epoch 0. Returns the root fingerprint.
+   */
+  async setUpClinic(input: SetUpClinicInput): Promise<{ clinicId: string; fingerprint: string }> {
+    if (this.joined) this.fail('already-joined', 'This device already belongs to a clinic.');
+    const root = generateRootKeys(this.sodium);
+    const device = generateDeviceKeys(this.sodium);
+    const clinicId = randomId(this.sodium, 'c');
+    const deviceId = randomId(this.sodium, 'd');
+    const issuedAt = this.now();
+    const certificate = signStaffCertificate(
+      this.sodium,
+      { clinicId, deviceId, staffId: input.staffId, role: 'it-admin', signingKey: device.signing.publicKey, boxKey: device.box.publicKey, issuedAt, notAfter: issuedAt + CERT_LIFETIME },
+      root.privateKey,
+    );
+    const policy = signClinicPolicy(this.sodium, { clinicId, version: 1, issuedAt, rules: { clinicName: input.clinicName, ...(input.rules ?? {}) } as ClinicPolicy['rules'] }, root.privateKey);
+    const connection = await connectRelay(input.relayUrl, { timeoutMs: this.timeoutMs });
+    try {
+      await connection.request('clinic.setup', { setupToken: input.setupToken, clinicId, rootPublicKey: toBase64(root.publicKey), policy, adminCertificate: certificate });
+    } finally {
+      await connection.close();
+    }
+    this.store.transaction(() => {
+      this.store.put('identity', {
+        deviceId,
+        kind: 'staff',
+        role: 'it-admin',
+        staffId: input.staffId,
+        patientId: null,
+        clinicId,
+        relayUrl: input.relayUrl,
+        rootPublicKey: toBase64(root.publicKey),
+        signing: keyText(device.signing),
+        box: keyText(device.box),
+        status: 'active',
+      } satisfies Identity);
+      this.store.put('root-secret', toBase64(root.privateKey));
+      this.store.put('certificate', certificate);
+    });
+    root.privateKey.fill(0);
+    await this.rotateRecordsKey();
+    return { clinicId, fingerprint: this.fingerprint };
+  }
+
+  // ---------------------------------------------------------------- staff invites
+
+  /** An IT admin invites a person with a role; returns the code to hand them. */
+  async createInvite(input: { staffId: string; displayName: string; role: StaffRole; validForMs?: number }): Promise<string> {
+    const id = this.identity();
+    if (id.role !== 'it-admin') this.fail('not-allowed', 'Only IT admins can invite staff.');
+    const code = createCode(this.sodium, 'invite', rootFingerprintBytes(this.sodium, decodeChecked(id.rootPublicKey)));
+    const issuedAt = this.now();
+    const invite = signDocument(
+      this.sodium,
+      PREFIX.staffInvite,
+      staffInviteSchema,
+      {
+        v: 1,
+        clinicId: id.clinicId,
+        inviteId: code.id,
+        staffId: input.staffId,
+        role: input.role,
+        displayName: input.displayName,
+        inviteKey: toBase64(codeKeys(this.sodium, code).publicKey),
+        issuedBy: id.deviceId,
+        issuedAt,
+        expiresAt: issuedAt + (input.validForMs ?? 7 * DAY),
+      },
+      keyPair(id.signing).privateKey,
+    );
+    await (await this.connection$()).request('invite.create', { invite });
+    return formatCode(this.sodium, code);
+  }
+
+  /**
+   * A new staff device redeems an invite code: it checks the relay serves the clinic the code
+   * names, pins that clinic root, generates its keys and waits for an IT admin's approval.
+   */
+  async redeemInvite(input: { relayUrl: string; code: string }): Promise<{ role: StaffRole; fingerprint: string }> {
+    if (this.joined) this.fail('already-joined', 'This device already belongs to a clinic.');
+    const code = parseCode(this.sodium, input.code, 'invite');
+    const connection = await connectRelay(input.relayUrl, { timeoutMs: this.timeoutMs });
+    try {
+      const { clinic } = await connection.request('clinic.info', {});
+      if (!clinic) this.fail('wrong-clinic', 'This relay has not been set up for a clinic.');
+      const rootPublicKey = decodeChecked(clinic.rootPublicKey);
+      checkCodeClinic(code, rootFingerprintBytes(this.sodium, rootPublicKey));
+      const device = generateDeviceKeys(this.sodium);
+      const deviceId = randomId(this.sodium, 'd');
+      const redemption = signDocument(
+        this.sodium,
+        PREFIX.inviteRedemption,
+        inviteRedemptionSchema,
+        { v: 1, clinicId: clinic.clinicId, inviteId: code.id, deviceId, signingKey: toBase64(device.signing.publicKey), boxKey: toBase64(device.box.publicKey), redeemedAt: this.now() },
+        codeKeys(this.sodium, code).privateKey,
+      );
+      const { invite } = await connection.request('invite.redeem', { redemption });
+      if (invite.document.inviteId !== code.id || invite.document.clinicId !== clinic.clinicId) this.fail('untrusted', 'The relay answered with another invite.');
+      this.store.put('identity', {
+        deviceId,
+        kind: 'staff',
+        role: invite.document.role,
+        staffId: invite.document.staffId,
+        patientId: null,
+        clinicId: clinic.clinicId,
+        relayUrl: input.relayUrl,
+        rootPublicKey: clinic.rootPublicKey,
+        signing: keyText(device.signing),
+        box: keyText(device.box),
+        status: 'pending',
+      } satisfies Identity);
+      return { role: invite.document.role, fingerprint: this.fingerprint };
+    } finally {
+      await connection.close();
+    }
+  }
+
+  /** The root holder approves every redeemed invite, then gives the new readers the records key. */
+  async approvePendingDevices(): Promise<string[]> {
+    const id = this.identity();
+    const rootSecret = this.rootSecret();
+    const connection = await this.connection$();
+    const { pending } = await connection.request('invite.pending', {});
+    const approved: string[] = [];
+    const admins = await this.verifiedDirectory(true);
+    for (const { invite, redemption } of pending) {
+      // The invite must come from a certified IT admin, the redemption from the invite's code.
+      const issuer = admins.devices.get(invite.document.issuedBy);
+      if (!issuer || issuer.role !== 'it-admin' || !hasValidSignature(this.sodium, PREFIX.staffInvite, invite, issuer.signingKey)) continue;
+      if (!hasValidSignature(this.sodium, PREFIX.inviteRedemption, redemption, decodeChecked(invite.document.inviteKey))) continue;
+      if (redemption.document.inviteId !== invite.document.inviteId || redemption.document.clinicId !== id.clinicId) continue;
+      const issuedAt = this.now();
+      const certificate = signStaffCertificate(
+        this.sodium,
+        {
+          clinicId: id.clinicId,
+          deviceId: redemption.document.deviceId,
+          staffId: invite.document.staffId,
+          role: invite.document.role,
+          signingKey: decodeChecked(redemption.document.signingKey),
+          boxKey: decodeChecked(redemption.document.boxKey),
+          issuedAt,
+          notAfter: issuedAt + CERT_LIFETIME,
+        },
+        rootSecret,
+      );
+      await connection.request('device.certify', { inviteId: invite.document.inviteId, certificate });
+      approved.push(redemption.document.deviceId);
+    }
+    rootSecret.fill(0);
+    if (approved.length > 0) {
+      this.directory = null;
+      await this.rotateRecordsKey();
+    }
+    return approved;
+  }
+
+  /** A pending staff device checks whether it was approved; true once it can log in. */
+  async completeJoin(): Promise<boolean> {
+    const id = this.identity();
+    if (id.status === 'active') return true;
+    try {
+      await this.connection$();
+    } catch (error) {
+      if (error instanceof RelayError && error.code === 'pending-approval') return false;
+      throw error;
+    }
+    const directory = await this.verifiedDirectory(true);
+    const me = directory.devices.get(id.deviceId);
+    if (!me || me.kind !== 'staff' || me.role !== id.role || !bytesEqual(me.signingKey, decodeChecked(id.signing.publicKey))) {
+      this.fail('untrusted', 'The clinic certified keys other than this device’s.');
+    }
+    this.store.put('identity', { ...id, status: 'active' } satisfies Identity);
+    return true;
+  }
+
+  /** Removes a device (lost laptop): root-signed revocation, then a new records key it never gets. */
+  async revokeDevice(deviceId: string, reason: (typeof revocationReasons)[number]): Promise<void> {
+    const id = this.identity();
+    const rootSecret = this.rootSecret();
+    const revocation = signDocument(this.sodium, PREFIX.revocation, revocationSchema, { v: 1, clinicId: id.clinicId, deviceId, reason, revokedAt: this.now() }, rootSecret);
+    rootSecret.fill(0);
+    await (await this.connection$()).request('device.revoke', { revocation });
+    this.directory = null;
+    await this.rotateRecordsKey();
+  }
+
+  /** Publishes a new records key epoch sealed to every active clinician and IT admin device. */
+  async rotateRecordsKey(): Promise<number> {
+    const id = this.identity();
+    if (id.role !== 'it-admin') this.fail('not-allowed', 'Only IT admins can change the records key.');
+    const directory = await this.verifiedDirectory(true);
+    const readers = [...directory.devices.values()].filter((d) => d.kind === 'staff' && (d.role === 'clinician' || d.role === 'it-admin'));
+    const current = directory.epoch;
+    const previous = current ? this.store.recordsKey(current.epoch) : null;
+    if (current && !previous) this.fail('not-allowed', 'This device does not hold the current records key.');
+    const epochNumber = current ? current.epoch + 1 : 0;
+    const { document, keyPair: pair } = createRecordsEpoch(this.sodium, {
+      clinicId: id.clinicId,
+      epoch: epochNumber,
+      issuedBy: id.deviceId,
+      issuedAt: this.now(),
+      recipients: readers.map((d) => ({ deviceId: d.deviceId, boxKey: d.boxKey })),
+      previousSecret: previous?.privateKey ?? null,
+    });
+    const signed = signDocument(this.sodium, PREFIX.recordsEpoch, recordsEpochSchema, document, keyPair(id.signing).privateKey);
+    await (await this.connection$()).request('records.publish', { epoch: signed });
+    this.store.putRecordsKey(epochNumber, pair.publicKey, pair.privateKey);
+    this.directory = null;
+    return epochNumber;
+  }
+
+  /** Publishes a new version of the clinic policy, signed by the root. */
+  async publishPolicy(rules: Record<string, unknown>): Promise<number> {
+    const id = this.identity();
+    const rootSecret = this.rootSecret();
+    const held = (await this.verifiedDirectory(true)).policy;
+    const version = (held?.version ?? 0) + 1;
+    const signed = signClinicPolicy(this.sodium, { clinicId: id.clinicId, version, issuedAt: this.now(), rules: rules as ClinicPolicy['rules'] }, rootSecret);
+    rootSecret.fill(0);
+    await (await this.connection$()).request('policy.publish', { policy: signed });
+    this.directory = null;
+    return version;
+  }
+
+  // ---------------------------------------------------------------- patients
+
+  /**
+   * Front desk (or IT admin) records a patient's consent and creates their one-time
+   * enrollment code, bound to the patient and to this clinic's root.
+   */
+  async enrollPatient(input: { patientId: string; scopes: readonly ConsentScope[]; consentExpiresAt?: number | null; validForMs?: number }): Promise<{ code: string; fingerprint: string; expiresAt: number }> {
+    const id = this.identity();
+    if (id.role !== 'front-desk' && id.role !== 'it-admin') this.fail('not-allowed', 'Only front desk and IT admins enroll patients.');
+    if (input.scopes.length === 0) this.fail('no-consent', 'A patient needs at least one consent to be enrolled.');
+    const code = createCode(this.sodium, 'enrollment', rootFingerprintBytes(this.sodium, decodeChecked(id.rootPublicKey)));
+    const issuedAt = this.now();
+    const expiresAt = issuedAt + (input.validForMs ?? 30 * DAY);
+    const signing = keyPair(id.signing).privateKey;
+    const enrollment = signDocument(
+      this.sodium,
+      PREFIX.enrollment,
+      enrollmentSchema,
+      { v: 1, clinicId: id.clinicId, enrollmentId: code.id, patientId: input.patientId, enrollmentKey: toBase64(codeKeys(this.sodium, code).publicKey), issuedBy: id.deviceId, issuedAt, expiresAt },
+      signing,
+    );
+    const consent = this.signConsent(input.patientId, input.scopes, input.consentExpiresAt ?? null, await this.nextConsentVersion(input.patientId));
+    await (await this.connection$()).request('enroll.create', { enrollment, consent });
+    this.directory = null;
+    return { code: formatCode(this.sodium, code), fingerprint: this.fingerprint, expiresAt };
+  }
+
+  /** Records a consent change (a scope added or withdrawn, everything withdrawn, a renewal). */
+  async publishConsent(patientId: string, scopes: readonly ConsentScope[], expiresAt: number | null = null): Promise<number> {
+    const id = this.identity();
+    if (id.role !== 'front-desk' && id.role !== 'it-admin') this.fail('not-allowed', 'Only front desk and IT admins record consent.');
+    const version = await this.nextConsentVersion(patientId);
+    await (await this.connection$()).request('consent.publish', { consent: this.signConsent(patientId, scopes, expiresAt, version) });
+    this.directory = null;
+    return version;
+  }
+
+  private async nextConsentVersion(patientId: string): Promise<number> {
+    const held = (await this.verifiedDirectory(true)).consents.get(patientId);
+    return (held?.version ?? 0) + 1;
+  }
+
+  private signConsent(patientId: string, scopes: readonly ConsentScope[], expiresAt: number | null, version: number): Signed<ConsentStatus> {
+    const id = this.identity();
+    return signDocument(
+      this.sodium,
+      PREFIX.consentStatus,
+      consentStatusSchema,
+      { v: 1, clinicId: id.clinicId, patientId, version, activeScopes: [...scopes], expiresAt, issuedBy: id.deviceId, issuedAt: this.now() },
+      keyPair(id.signing).privateKey,
+    );
+  }
+
+  /**
+   * A patient's device redeems the code from their receipt: it checks the relay serves the
+   * clinic whose fingerprint the code carries, then binds its new keys to the patient.
+   */
+  async redeemEnrollment(input: { relayUrl: string; code: string }): Promise<{ fingerprint: string; patientId: string }> {
+    if (this.joined) this.fail('already-joined', 'This device already belongs to a clinic.');
+    const code = parseCode(this.sodium, input.code, 'enrollment');
+    const connection = await connectRelay(input.relayUrl, { timeoutMs: this.timeoutMs });
+    try {
+      const { clinic } = await connection.request('clinic.info', {});
+      if (!clinic) this.fail('wrong-clinic', 'This relay has not been set up for a clinic.');
+      checkCodeClinic(code, rootFingerprintBytes(this.sodium, decodeChecked(clinic.rootPublicKey)));
+      const device = generateDeviceKeys(this.sodium);
+      const deviceId = randomId(this.sodium, 'p');
+      const derived = codeKeys(this.sodium, code);
+      const redemption = signDocument(
+        this.sodium,
+        PREFIX.enrollmentRedemption,
+        enrollmentRedemptionSchema,
+        { v: 1, clinicId: clinic.clinicId, enrollmentId: code.id, deviceId, signingKey: toBase64(device.signing.publicKey), boxKey: toBase64(device.box.publicKey), redeemedAt: this.now() },
+        derived.privateKey,
+      );
+      const { enrollment } = await connection.request('enroll.redeem', { redemption });
+      if (enrollment.document.enrollmentId !== code.id || enrollment.document.enrollmentKey !== toBase64(derived.publicKey)) {
+        this.fail('untrusted', 'The relay answered with another enrollment.');
+      }
+      this.store.put('identity', {
+        deviceId,
+        kind: 'patient',
+        role: null,
+        staffId: null,
+        patientId: enrollment.document.patientId,
+        clinicId: clinic.clinicId,
+        relayUrl: input.relayUrl,
+        rootPublicKey: clinic.rootPublicKey,
+        signing: keyText(device.signing),
+        box: keyText(device.box),
+        status: 'active',
+      } satisfies Identity);
+      // The issuer's certificate is checked with the directory, as soon as it is fetched.
+      await this.verifiedDirectory(true);
+      return { fingerprint: this.fingerprint, patientId: enrollment.document.patientId };
+    } finally {
+      await connection.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- directory
+
+  /**
+   * Fetches the directory and keeps only what verifies against the pinned root: staff
+   * certificates, root-signed revocations, patient devices whose enrollment was issued by a
+   * certified front desk or IT admin, consents issued by them, the records epoch issued by
+   * a certified IT admin (never older than one already held), and the root-signed policy.
+   */
+  async verifiedDirectory(refresh = false): Promise<Directory> {
+    if (this.directory && !refresh) return this.directory;
+    const id = this.identity();
+    const raw = await (await this.connection$()).request('directory.get', {});
+    this.directory = this.verifyDirectory(id, raw);
+    this.store.put('directory-raw', raw);
+    await this.learnRecordsKeys(id, this.directory);
+    this.onChange();
+    return this.directory;
+  }
+
+  private verifyDirectory(id: Identity, raw: AnswerBody<'directory.get'>): Directory {
+    const root = decodeChecked(id.rootPublicKey);
+    const now = this.now();
+    const revoked = new Set<string>();
+    for (const r of raw.revocations) {
+      if (r.document.clinicId === id.clinicId && hasValidSignature(this.sodium, PREFIX.revocation, r, root)) revoked.add(r.document.deviceId);
+    }
+    const devices = new Map<string, VerifiedDevice>();
+    for (const cert of raw.staff as SignedStaffCertificate[]) {
+      try {
+        const v = verifyStaffCertificate(this.sodium, cert, { rootPublicKey: root, clinicId: id.clinicId, now });
+        if (revoked.has(v.certificate.deviceId)) continue;
+        devices.set(v.certificate.deviceId, { deviceId: v.certificate.deviceId, kind: 'staff', role: v.certificate.role, patientId: null, signingKey: v.signingKey, boxKey: v.boxKey });
+      } catch {
+        // A certificate that does not verify is ignored: the relay cannot add staff.
+      }
+    }
+    const registrar = (deviceId: string): VerifiedDevice | null => {
+      const d = devices.get(deviceId);
+      return d && d.kind === 'staff' && (d.role === 'front-desk' || d.role === 'it-admin') ? d : null;
+    };
+    for (const { enrollment, redemption } of raw.patients) {
+      const issuer = registrar(enrollment.document.issuedBy);
+      if (!issuer || enrollment.document.clinicId !== id.clinicId || !hasValidSignature(this.sodium, PREFIX.enrollment, enrollment, issuer.signingKey)) continue;
+      if (redemption.document.enrollmentId !== enrollment.document.enrollmentId) continue;
+      if (!hasValidSignature(this.sodium, PREFIX.enrollmentRedemption, redemption, decodeChecked(enrollment.document.enrollmentKey))) continue;
+      if (revoked.has(redemption.document.deviceId)) continue;
+      if (id.kind === 'patient' && enrollment.document.patientId !== id.patientId) continue;
+      devices.set(redemption.document.deviceId, {
+        deviceId: redemption.document.deviceId,
+        kind: 'patient',
+        role: null,
+        patientId: enrollment.document.patientId,
+        signingKey: decodeChecked(redemption.document.signingKey),
+        boxKey: decodeChecked(redemption.document.boxKey),
+      });
+    }
+    const consents = new Map<string, ConsentStatus>();
+    for (const c of raw.consents) {
+      const issuer = registrar(c.document.issuedBy);
+      if (!issuer || c.document.clinicId !== id.clinicId || !hasValidSignature(this.sodium, PREFIX.consentStatus, c, issuer.signingKey)) continue;
+      const held = consents.get(c.document.patientId);
+      if (!held || held.version < c.document.version) consents.set(c.document.patientId, c.document);
+    }
+    // Rollback protection: never accept a consent older than one seen before.
+    const seenConsent = this.store.get<Record<string, number>>('consent-versions') ?? {};
+    for (const [patientId, c] of consents) {
+      if ((seenConsent[patientId] ?? 0) > c.version) consents.delete(patientId);
+      else seenConsent[patientId] = c.version;
+    }
+    this.store.put('consent-versions', seenConsent);
+
+    let epoch: RecordsEpoch | null = null;
+    if (raw.recordsEpoch) {
+      const issuer = devices.get(raw.recordsEpoch.document.issuedBy);
+      if (!issuer || issuer.role !== 'it-admin' || raw.recordsEpoch.document.clinicId !== id.clinicId || !hasValidSignature(this.sodium, PREFIX.recordsEpoch, raw.recordsEpoch, issuer.signingKey)) {
+        this.fail('untrusted', 'The clinic’s records key is not signed by a certified IT admin; messages are held until this is resolved.');
+      }
+      epoch = raw.recordsEpoch.document;
+      const highest = this.store.get<number>('records-epoch-seen') ?? -1;
+      if (epoch.epoch < highest) this.fail('untrusted', 'The relay offered an older records key than one already seen.');
+      this.store.put('records-epoch-seen', epoch.epoch);
+      if (epoch.sealed.some((s) => devices.get(s.deviceId)?.kind !== 'staff' || (devices.get(s.deviceId)?.role ?? '') === 'front-desk')) {
+        this.fail('untrusted', 'The records key was given to a device that must not hold it.');
+      }
+    }
+    let policy: ClinicPolicy | null = null;
+    if (raw.policy) {
+      const known = this.store.get<number>('policy-version') ?? 0;
+      policy = verifyClinicPolicy(this.sodium, raw.policy, { rootPublicKey: root, clinicId: id.clinicId, knownVersion: known }).policy;
+      this.store.put('policy-version', policy.version);
+    }
+    return { devices, consents, epoch, policy };
+  }
+
+  /** Clinicians and IT admins open their copy of the newest records key, then walk back. */
+  private async learnRecordsKeys(id: Identity, directory: Directory): Promise<void> {
+    if (id.kind !== 'staff' || (id.role !== 'clinician' && id.role !== 'it-admin') || !directory.epoch) return;
+    if (this.store.recordsKey(directory.epoch.epoch)) return;
+    const { epochs } = await (await this.connection$()).request('records.get', {});
+    const byEpoch = new Map<number, RecordsEpoch>();
+    for (const e of epochs) {
+      const issuer = directory.devices.get(e.document.issuedBy);
+      // Older epochs may come from admins since removed; their chain is checked by the keys themselves.
+      if (issuer && !hasValidSignature(this.sodium, PREFIX.recordsEpoch, e, issuer.signingKey)) continue;
+      byEpoch.set(e.document.epoch, e.document);
+    }
+    let pair = openRecordsEpoch(this.sodium, directory.epoch, id.deviceId, keyPair(id.box));
+    let current = directory.epoch;
+    this.store.putRecordsKey(current.epoch, pair.publicKey, pair.privateKey);
+    while (current.epoch > 0 && !this.store.recordsKey(current.epoch - 1)) {
+      const previous = byEpoch.get(current.epoch - 1);
+      if (!previous) break;
+      pair = openPreviousEpoch(this.sodium, current, pair, previous);
+      this.store.putRecordsKey(previous.epoch, pair.publicKey, pair.privateKey);
+      current = previous;
+    }
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /**
+   * Writes a message. Staff write to a patient (`patientId`); a patient writes to the
+   * clinic. The message is sealed and stored in the outbox in one step, then sent; if the
+   * relay is out of reach it stays queued and is retried with backoff, across restarts.
+   */
+  async send(input: { patientId?: string; body: string; scope?: ConsentScope }): Promise<ClientMessage> {
+    const id = this.identity();
+    if (id.status !== 'active') this.fail('pending-approval', 'This device is waiting for an IT admin’s approval.');
+    const text = input.body.trim();
+    if (text.length === 0) this.fail('empty', 'Write something before sending.');
+    if (input.body.length > MAX_BODY_CHARS) this.fail('too-long', `A message holds at most ${MAX_BODY_CHARS} characters.`);
+    const scope = input.scope ?? 'clinical';
+    const patientId = id.kind === 'patient' ? (id.patientId as string) : (input.patientId ?? this.fail('unknown-patient', 'Choose a patient to write to.'));
+    if (id.kind === 'staff' && id.role === 'front-desk') this.fail('not-allowed', 'Front desk devices do not send messages.');
+    if (id.kind === 'patient' && input.patientId !== undefined && input.patientId !== id.patientId) this.fail('not-allowed', 'You can only write to your clinic.');
+    let directory = this.directory;
+    if (!directory) {
+      try {
+        directory = await this.verifiedDirectory(true);
+      } catch (error) {
+        // Offline: seal with the last directory this device verified; the outbox sends later.
+        const raw = this.store.get<AnswerBody<'directory.get'>>('directory-raw');
+        if (!(error instanceof RelayError && error.transient) || !raw) throw error;
+        directory = this.verifyDirectory(id, raw);
+      }
+    }
+    if (!consentAllows(directory.consents.get(patientId) ?? null, scope, this.now())) {
+      this.fail('no-consent', id.kind === 'patient' ? 'Messaging is not active for you; please call the clinic.' : 'This patient has not agreed to these messages, or has withdrawn or let that consent expire.');
+    }
+    const messageId = randomId(this.sodium, 'm');
+    const envelope = this.seal(id, directory, { messageId, patientId, scope, body: input.body, sentAt: this.now() });
+    const message = {
+      messageId,
+      conversationId: patientId,
+      patientId,
+      senderDeviceId: id.deviceId,
+      outgoing: true,
+      scope,
+      body: input.body,
+      sentAt: envelope.header.sentAt,
+      seq: null,
+      relaySeq: null,
+      state: 'queued' as const,
+    };
+    this.store.addMessage(message, this.now(), JSON.stringify(envelope));
+    this.onChange();
+    await this.flushOutbox().catch(() => undefined);
+    return this.store.message(messageId) as ClientMessage;
+  }
+
+  private seal(id: Identity, directory: Directory, m: { messageId: string; patientId: string; scope: string; body: string; sentAt: number }): Envelope {
+    const epoch = directory.epoch ?? this.fail('untrusted', 'The clinic has no records key yet.');
+    const recipients: EnvelopeRecipient[] = [{ to: `records:${epoch.epoch}`, boxPublicKey: decodeChecked(epoch.publicKey) }];
+    for (const d of directory.devices.values()) {
+      if (d.kind === 'patient' && d.patientId === m.patientId) recipients.push({ to: d.deviceId, boxPublicKey: d.boxKey });
+    }
+    if (id.kind === 'staff' && recipients.length === 1) this.fail('unknown-patient', 'This patient has not connected a device yet.');
+    return sealEnvelope(this.sodium, {
+      messageId: m.messageId,
+      conversationId: m.patientId,
+      patientId: m.patientId,
+      senderDeviceId: id.deviceId,
+      sentAt: m.sentAt,
+      scope: m.scope,
+      recordsEpoch: epoch.epoch,
+      body: new TextEncoder().encode(m.body),
+      recipients,
+      senderSigningKey: keyPair(id.signing).privateKey,
+    });
+  }
+
+  /** Sends what is due in the outbox. Transient failures are retried later with backoff. */
+  flushOutbox(): Promise<void> {
+    this.flushing ??= this.flushOnce().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const due = this.store.dueOutbox(this.now());
+    if (due.length === 0) return;
+    let connection: RelayConnection;
+    try {
+      connection = await this.connection$();
+    } catch (error) {
+      for (const item of due) this.store.deferOutbox(item.id, this.now() + retryDelayMs(item.attempts), error instanceof RelayError ? error.code : 'offline');
+      throw error;
+    }
+    for (const [index, item] of due.entries()) {
+      try {
+        if (item.kind === 'message') {
+          const answer = await connection.request('message.send', { envelope: JSON.parse(item.payloadJson) as Envelope });
+          this.store.transaction(() => {
+            this.store.removeOutbox(item.id);
+            this.store.advanceState(item.id, 'sent', { seq: answer.seq, relaySeq: answer.relaySeq });
+          });
+        } else {
+          const receipt = JSON.parse(item.payloadJson) as { messageId: string; kind: 'delivered' | 'read' };
+          await connection.request('receipt.send', receipt);
+          this.store.removeOutbox(item.id);
+        }
+      } catch (error) {
+        const retryLater = await this.handleSendFailure(item, error);
+        if (retryLater) {
+          // Keep the order people wrote in: what follows waits behind the message that failed.
+          for (const rest of due.slice(index + 1)) this.store.deferOutbox(rest.id, this.now() + retryDelayMs(rest.attempts), 'waiting');
+          break;
+        }
+      }
+    }
+    this.onChange();
+  }
+
+  /** Returns true when the item stays queued for a later attempt. */
+  private async handleSendFailure(item: { id: string; kind: 'message' | 'receipt'; payloadJson: string; attempts: number }, error: unknown): Promise<boolean> {
+    const code = error instanceof RelayError || error instanceof ClientError ? error.code : 'internal';
+    if (item.kind === 'message' && code === 'stale-records-key') {
+      // Nothing was stored: seal the same message again to the new records key.
+      const message = this.store.message(item.id);
+      if (message) {
+        const directory = await this.verifiedDirectory(true);
+        const envelope = this.seal(this.identity(), directory, { messageId: message.messageId, patientId: message.patientId, scope: message.scope, body: message.body, sentAt: message.sentAt });
+        this.store.replaceOutboxPayload(item.id, JSON.stringify(envelope));
+        this.store.deferOutbox(item.id, this.now(), code);
+        return true;
+      }
+    }
+    if (PERMANENT.has(code) || item.kind === 'receipt' && code === 'not-found') {
+      this.store.transaction(() => {
+        this.store.removeOutbox(item.id);
+        if (item.kind === 'message') this.store.advanceState(item.id, 'failed', { failure: error instanceof Error ? error.message : 'The relay refused this message.' });
+      });
+      return false;
+    }
+    this.store.deferOutbox(item.id, this.now() + retryDelayMs(item.attempts), code);
+    return true;
+  }
+
+  /**
+   * Fetches everything new since the stored cursor: messages are verified, decrypted,
+   * de-duplicated by id and acknowledged with a "delivered" receipt; receipts move the
+   * state of this device's own messages. Returns how many new messages arrived.
+   */
+  sync(): Promise<number> {
+    this.syncing ??= this.syncOnce().finally(() => {
+      this.syncing = null;
+    });
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<number> {
+    const id = this.identity();
+    if (id.kind === 'staff' && id.role === 'front-desk') return 0;
+    const connection = await this.connection$();
+    let received = 0;
+    for (;;) {
+      const cursor = this.store.get<number>('cursor') ?? 0;
+      const { items, more } = await connection.request('sync', { after: cursor, limit: 200 });
+      for (const item of items) received += await this.accept(id, item);
+      if (items.length > 0) this.store.put('cursor', (items[items.length - 1] as SyncItem).relaySeq);
+      if (!more) break;
+    }
+    if (received > 0) this.onChange();
+    await this.flushOutbox().catch(() => undefined);
+    return received;
+  }
+
+  private async accept(id: Identity, item: SyncItem): Promise<number> {
+    if (item.kind === 'receipt') {
+      const own = this.store.message(item.messageId);
+      if (own?.outgoing && item.deviceId !== id.deviceId) {
+        this.store.transaction(() => {
+          this.store.addReceipt(item.messageId, item.deviceId, item.receipt, item.at);
+          this.store.advanceState(item.messageId, item.receipt);
+        });
+      }
+      return 0;
+    }
+    const messageId = item.envelope.header.messageId;
+    if (this.store.hasMessage(messageId)) return 0; // at-least-once delivery: drop the repeat
+    let parsed;
+    try {
+      parsed = parseEnvelope(item.envelope);
+    } catch {
+      return 0;
+    }
+    let directory = await this.verifiedDirectory();
+    let sender = directory.devices.get(parsed.header.senderDeviceId);
+    if (!sender) {
+      directory = await this.verifiedDirectory(true);
+      sender = directory.devices.get(parsed.header.senderDeviceId);
+    }
+    // A message whose sender cannot be verified, or which names another patient than the
+    // sender's own, is dropped; the relay is not trusted to have checked.
+    if (!sender) return 0;
+    if (sender.kind === 'patient' && sender.patientId !== parsed.header.patientId) return 0;
+    if (id.kind === 'patient' && parsed.header.patientId !== id.patientId) return 0;
+    let opened;
+    try {
+      if (id.kind === 'patient') {
+        opened = openEnvelope(this.sodium, parsed, { recipientId: id.deviceId, boxKeyPair: keyPair(id.box), senderSigningPublicKey: sender.signingKey });
+      } else {
+        const pair = this.store.recordsKey(parsed.header.recordsEpoch);
+        if (!pair) return 0;
+        opened = openEnvelope(this.sodium, parsed, { recipientId: `records:${parsed.header.recordsEpoch}`, boxKeyPair: pair, senderSigningPublicKey: sender.signingKey });
+      }
+    } catch {
+      return 0;
+    }
+    let body: string;
+    try {
+      body = new TextDecoder('utf-8', { fatal: true }).decode(opened.body);
+    } catch {
+      return 0;
+    }
+    const outgoing = parsed.header.senderDeviceId === id.deviceId;
+    const inserted = this.store.addMessage(
+      {
+        messageId,
+        conversationId: parsed.header.conversationId,
+        patientId: parsed.header.patientId,
+        senderDeviceId: parsed.header.senderDeviceId,
+        outgoing,
+        scope: parsed.header.scope,
+        body,
+        sentAt: parsed.header.sentAt,
+        seq: item.seq,
+        relaySeq: item.relaySeq,
+        state: outgoing ? 'sent' : 'received',
+      },
+      this.now(),
+    );
+    if (!inserted || outgoing) return 0;
+    // Only the patient's side and clinicians acknowledge; a colleague's reply is not "delivered" by me.
+    if (sender.kind !== id.kind) this.store.enqueue(`delivered:${messageId}`, 'receipt', JSON.stringify({ messageId, kind: 'delivered' }), this.now());
+    return 1;
+  }
+
+  /** Marks a received message as read and tells its sender. */
+  async markRead(messageId: string): Promise<void> {
+    const message = this.store.message(messageId);
+    if (!message || message.outgoing) return;
+    this.store.enqueue(`read:${messageId}`, 'receipt', JSON.stringify({ messageId, kind: 'read' }), this.now());
+    await this.flushOutbox().catch(() => undefined);
+  }
+
+  messages(conversationId?: string): ClientMessage[] {
+    return this.store.messages(conversationId);
+  }
+
+  message(messageId: string): ClientMessage | null {
+    return this.store.message(messageId);
+  }
+
+  outboxSize(): number {
+    return this.store.outboxSize();
+  }
+
+  async close(): Promise<void> {
+    await this.flushing?.catch(() => undefined);
+    await this.syncing?.catch(() => undefined);
+    await this.disconnect();
+    this.store.close();
+  }
+}

@@ -1,0 +1,209 @@
+// What the relay keeps, behind one interface: SQLite today (sqlite-store.ts), PostgreSQL
+// later. Every method is async so a networked database fits the same shape. The relay
+// stores only what it needs to route and to check signatures: public keys, signed
+// documents (as canonical JSON text), and envelopes, which are ciphertext.
+//
+// Rules every implementation keeps:
+// - Signed documents are stored as the exact JSON text the relay verified.
+// - Nothing is ever updated in place except the marks named below (redeemed, revoked).
+// - `appendMessage` is idempotent on `messageId` and assigns, in one transaction, the next
+//   per-conversation `seq` and the next global `relaySeq` (the sync cursor).
+
+export type ClinicBinding = {
+  readonly clinicId: string;
+  /** Ed25519 public key of the clinic root, 32 bytes. */
+  readonly rootPublicKey: Uint8Array;
+  readonly boundAt: number;
+};
+
+export type DeviceKind = 'staff' | 'patient';
+
+export type DeviceRecord = {
+  readonly deviceId: string;
+  readonly kind: DeviceKind;
+  /** Staff role, or null for a patient device. */
+  readonly role: string | null;
+  /** The staff member, or null for a patient device. */
+  readonly staffId: string | null;
+  /** The patient, or null for a staff device. */
+  readonly patientId: string | null;
+  readonly signingKey: Uint8Array;
+  readonly boxKey: Uint8Array;
+  /** Staff: the signed certificate; patient: `{ record, redemption }`. JSON text. */
+  readonly proofJson: string;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+  /** The signed revocation, JSON text, when revoked. */
+  readonly revocationJson: string | null;
+};
+
+export type InviteRecord = {
+  readonly inviteId: string;
+  /** The signed invite, JSON text. */
+  readonly inviteJson: string;
+  readonly expiresAt: number;
+  readonly createdAt: number;
+  /** The signed redemption, JSON text, once a device redeemed the invite. */
+  readonly redemptionJson: string | null;
+  readonly redeemedAt: number | null;
+  /** The device that redeemed, once redeemed. */
+  readonly deviceId: string | null;
+  /** Set when the redeemed device was certified. */
+  readonly certifiedAt: number | null;
+};
+
+export type EnrollmentRecord = {
+  readonly enrollmentId: string;
+  readonly patientId: string;
+  /** The signed enrollment record, JSON text. */
+  readonly recordJson: string;
+  readonly expiresAt: number;
+  readonly createdAt: number;
+  readonly redeemedAt: number | null;
+  readonly deviceId: string | null;
+};
+
+export type ConsentRecord = {
+  readonly patientId: string;
+  readonly version: number;
+  /** The signed consent status, JSON text. */
+  readonly statusJson: string;
+  readonly storedAt: number;
+};
+
+export type RecordsEpochRecord = {
+  readonly epoch: number;
+  /** The signed records epoch, JSON text. */
+  readonly epochJson: string;
+  readonly storedAt: number;
+};
+
+export type PolicyRecord = {
+  readonly version: number;
+  /** The signed policy, JSON text. */
+  readonly policyJson: string;
+  readonly storedAt: number;
+};
+
+export type NewMessage = {
+  readonly messageId: string;
+  readonly conversationId: string;
+  readonly patientId: string;
+  readonly senderDeviceId: string;
+  /** The envelope as received, JSON text. */
+  readonly envelopeJson: string;
+  /** BLAKE2b-256 of the envelope's canonical bytes: tells a retry from a conflicting reuse of an id. */
+  readonly digest: Uint8Array;
+  readonly receivedAt: number;
+};
+
+export type StoredMessage = NewMessage & {
+  /** Per-conversation order, from 1. */
+  readonly seq: number;
+  /** Global order across the relay, from 1: the sync cursor. */
+  readonly relaySeq: number;
+};
+
+export type AppendOutcome =
+  | { readonly kind: 'stored'; readonly message: StoredMessage }
+  /** Same id and same digest: a retry; nothing was written. */
+  | { readonly kind: 'duplicate'; readonly message: StoredMessage }
+  /** Same id, another digest: refused, nothing was written. */
+  | { readonly kind: 'conflict' };
+
+export type ReceiptKind = 'delivered' | 'read';
+
+export type NewReceipt = {
+  readonly messageId: string;
+  readonly conversationId: string;
+  readonly patientId: string;
+  readonly deviceId: string;
+  readonly kind: ReceiptKind;
+  readonly at: number;
+};
+
+export type StoredReceipt = NewReceipt & { readonly relaySeq: number };
+
+/** One item of a device's sync stream, in relaySeq order. */
+export type SyncItem = { readonly kind: 'message'; readonly message: StoredMessage } | { readonly kind: 'receipt'; readonly receipt: StoredReceipt };
+
+export type RelayStore = {
+  /** The clinic this relay serves, or null before setup. */
+  getClinic(): Promise<ClinicBinding | null>;
+  /** Binds the relay to a clinic root. Throws StoreConflictError if already bound. */
+  bindClinic(binding: ClinicBinding): Promise<void>;
+
+  /** The newest policy, or null. */
+  getPolicy(): Promise<PolicyRecord | null>;
+  /** Stores a policy; throws StoreConflictError unless version > the newest held. */
+  putPolicy(policy: PolicyRecord): Promise<void>;
+
+  /** Throws StoreConflictError when the device id or its signing key is already known. */
+  putDevice(device: DeviceRecord): Promise<void>;
+  getDevice(deviceId: string): Promise<DeviceRecord | null>;
+  /** All devices, revoked ones included, in createdAt order. */
+  listDevices(): Promise<DeviceRecord[]>;
+  /** Marks a device revoked; false when unknown or already revoked. */
+  revokeDevice(deviceId: string, revocationJson: string, at: number): Promise<boolean>;
+
+  /** Throws StoreConflictError when the id exists. */
+  putInvite(invite: Omit<InviteRecord, 'redemptionJson' | 'redeemedAt' | 'deviceId' | 'certifiedAt'>): Promise<void>;
+  getInvite(inviteId: string): Promise<InviteRecord | null>;
+  /** Records a redemption once; false when unknown or already redeemed. */
+  redeemInvite(inviteId: string, deviceId: string, redemptionJson: string, at: number): Promise<boolean>;
+  /** Marks a redeemed invite as certified; false when not redeemed or already certified. */
+  markInviteCertified(inviteId: string, at: number): Promise<boolean>;
+  /** Redeemed and not yet certified, oldest first. */
+  listRedeemedInvites(): Promise<InviteRecord[]>;
+
+  /** Throws StoreConflictError when the id exists. */
+  putEnrollment(enrollment: Omit<EnrollmentRecord, 'redeemedAt' | 'deviceId'>): Promise<void>;
+  getEnrollment(enrollmentId: string): Promise<EnrollmentRecord | null>;
+  /**
+   * Redeems an enrollment and stores the patient's device in one transaction; false (and
+   * nothing written) when unknown or already redeemed. Throws StoreConflictError when the
+   * device id or signing key is already known.
+   */
+  redeemEnrollment(enrollmentId: string, device: DeviceRecord, at: number): Promise<boolean>;
+
+  /** The newest consent status of a patient, or null. */
+  getConsent(patientId: string): Promise<ConsentRecord | null>;
+  /** Throws StoreConflictError unless version > the newest held for that patient. */
+  putConsent(consent: ConsentRecord): Promise<void>;
+
+  /** Throws StoreConflictError unless epoch === newest + 1 (the first is 0). */
+  putRecordsEpoch(epoch: RecordsEpochRecord): Promise<void>;
+  latestRecordsEpoch(): Promise<RecordsEpochRecord | null>;
+  listRecordsEpochs(): Promise<RecordsEpochRecord[]>;
+
+  appendMessage(message: NewMessage): Promise<AppendOutcome>;
+  getMessage(messageId: string): Promise<StoredMessage | null>;
+  /** Stores a receipt; one per (messageId, deviceId, kind); returns null when already held. */
+  putReceipt(receipt: NewReceipt): Promise<StoredReceipt | null>;
+  /**
+   * Messages and receipts with relaySeq > after, oldest first, at most `limit`; only the
+   * given patient's when `patientId` is set (a patient device's view).
+   */
+  syncSince(after: number, limit: number, patientId?: string): Promise<SyncItem[]>;
+
+  close(): Promise<void>;
+};
+
+/** A write that would break one of the rules above; nothing was written. */
+export class StoreConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreConflictError';
+  }
+}
+
+/** The store's file cannot be used (damaged, not a database, newer schema). */
+export class StoreUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'damaged' | 'too-new' | 'io',
+  ) {
+    super(message);
+    this.name = 'StoreUnavailableError';
+  }
+}

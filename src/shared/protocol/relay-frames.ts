@@ -1,0 +1,215 @@
+// Runs anywhere: the relay's frame types (ADR 10, "Transport"), shared by the relay, the
+// desktop app and the patient portal. A request is `{ v: 1, id, type, body }`; its answer
+// is `{ v: 1, re: id, ok: true, body }` or `{ v: 1, re, ok: false, error: { code, message } }`.
+// The relay also pushes `{ v: 1, push: 'sync' | 'directory', body: { relaySeq } }`: a hint
+// that there is something new to fetch, never the data itself.
+import { z } from 'zod';
+
+import { signedStaffCertificateSchema } from './certificate';
+import {
+  consentStatusSchema,
+  enrollmentRedemptionSchema,
+  enrollmentSchema,
+  inviteRedemptionSchema,
+  recordsEpochSchema,
+  relayAuthSchema,
+  revocationSchema,
+  staffInviteSchema,
+} from './documents';
+import { envelopeSchema } from './envelope';
+import { base64BytesSchema, idSchema } from './fields';
+import { signedClinicPolicySchema } from './policy';
+import { signedSchema } from './signed';
+
+export const FRAME_VERSION = 1;
+export const MAX_FRAME_BYTES = 256 * 1024;
+export const frameIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+export const signedInviteSchema = signedSchema(staffInviteSchema);
+export const signedInviteRedemptionSchema = signedSchema(inviteRedemptionSchema);
+export const signedEnrollmentSchema = signedSchema(enrollmentSchema);
+export const signedEnrollmentRedemptionSchema = signedSchema(enrollmentRedemptionSchema);
+export const signedConsentSchema = signedSchema(consentStatusSchema);
+export const signedRecordsEpochSchema = signedSchema(recordsEpochSchema);
+export const signedRevocationSchema = signedSchema(revocationSchema);
+export const signedRelayAuthSchema = signedSchema(relayAuthSchema);
+
+/** A patient device as any clinic client can verify it: root → issuer certificate → enrollment → redemption. */
+export const patientDeviceProofSchema = z.strictObject({ enrollment: signedEnrollmentSchema, redemption: signedEnrollmentRedemptionSchema });
+
+const empty = z.strictObject({});
+const clinicInfo = z.strictObject({
+  clinicId: idSchema,
+  rootPublicKey: base64BytesSchema(32),
+  policy: signedClinicPolicySchema.nullable(),
+});
+
+/** Each request type: its body, its answer body, and who may send it. */
+export const requests = {
+  ping: { body: empty, answer: z.strictObject({ type: z.literal('pong'), time: z.number().int() }), who: 'anyone' },
+  'clinic.info': { body: empty, answer: z.strictObject({ clinic: clinicInfo.nullable() }), who: 'anyone' },
+  'clinic.setup': {
+    body: z.strictObject({
+      setupToken: z.string().min(1).max(200),
+      clinicId: idSchema,
+      rootPublicKey: base64BytesSchema(32),
+      policy: signedClinicPolicySchema,
+      adminCertificate: signedStaffCertificateSchema,
+    }),
+    answer: empty,
+    who: 'anyone',
+  },
+  'auth.challenge': { body: empty, answer: z.strictObject({ challenge: base64BytesSchema(32) }), who: 'anyone' },
+  'auth.login': {
+    body: z.strictObject({ proof: signedRelayAuthSchema }),
+    answer: z.strictObject({
+      deviceId: idSchema,
+      kind: z.enum(['staff', 'patient']),
+      role: z.string().nullable(),
+      patientId: idSchema.nullable(),
+    }),
+    who: 'anyone',
+  },
+  'invite.redeem': { body: z.strictObject({ redemption: signedInviteRedemptionSchema }), answer: z.strictObject({ invite: signedInviteSchema }), who: 'anyone' },
+  'enroll.redeem': {
+    body: z.strictObject({ redemption: signedEnrollmentRedemptionSchema }),
+    answer: z.strictObject({ enrollment: signedEnrollmentSchema }),
+    who: 'anyone',
+  },
+
+  'directory.get': {
+    body: empty,
+    answer: z.strictObject({
+      policy: signedClinicPolicySchema.nullable(),
+      staff: z.array(signedStaffCertificateSchema).max(2000),
+      revocations: z.array(signedRevocationSchema).max(2000),
+      patients: z.array(patientDeviceProofSchema).max(100_000),
+      consents: z.array(signedConsentSchema).max(100_000),
+      recordsEpoch: signedRecordsEpochSchema.nullable(),
+    }),
+    who: 'device',
+  },
+  'records.get': { body: empty, answer: z.strictObject({ epochs: z.array(signedRecordsEpochSchema).max(10_000) }), who: 'reader' },
+  'invite.create': { body: z.strictObject({ invite: signedInviteSchema }), answer: empty, who: 'it-admin' },
+  'invite.pending': {
+    body: empty,
+    answer: z.strictObject({ pending: z.array(z.strictObject({ invite: signedInviteSchema, redemption: signedInviteRedemptionSchema })).max(1000) }),
+    who: 'it-admin',
+  },
+  'device.certify': { body: z.strictObject({ inviteId: idSchema, certificate: signedStaffCertificateSchema }), answer: empty, who: 'it-admin' },
+  'device.revoke': { body: z.strictObject({ revocation: signedRevocationSchema }), answer: empty, who: 'it-admin' },
+  'records.publish': { body: z.strictObject({ epoch: signedRecordsEpochSchema }), answer: empty, who: 'it-admin' },
+  'policy.publish': { body: z.strictObject({ policy: signedClinicPolicySchema }), answer: empty, who: 'it-admin' },
+  'enroll.create': { body: z.strictObject({ enrollment: signedEnrollmentSchema, consent: signedConsentSchema }), answer: empty, who: 'registrar' },
+  'consent.publish': { body: z.strictObject({ consent: signedConsentSchema }), answer: empty, who: 'registrar' },
+  'message.send': {
+    body: z.strictObject({ envelope: envelopeSchema }),
+    answer: z.strictObject({ seq: z.number().int().min(1), relaySeq: z.number().int().min(1), duplicate: z.boolean() }),
+    who: 'writer',
+  },
+  'receipt.send': {
+    body: z.strictObject({ messageId: idSchema, kind: z.enum(['delivered', 'read']) }),
+    answer: z.strictObject({ stored: z.boolean() }),
+    who: 'writer',
+  },
+  sync: {
+    body: z.strictObject({ after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), limit: z.number().int().min(1).max(500).optional() }),
+    answer: z.strictObject({
+      items: z.array(
+        z.discriminatedUnion('kind', [
+          z.strictObject({ kind: z.literal('message'), relaySeq: z.number().int().min(1), seq: z.number().int().min(1), envelope: envelopeSchema }),
+          z.strictObject({
+            kind: z.literal('receipt'),
+            relaySeq: z.number().int().min(1),
+            messageId: idSchema,
+            conversationId: idSchema,
+            deviceId: idSchema,
+            receipt: z.enum(['delivered', 'read']),
+            at: z.number().int().min(0),
+          }),
+        ]),
+      ),
+      more: z.boolean(),
+    }),
+    who: 'writer',
+  },
+} as const;
+
+export type RequestType = keyof typeof requests;
+export type RequestBody<T extends RequestType> = z.input<(typeof requests)[T]['body']>;
+export type AnswerBody<T extends RequestType> = z.output<(typeof requests)[T]['answer']>;
+export type SyncItem = AnswerBody<'sync'>['items'][number];
+
+/**
+ * Who may send a request: `anyone` (before login), `device` (any logged-in device),
+ * `reader` (clinician or IT admin: holders of the records key), `writer` (staff who write,
+ * and patients), `registrar` (front desk or IT admin), `it-admin`.
+ */
+export type Audience = (typeof requests)[RequestType]['who'];
+
+export const isRequestType = (type: string): type is RequestType => Object.hasOwn(requests, type);
+
+export const requestFrameSchema = z.strictObject({
+  v: z.literal(FRAME_VERSION),
+  id: frameIdSchema,
+  type: z.string().regex(/^[a-z][a-z0-9.-]{0,63}$/),
+  body: z.unknown(),
+});
+
+/** Codes a refused request carries; each has a plain-language message beside it. */
+export const ANSWER_ERROR_CODES = [
+  // transport
+  'too-large',
+  'not-text',
+  'not-json',
+  'malformed',
+  'unsupported-version',
+  'unknown-type',
+  'rate-limited',
+  'internal',
+  // session
+  'not-authenticated',
+  'forbidden',
+  'unknown-device',
+  'revoked',
+  'pending-approval',
+  // clinic
+  'not-set-up',
+  'already-set-up',
+  'bad-token',
+  'bad-signature',
+  'bad-certificate',
+  'wrong-clinic',
+  'expired',
+  'already-used',
+  'not-found',
+  'conflict',
+  'rollback',
+  'invalid',
+  // delivery
+  'no-consent',
+  'wrong-patient',
+  'stale-records-key',
+] as const;
+export const answerErrorCodeSchema = z.enum(ANSWER_ERROR_CODES);
+export type AnswerErrorCode = z.infer<typeof answerErrorCodeSchema>;
+
+export const answerSchema = z.discriminatedUnion('ok', [
+  z.strictObject({ v: z.literal(FRAME_VERSION), re: frameIdSchema.nullable(), ok: z.literal(true), body: z.unknown() }),
+  z.strictObject({
+    v: z.literal(FRAME_VERSION),
+    re: frameIdSchema.nullable(),
+    ok: z.literal(false),
+    error: z.strictObject({ code: answerErrorCodeSchema, message: z.string().max(300) }),
+  }),
+]);
+export type Answer = z.infer<typeof answerSchema>;
+
+/** `sync`: new messages or receipts up to relaySeq; `directory`: devices, consent, keys or policy changed. */
+export const pushSchema = z.strictObject({
+  v: z.literal(FRAME_VERSION),
+  push: z.enum(['sync', 'directory']),
+  body: z.strictObject({ relaySeq: z.number().int().min(0) }),
+});
+export type Push = z.infer<typeof pushSchema>;
+

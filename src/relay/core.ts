@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 import { verifyStaffCertificate, type SignedStaffCertificate, type VerifiedStaffCertificate } from '../shared/protocol/certificate';
 import { canonicalBytes } from '../shared/protocol/canonical';
+import { clinicRulesSchema } from '../shared/protocol/clinic-rules';
 import { consentAllows, type ConsentStatus, PREFIX, type RecordsEpoch } from '../shared/protocol/documents';
 import { bytesEqual, toBase64 } from '../shared/protocol/encoding';
 import { type EnvelopeError, ENVELOPE_PREFIX, parseEnvelope } from '../shared/protocol/envelope';
@@ -170,6 +171,7 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
       } catch (error) {
         refuse('bad-signature', `The clinic policy is not valid (${(error as PolicyError).code}).`);
       }
+      if (!clinicRulesSchema.safeParse(body.policy.policy.rules).success) refuse('invalid', 'The clinic’s stated rules are incomplete or not valid.');
       const admin = verifyCertificate(binding, body.adminCertificate);
       if (admin.certificate.role !== 'it-admin') refuse('forbidden', 'The first device must be an IT admin’s.');
       // Idempotent up to the binding, so a setup interrupted half-way can be retried.
@@ -374,6 +376,7 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
         const code = (error as PolicyError).code;
         refuse(code === 'rollback' ? 'rollback' : code === 'wrong-clinic' ? 'wrong-clinic' : 'bad-signature', code === 'rollback' ? 'A newer policy is already published.' : 'The policy is not signed by this clinic’s root.');
       }
+      if (!clinicRulesSchema.safeParse(body.policy.policy.rules).success) refuse('invalid', 'The clinic’s stated rules are incomplete or not valid.');
       await store.putPolicy({ version: body.policy.policy.version, policyJson: JSON.stringify(body.policy), storedAt: now() }).catch(conflict('A newer policy is already published.'));
       notifyDirectory();
       return {};

@@ -4,6 +4,7 @@
 // the clinic root pinned when this device joined, every document against its signer, every
 // message against its sender's verified key.
 import { type SignedStaffCertificate, signStaffCertificate, verifyStaffCertificate } from '../../shared/protocol/certificate';
+import { type ClinicRules, clinicRulesSchema, defaultClinicRules } from '../../shared/protocol/clinic-rules';
 import { checkCodeClinic, codeKeys, createCode, formatCode, parseCode } from '../../shared/protocol/codes';
 import {
   type ConsentScope,
@@ -34,6 +35,7 @@ import { type Signed, hasValidSignature, signDocument } from '../../shared/proto
 import { type SodiumApi, type SodiumKeyPair } from '../../shared/protocol/sodium-api';
 import { type StaffRole } from '../../shared/roles';
 import { type ClientMessage, type ClientStore } from './client-store';
+import { readRecoveryFile, writeRecoveryFile } from './recovery-file';
 import { RelayError, type RelayConnection, connectRelay } from './relay-connection';
 
 export type ClientErrorCode =
@@ -81,6 +83,8 @@ export type Directory = {
   readonly consents: ReadonlyMap<string, ConsentStatus>;
   readonly epoch: RecordsEpoch | null;
   readonly policy: ClinicPolicy | null;
+  /** The policy's rules, checked against the schema of this app version. */
+  readonly rules: ClinicRules | null;
 };
 
 export type ClinicClientOptions = {
@@ -98,8 +102,8 @@ export type SetUpClinicInput = {
   readonly setupToken: string;
   readonly clinicName: string;
   readonly staffId: string;
-  /** The clinic's stated rules (response time, hours, emergencies…), signed into policy v1. */
-  readonly rules?: Record<string, unknown>;
+  /** The clinic's stated rules, signed into policy v1; defaults for the name when omitted. */
+  readonly rules?: ClinicRules;
 };
 
 const DAY = 86_400_000;
@@ -233,7 +237,8 @@ export class ClinicClient {
       { clinicId, deviceId, staffId: input.staffId, role: 'it-admin', signingKey: device.signing.publicKey, boxKey: device.box.publicKey, issuedAt, notAfter: issuedAt + CERT_LIFETIME },
       root.privateKey,
     );
-    const policy = signClinicPolicy(this.sodium, { clinicId, version: 1, issuedAt, rules: { clinicName: input.clinicName, ...(input.rules ?? {}) } as ClinicPolicy['rules'] }, root.privateKey);
+    const rules = clinicRulesSchema.parse(input.rules ?? defaultClinicRules(input.clinicName));
+    const policy = signClinicPolicy(this.sodium, { clinicId, version: 1, issuedAt, rules: rules as ClinicPolicy['rules'] }, root.privateKey);
     const connection = await connectRelay(input.relayUrl, { timeoutMs: this.timeoutMs });
     try {
       await connection.request('clinic.setup', { setupToken: input.setupToken, clinicId, rootPublicKey: toBase64(root.publicKey), policy, adminCertificate: certificate });
@@ -260,6 +265,31 @@ export class ClinicClient {
     root.privateKey.fill(0);
     await this.rotateRecordsKey();
     return { clinicId, fingerprint: this.fingerprint };
+  }
+
+  /** The clinic root, encrypted under a passphrase: the only copy that may leave this device. */
+  async exportRecoveryFile(passphrase: string): Promise<string> {
+    const secret = this.rootSecret();
+    try {
+      return await writeRecoveryFile({ clinicId: this.identity().clinicId, rootSecretKey: secret, passphrase, now: this.now() });
+    } finally {
+      secret.fill(0);
+    }
+  }
+
+  /** Puts the clinic root on this IT admin device from a recovery file (e.g. after a lost laptop). */
+  async importRecoveryFile(text: string, passphrase: string): Promise<void> {
+    const id = this.identity();
+    if (id.role !== 'it-admin') this.fail('not-allowed', 'Only an IT admin device can hold the clinic root.');
+    const { rootSecretKey } = await readRecoveryFile(text, passphrase, id.clinicId);
+    try {
+      if (!bytesEqual(this.sodium.crypto_sign_ed25519_sk_to_pk(rootSecretKey), decodeChecked(id.rootPublicKey))) {
+        this.fail('wrong-clinic', 'This recovery file holds another clinic root than the one this device trusts.');
+      }
+      this.store.put('root-secret', toBase64(rootSecretKey));
+    } finally {
+      rootSecretKey.fill(0);
+    }
   }
 
   // ---------------------------------------------------------------- staff invites
@@ -431,8 +461,10 @@ export class ClinicClient {
   }
 
   /** Publishes a new version of the clinic policy, signed by the root. */
-  async publishPolicy(rules: Record<string, unknown>): Promise<number> {
+  async publishPolicy(rules: ClinicRules): Promise<number> {
     const id = this.identity();
+    const parsed = clinicRulesSchema.safeParse(rules);
+    if (!parsed.success) this.fail('not-allowed', 'The clinic’s stated rules are incomplete or not valid.');
     const rootSecret = this.rootSecret();
     const held = (await this.verifiedDirectory(true)).policy;
     const version = (held?.version ?? 0) + 1;
@@ -629,12 +661,20 @@ export class ClinicClient {
       }
     }
     let policy: ClinicPolicy | null = null;
+    let rules: ClinicRules | null = null;
     if (raw.policy) {
       const known = this.store.get<number>('policy-version') ?? 0;
-      policy = verifyClinicPolicy(this.sodium, raw.policy, { rootPublicKey: root, clinicId: id.clinicId, knownVersion: known }).policy;
+      try {
+        policy = verifyClinicPolicy(this.sodium, raw.policy, { rootPublicKey: root, clinicId: id.clinicId, knownVersion: known }).policy;
+      } catch {
+        this.fail('untrusted', 'The clinic policy the relay sent is not signed by the clinic, or is older than the one this device holds.');
+      }
+      const parsed = clinicRulesSchema.safeParse(policy.rules);
+      if (!parsed.success) this.fail('untrusted', 'The clinic policy could not be read; this app may need an update.');
+      rules = parsed.data;
       this.store.put('policy-version', policy.version);
     }
-    return { devices, consents, epoch, policy };
+    return { devices, consents, epoch, policy, rules };
   }
 
   /** Clinicians and IT admins open their copy of the newest records key, then walk back. */

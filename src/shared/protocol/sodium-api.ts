@@ -25,6 +25,7 @@ export interface SodiumApi {
   crypto_sign_verify_detached(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
   crypto_box_keypair(): SodiumKeyPair;
   crypto_scalarmult_base(secretKey: Uint8Array): Uint8Array;
+  crypto_sign_ed25519_sk_to_pk(privateKey: Uint8Array): Uint8Array;
   crypto_box_seal(message: Uint8Array, publicKey: Uint8Array): Uint8Array;
   crypto_box_seal_open(ciphertext: Uint8Array, publicKey: Uint8Array, privateKey: Uint8Array): Uint8Array;
   crypto_aead_xchacha20poly1305_ietf_encrypt(

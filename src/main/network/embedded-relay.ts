@@ -1,0 +1,28 @@
+// Runs in main (Node): the relay started inside the desktop app, for a clinic that works
+// from one computer. Same code as `npm run relay`, bound to 127.0.0.1 only, its data in the
+// app's data folder (separate from every profile: it holds only ciphertext and public keys).
+import { join } from 'node:path';
+
+import { type RelayLogger } from '../../relay/log';
+import { type Relay, startRelay } from '../../relay/server';
+
+export const EMBEDDED_RELAY_DIR = 'relay';
+export const EMBEDDED_HOST = '127.0.0.1';
+
+export type EmbeddedRelayOptions = {
+  /** The app's data folder; the relay keeps its files in `<dataDir>/relay`. */
+  readonly dataDir: string;
+  /** 0 picks a free port; pass the previous port to keep the same address across restarts. */
+  readonly port?: number;
+  readonly logger?: RelayLogger;
+};
+
+/** Starts the embedded relay. Its setup token is returned only on the very first start. */
+export async function startEmbeddedRelay(options: EmbeddedRelayOptions): Promise<Relay> {
+  return startRelay({
+    dataDir: join(options.dataDir, EMBEDDED_RELAY_DIR),
+    host: EMBEDDED_HOST,
+    port: options.port ?? 0,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+}

@@ -1,0 +1,74 @@
+// Runs anywhere: the clinic's stated rules, the content of the signed clinic policy (ADR 10).
+// What patients are told (response time, hours, emergencies, what needs a visit) and the
+// security settings IT chooses. Every client validates a policy's rules with this schema;
+// the consent text and the reply clock are computed from it, so they cannot drift apart.
+import { z } from 'zod';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const time = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'a time like 08:30');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-12-25');
+
+export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof weekdays)[number];
+
+/** Opening hours of one day: empty when closed. Times are local to the clinic's time zone. */
+const dayHours = z
+  .array(z.strictObject({ opens: time, closes: time }).refine((h) => h.opens < h.closes, { message: 'closes must be after opens' }))
+  .max(4);
+
+export const clinicRulesSchema = z.strictObject({
+  clinicName: text(200),
+  phone: text(40),
+  email: z.string().trim().max(200).optional(),
+  address: z.string().trim().max(400).optional(),
+  /** IANA time zone the hours are written in, e.g. America/Toronto. */
+  timeZone: text(64),
+  /** The promise made to patients: a reply within this many business hours. */
+  responseTimeBusinessHours: z.number().int().min(1).max(240),
+  businessHours: z.strictObject(Object.fromEntries(weekdays.map((d) => [d, dayHours])) as Record<Weekday, typeof dayHours>),
+  /** Days the clinic is closed although the weekday is open. */
+  holidays: z.array(isoDate).max(100),
+  emergency: z.strictObject({
+    /** The local emergency number, e.g. 911 or 112. */
+    number: text(20),
+    nearestEmergencyDepartment: text(300),
+    /** Other advice, e.g. a nurse line. */
+    otherAdvice: z.string().trim().max(1000).optional(),
+  }),
+  /** Topics the clinic handles only in person (a visit or a phone call). */
+  inPersonTopics: z.array(text(200)).max(30),
+  /** What the service may be used for. */
+  purposes: z.array(text(200)).min(1).max(30),
+  security: z.strictObject({
+    idleLockMinutes: z.number().int().min(1).max(60),
+    /** Whether staff may let this computer unlock their account without the passphrase. */
+    allowRememberDevice: z.boolean(),
+    /** What a desktop notification may show. */
+    notificationPreview: z.enum(['nothing', 'sender', 'sender-and-text']),
+    patientAttachments: z.boolean(),
+    undoSendSeconds: z.number().int().min(0).max(60),
+    retentionYears: z.number().int().min(1).max(100),
+  }),
+});
+export type ClinicRules = z.infer<typeof clinicRulesSchema>;
+
+const weekday = [{ opens: '08:30', closes: '17:00' }];
+
+/**
+ * What a new clinic starts with, so a single-computer setup works at once. Every value is
+ * shown to the person setting up, who is asked to replace the placeholders.
+ */
+export function defaultClinicRules(clinicName: string, timeZone = 'UTC'): ClinicRules {
+  return {
+    clinicName,
+    phone: 'Not set yet',
+    timeZone,
+    responseTimeBusinessHours: 48,
+    businessHours: { monday: weekday, tuesday: weekday, wednesday: weekday, thursday: weekday, friday: weekday, saturday: [], sunday: [] },
+    holidays: [],
+    emergency: { number: '911', nearestEmergencyDepartment: 'The emergency department of your nearest hospital' },
+    inPersonTopics: ['New or worsening symptoms', 'Chest pain, trouble breathing or thoughts of self-harm', 'Test results that need an examination'],
+    purposes: ['Questions about an ongoing treatment', 'Prescription renewals', 'Appointment follow-up'],
+    security: { idleLockMinutes: 5, allowRememberDevice: false, notificationPreview: 'nothing', patientAttachments: false, undoSendSeconds: 10, retentionYears: 10 },
+  };
+}

@@ -20,6 +20,8 @@ export const RelayConfig = z
     dataDir: PathText,
     tlsCertPath: PathText.optional(),
     tlsKeyPath: PathText.optional(),
+    /** Behind a reverse proxy on this host: rate-limit by the X-Forwarded-For address it adds. */
+    trustProxy: z.boolean().optional(),
   })
   .strict()
   .refine((c) => (c.tlsCertPath === undefined) === (c.tlsKeyPath === undefined), {
@@ -36,19 +38,20 @@ export class RelayConfigError extends Error {
   }
 }
 
-type Key = 'port' | 'host' | 'dataDir' | 'tlsCertPath' | 'tlsKeyPath';
+type Key = 'port' | 'host' | 'dataDir' | 'tlsCertPath' | 'tlsKeyPath' | 'trustProxy';
 const options: Readonly<Record<Key, { flag: string; env: string }>> = {
   port: { flag: '--port', env: 'RELAY_PORT' },
   host: { flag: '--host', env: 'RELAY_HOST' },
   dataDir: { flag: '--data-dir', env: 'RELAY_DATA_DIR' },
   tlsCertPath: { flag: '--tls-cert', env: 'RELAY_TLS_CERT' },
   tlsKeyPath: { flag: '--tls-key', env: 'RELAY_TLS_KEY' },
+  trustProxy: { flag: '--trust-proxy', env: 'RELAY_TRUST_PROXY' },
 };
 const byFlag = new Map(Object.entries(options).map(([key, o]) => [o.flag, key as Key]));
 const describeKey = (key: Key): string => `${options[key].flag} / ${options[key].env}`;
 
 export const RELAY_USAGE = [
-  'Usage: relay --data-dir DIR [--port N] [--host ADDR] [--tls-cert FILE --tls-key FILE]',
+  'Usage: relay --data-dir DIR [--port N] [--host ADDR] [--tls-cert FILE --tls-key FILE] [--trust-proxy yes]',
   ...Object.values(options).map((o) => `  ${o.flag.padEnd(11)} or ${o.env}`),
   `  Defaults: host ${DEFAULT_HOST}, port ${DEFAULT_PORT}; port 0 picks a free port.`,
 ].join('\n');
@@ -91,6 +94,12 @@ export function parseRelayConfig(argv: readonly string[], env: Readonly<Record<s
   }
   if (raw('tlsCertPath') !== undefined) candidate.tlsCertPath = raw('tlsCertPath');
   if (raw('tlsKeyPath') !== undefined) candidate.tlsKeyPath = raw('tlsKeyPath');
+  const proxy = raw('trustProxy');
+  if (proxy !== undefined) {
+    if (/^(yes|true|1)$/i.test(proxy.trim())) candidate.trustProxy = true;
+    else if (/^(no|false|0)$/i.test(proxy.trim())) candidate.trustProxy = false;
+    else problems.push(`${describeKey('trustProxy')} must be yes or no (got '${proxy.slice(0, 20)}')`);
+  }
   if (candidate.dataDir === undefined) problems.push(`${describeKey('dataDir')} is required: the directory where the relay keeps its state`);
 
   if (problems.length > 0) throw new RelayConfigError(problems);

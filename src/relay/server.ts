@@ -39,6 +39,11 @@ export type RelayOptions = {
   readonly version?: string;
   /** New WebSocket connections per remote address. */
   readonly connectionRate?: RateLimitOptions;
+  /**
+   * Behind a reverse proxy on this host: when the connection comes from a loopback address,
+   * rate limits use the last address in X-Forwarded-For (the one the proxy added).
+   */
+  readonly trustProxy?: boolean;
   /** Setup, login and redemption frames per remote address. */
   readonly authRate?: RateLimitOptions;
   /** The store; by default SQLite at `<dataDir>/relay.db`, closed with the relay. */
@@ -77,6 +82,17 @@ const refuseUpgrade = (socket: Duplex, status: string, extra = ''): void => {
 const rawSize = (data: RawData): number => (Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
 const rawBytes = (data: RawData): Uint8Array =>
   Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/** The address rate limits count against: the proxy's forwarded one only when trusted. */
+export function clientAddress(req: IncomingMessage, remote: string, trustProxy: boolean): string {
+  if (!trustProxy || !LOOPBACK.test(remote)) return remote;
+  const header = req.headers['x-forwarded-for'];
+  const value = Array.isArray(header) ? header.join(',') : header;
+  const last = value?.split(',').map((part) => part.trim()).filter(Boolean).pop();
+  return last && last.length <= 64 ? last : remote;
+}
 
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const log = options.logger ?? silentRelayLogger;
@@ -117,7 +133,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     socket.destroy();
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: true });
+  // Up to 4× the frame limit is read so an oversize frame gets a typed 'too-large' answer;
+  // beyond that ws closes the socket with 1009 before buffering more.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES * 4, clientTracking: true });
   let closing = false;
   let storeClosed = false;
   /** The last frame of each socket still being handled: shutdown waits for them. */
@@ -127,7 +145,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     socket.on('error', () => socket.destroy());
     if (closing) return refuseUpgrade(socket, '503 Service Unavailable');
     if (pathOf(req) !== '/ws') return refuseUpgrade(socket, '404 Not Found');
-    const address = (socket as Socket).remoteAddress ?? 'unknown';
+    const address = clientAddress(req, (socket as Socket).remoteAddress ?? 'unknown', options.trustProxy === true);
     if (!limiter.take(address)) {
       log.warn('ws.refused', { code: 'rate-limited', status: 429 });
       return refuseUpgrade(socket, '429 Too Many Requests', `retry-after: ${limiter.retryAfterSeconds(address)}\r\n`);

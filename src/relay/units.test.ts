@@ -1,9 +1,12 @@
+import { type IncomingMessage } from 'node:http';
+
 import { describe, expect, it } from 'vitest';
 
 import { RelayConfigError, parseRelayConfig } from './config';
 import { MAX_FRAME_BYTES, parseFrame } from './frames';
 import { createMemoryRelayLogger, formatRelayLine } from './log';
 import { createRateLimiter } from './rate-limit';
+import { clientAddress } from './server';
 
 describe('relay config', () => {
   it('reads arguments over the environment, with defaults', () => {
@@ -87,5 +90,23 @@ describe('relay log', () => {
     const memory = createMemoryRelayLogger();
     memory.warn('x', { ms: 1.23456 });
     expect(JSON.parse(memory.lines[0]!)).toMatchObject({ level: 'warn', ms: 1.235 });
+  });
+});
+
+describe('reverse proxy address', () => {
+  const req = (forwarded?: string) => ({ headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded } }) as unknown as IncomingMessage;
+
+  it('uses the forwarded address only from a loopback proxy that is trusted', () => {
+    expect(clientAddress(req('203.0.113.7'), '127.0.0.1', true)).toBe('203.0.113.7');
+    expect(clientAddress(req('10.0.0.1, 203.0.113.7'), '::1', true)).toBe('203.0.113.7');
+    expect(clientAddress(req('203.0.113.7'), '127.0.0.1', false)).toBe('127.0.0.1');
+    expect(clientAddress(req('203.0.113.7'), '198.51.100.2', true)).toBe('198.51.100.2');
+    expect(clientAddress(req(), '127.0.0.1', true)).toBe('127.0.0.1');
+  });
+
+  it('reads --trust-proxy yes/no and refuses anything else', () => {
+    expect(parseRelayConfig(['--data-dir', '/d', '--trust-proxy', 'yes']).trustProxy).toBe(true);
+    expect(parseRelayConfig(['--data-dir', '/d'], { RELAY_TRUST_PROXY: 'no' }).trustProxy).toBe(false);
+    expect(() => parseRelayConfig(['--data-dir', '/d', '--trust-proxy', 'maybe'])).toThrow(/must be yes or no/);
   });
 });

@@ -130,9 +130,13 @@ describe('relay server', () => {
     expect(c.answers.map((a) => a.re)).toEqual([null, 'u1', 'v2', 'm1', 'ok', null]);
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
 
-    // An oversize frame is stopped by ws (maxPayload) before any parsing: close 1009.
+    // An oversize frame gets a typed answer; a far larger one is cut off by ws: close 1009.
+    const sized = await connect(r.wsUrl);
+    sized.send('x'.repeat(MAX_FRAME_BYTES + 1));
+    await sized.waitFor(1);
+    expect(sized.answers[0]).toMatchObject({ ok: false, error: { code: 'too-large' } });
     const other = await connect(r.wsUrl);
-    other.send('x'.repeat(MAX_FRAME_BYTES + 1));
+    other.send('x'.repeat(MAX_FRAME_BYTES * 4 + 1));
     expect(await other.closed).toBe(1009);
     // A frame of exactly the limit is still read (and refused as JSON, not as size).
     c.send(' '.repeat(MAX_FRAME_BYTES - 2) + '{}');

@@ -7,7 +7,6 @@ import {
   type AnswerBody,
   type AnswerErrorCode,
   FRAME_VERSION,
-  MAX_FRAME_BYTES,
   type RequestBody,
   type RequestType,
   answerSchema,
@@ -48,6 +47,9 @@ export type ConnectOptions = {
   readonly ca?: string;
 };
 
+/** The largest answer this client reads. */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
 type Pending = { resolve: (value: unknown) => void; reject: (error: RelayError) => void; type: RequestType; timer: NodeJS.Timeout };
 
 export function relayWsUrl(relayUrl: string): string {
@@ -66,7 +68,8 @@ export function relayWsUrl(relayUrl: string): string {
 
 export async function connectRelay(relayUrl: string, options: ConnectOptions = {}): Promise<RelayConnection> {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const ws = new WebSocket(relayWsUrl(relayUrl), { maxPayload: MAX_FRAME_BYTES * 4, handshakeTimeout: timeoutMs, ...(options.ca ? { ca: options.ca } : {}) });
+  // Answers can be larger than request frames (the directory of a big clinic): 64 MiB at most.
+  const ws = new WebSocket(relayWsUrl(relayUrl), { maxPayload: MAX_ANSWER_BYTES, handshakeTimeout: timeoutMs, ...(options.ca ? { ca: options.ca } : {}) });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', () => reject(new RelayError('offline', 'The relay cannot be reached.')));

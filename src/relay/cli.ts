@@ -1,5 +1,5 @@
 // Command-line start of the relay: options from argv and env, the setup token printed once,
-// and a graceful stop on SIGINT / SIGTERM. Not yet wired to an npm script (needs a build step).
+// and a graceful stop on SIGINT / SIGTERM. `npm run relay` builds and runs it.
 import { RELAY_USAGE, RelayConfigError, parseRelayConfig } from './config';
 import { type RelayLogger, createRelayLogger } from './log';
 import { type Relay, startRelay } from './server';

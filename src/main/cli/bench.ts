@@ -1,5 +1,6 @@
-// npm run bench [-- --quick]: measures the profile store against the budgets in the
-// architecture notes and writes one JSON file per measurement under bench/results/.
+// npm run bench [-- --quick yes] [-- --only store|network]: measures the profile store against the
+// budgets in the architecture notes, and the message path on loopback (bench-network.ts), and
+// writes one JSON file per measurement under bench/results/.
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,12 +17,17 @@ import { type ProfileDatabase, applyConnectionSettings, openProfileDatabase } fr
 import { createProfileRepository } from '../storage/repository';
 import { migrations } from '../storage/schema';
 import { parseArgs } from './args';
+import { benchNetwork } from './bench-network';
 import { seedProfile } from './seed-profile';
 import { syntheticData } from './synthetic';
 
 const passphrase = 'copper lantern orbit meadow 47';
-const args = parseArgs(process.argv.slice(2), ['quick', 'out']);
+const args = parseArgs(process.argv.slice(2), ['quick', 'out', 'only']);
 const quick = args.quick === 'yes';
+const groups = ['store', 'network'] as const;
+const only = args.only;
+if (only !== undefined && !(groups as readonly string[]).includes(only)) throw new Error(`--only must be one of: ${groups.join(', ')}.`);
+const runs = (group: (typeof groups)[number]) => only === undefined || only === group;
 const outDir = resolve(args.out ?? 'bench/results');
 const work = mkdtempSync(join(tmpdir(), 'clinic-bench-'));
 mkdirSync(outDir, { recursive: true });
@@ -152,9 +158,12 @@ async function benchInbox() {
 }
 
 try {
-  await benchUnlock();
-  await benchThroughput();
-  await benchInbox();
+  if (runs('store')) {
+    await benchUnlock();
+    await benchThroughput();
+    await benchInbox();
+  }
+  if (runs('network')) await benchNetwork({ quick, work, write });
   console.log(`Results written to ${outDir}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -131,6 +131,7 @@ export class ClinicClient {
   private connecting: Promise<RelayConnection> | null = null;
   private directory: Directory | null = null;
   private syncing: Promise<number> | null = null;
+  private syncAgain = false;
   private flushing: Promise<void> | null = null;
   private readonly onChange: () => void;
 
@@ -656,7 +657,13 @@ export class ClinicClient {
       const highest = this.store.get<number>('records-epoch-seen') ?? -1;
       if (epoch.epoch < highest) this.fail('untrusted', 'The relay offered an older records key than one already seen.');
       this.store.put('records-epoch-seen', epoch.epoch);
-      if (epoch.sealed.some((s) => devices.get(s.deviceId)?.kind !== 'staff' || (devices.get(s.deviceId)?.role ?? '') === 'front-desk')) {
+      // Sealed only to clinicians and IT admins. A device the root revoked since this epoch was
+      // issued held it legitimately: the epoch stays usable until the next rotation replaces it.
+      const mayHold = (deviceId: string): boolean => {
+        const d = devices.get(deviceId);
+        return d ? d.kind === 'staff' && (d.role === 'clinician' || d.role === 'it-admin') : revoked.has(deviceId);
+      };
+      if (!epoch.sealed.every((s) => mayHold(s.deviceId))) {
         this.fail('untrusted', 'The records key was given to a device that must not hold it.');
       }
     }
@@ -848,7 +855,12 @@ export class ClinicClient {
    * state of this device's own messages. Returns how many new messages arrived.
    */
   sync(): Promise<number> {
-    this.syncing ??= this.syncOnce().finally(() => {
+    if (this.syncing) {
+      // A push may announce an item the running sync has already asked past: go round again.
+      this.syncAgain = true;
+      return this.syncing;
+    }
+    this.syncing = this.syncOnce().finally(() => {
       this.syncing = null;
     });
     return this.syncing;
@@ -859,13 +871,16 @@ export class ClinicClient {
     if (id.kind === 'staff' && id.role === 'front-desk') return 0;
     const connection = await this.connection$();
     let received = 0;
-    for (;;) {
-      const cursor = this.store.get<number>('cursor') ?? 0;
-      const { items, more } = await connection.request('sync', { after: cursor, limit: 200 });
-      for (const item of items) received += await this.accept(id, item);
-      if (items.length > 0) this.store.put('cursor', (items[items.length - 1] as SyncItem).relaySeq);
-      if (!more) break;
-    }
+    do {
+      this.syncAgain = false;
+      for (;;) {
+        const cursor = this.store.get<number>('cursor') ?? 0;
+        const { items, more } = await connection.request('sync', { after: cursor, limit: 200 });
+        for (const item of items) received += await this.accept(id, item);
+        if (items.length > 0) this.store.put('cursor', (items[items.length - 1] as SyncItem).relaySeq);
+        if (!more) break;
+      }
+    } while (this.syncAgain);
     if (received > 0) this.onChange();
     await this.flushOutbox().catch(() => undefined);
     return received;

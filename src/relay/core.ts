@@ -217,7 +217,7 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
       signedBy(PREFIX.inviteRedemption, body.redemption, decodeChecked(signedInvite.document.inviteKey), 'invite code');
       if (invite.redeemedAt !== null) refuse('already-used', 'This invite code was already used.');
       if (now() >= invite.expiresAt) refuse('expired', 'This invite code has expired; ask for a new one.');
-      await uniqueDevice(redemption.deviceId, decodeChecked(redemption.signingKey));
+      await uniqueDevice(redemption.deviceId);
       if (!(await store.redeemInvite(invite.inviteId, redemption.deviceId, JSON.stringify(body.redemption), now()))) refuse('already-used', 'This invite code was already used.');
       notify('directory', 0, (d) => d.role === 'it-admin');
       return { invite: signedInvite };
@@ -237,7 +237,7 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
         refuse('no-consent', 'Consent to message the clinic is not active; the clinic can renew it.');
       }
       const signingKey = decodeChecked(redemption.signingKey);
-      await uniqueDevice(redemption.deviceId, signingKey);
+      await uniqueDevice(redemption.deviceId);
       const device: DeviceRecord = {
         deviceId: redemption.deviceId,
         kind: 'patient',
@@ -251,7 +251,8 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
         revokedAt: null,
         revocationJson: null,
       };
-      if (!(await store.redeemEnrollment(enrollment.enrollmentId, device, now()))) refuse('already-used', 'This enrollment code was already used.');
+      const redeemed = await store.redeemEnrollment(enrollment.enrollmentId, device, now()).catch(conflict('A device with this key is already part of the clinic.'));
+      if (!redeemed) refuse('already-used', 'This enrollment code was already used.');
       notifyDirectory();
       return { enrollment: signedEnrollment };
     },
@@ -428,22 +429,22 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
       if (Math.abs(header.sentAt - now()) > skew) refuse('invalid', 'The message’s time is too far from the relay’s clock; check the device clock.');
       if (device.kind === 'patient' && header.patientId !== device.patientId) refuse('wrong-patient', 'A patient can only write in their own conversation.');
 
-      const devices = await store.listDevices();
-      const byId = new Map(devices.map((d) => [d.deviceId, d]));
-      const patientDevices = devices.filter((d) => d.kind === 'patient' && d.patientId === header.patientId && d.revokedAt === null);
-      if (device.kind === 'staff' && patientDevices.length === 0) refuse('not-found', 'This patient has no enrolled device yet.');
       const epoch = await latestEpoch();
       if (!epoch) refuse('not-set-up', 'The clinic has no records key yet; an IT admin must create one.');
       if (header.recordsEpoch !== epoch?.epoch || !envelope.sealedKeys.has(`records:${epoch.epoch}`)) {
         refuse('stale-records-key', 'The clinic changed its records key; refresh the directory and send again.');
       }
+      // Looked up one by one (at most 64): the cost of a message does not grow with the clinic.
+      let patientRecipients = 0;
       for (const to of envelope.sealedKeys.keys()) {
         if (to.startsWith('records:')) continue;
-        const recipient = byId.get(to);
+        const recipient = await store.getDevice(to);
         if (!recipient || recipient.revokedAt !== null) refuse('invalid', 'A recipient is not an active device of the clinic.');
         if (recipient?.kind === 'patient' && recipient.patientId !== header.patientId) refuse('wrong-patient', 'A message can only reach its own patient.');
         if (recipient?.kind === 'staff' && !isReader(recipient)) refuse('forbidden', 'Front desk devices never receive messages.');
+        if (recipient?.kind === 'patient') patientRecipients += 1;
       }
+      if (device.kind === 'staff' && patientRecipients === 0) refuse('not-found', 'This message is not sealed to any device of the patient; the patient may not have connected one yet.');
       const consent = await latestConsent(header.patientId);
       if (!consentAllows(consent, header.scope, now())) {
         refuse(
@@ -515,9 +516,9 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
     };
   }
 
-  async function uniqueDevice(deviceId: string, signingKey: Uint8Array): Promise<void> {
-    const devices = await store.listDevices();
-    if (devices.some((d) => d.deviceId === deviceId || bytesEqual(d.signingKey, signingKey))) refuse('conflict', 'A device with this id or key is already part of the clinic.');
+  /** The store also refuses a second device with the same signing key when it is written. */
+  async function uniqueDevice(deviceId: string): Promise<void> {
+    if (await store.getDevice(deviceId)) refuse('conflict', 'A device with this id is already part of the clinic.');
   }
 
   async function publishConsent(registrar: DeviceRecord, binding: ClinicBinding, signed: Signed<ConsentStatus>): Promise<void> {

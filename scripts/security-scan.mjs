@@ -63,6 +63,16 @@ export function judge(findings, accepted) {
   return { unaccepted, stale };
 }
 
+/** A finding row: 8 fields, a check name, a known severity, a file under src. */
+export function wellFormedRow(row) {
+  return (
+    row.length === 8 &&
+    /^[A-Z_]+$/.test(row[0] ?? '') &&
+    ['HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL'].includes(row[1] ?? '') &&
+    /^[\w./-]+$/.test(row[3] ?? '')
+  );
+}
+
 function* sourceFiles(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
@@ -100,23 +110,32 @@ function main() {
     process.exit(1);
   }
   const bin = join(scannerDir, 'dist', 'index.js');
-  const run = spawnSync(process.execPath, [bin, '-i', join(root, 'src'), '-e', electronVersion, '-r', '-v', 'false', '-o', csvFile], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-  writeFileSync(join(reportDir, 'electronegativity.log'), `${run.stdout ?? ''}\n${run.stderr ?? ''}`);
-  let csv;
-  try {
-    csv = readFileSync(csvFile, 'utf8');
-  } catch {
-    console.error('Security scan: Electronegativity wrote no report; see test-results/security/electronegativity.log.');
-    process.exit(1);
-  }
-  const [header, ...rows] = parseCsv(csv);
-  if (!header || header[0]?.trim() !== 'issue') {
-    console.error('Security scan: the report is not in the expected CSV format.');
-    process.exit(1);
+  // Electronegativity now and then writes a mangled CSV (a row cut short at the start of the
+  // file). A report whose rows do not all have the expected shape is thrown away and the scan
+  // run again, so a mangled report can neither hide a finding nor fail a clean build.
+  let header;
+  let rows;
+  for (let attempt = 1; ; attempt += 1) {
+    const run = spawnSync(process.execPath, [bin, '-i', join(root, 'src'), '-e', electronVersion, '-r', '-v', 'false', '-o', csvFile], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    writeFileSync(join(reportDir, 'electronegativity.log'), `${run.stdout ?? ''}\n${run.stderr ?? ''}`);
+    let csv;
+    try {
+      csv = readFileSync(csvFile, 'utf8');
+    } catch {
+      console.error('Security scan: Electronegativity wrote no report; see test-results/security/electronegativity.log.');
+      process.exit(1);
+    }
+    [header, ...rows] = parseCsv(csv);
+    if (header?.[0]?.trim() === 'issue' && rows.every(wellFormedRow)) break;
+    if (attempt === 3) {
+      console.error('Security scan: the report is not in the expected CSV format, three times in a row.');
+      process.exit(1);
+    }
+    console.warn(`Security scan: the report came out mangled (attempt ${attempt}); scanning again.`);
   }
   const findings = rows.map(([check, severity, confidence, file, location, sample, description]) => ({
     check,

@@ -1,6 +1,8 @@
 // Runs anywhere: pure TypeScript, no Node, no DOM.
 import { z } from 'zod';
 
+import { staffRoles } from './roles';
+
 /**
  * The only thing about a profile that is readable without its passphrase: the name its
  * owner chose to show on the account picker (initials, a first name, "Front desk"...).
@@ -50,6 +52,8 @@ export const SessionStatus = z.discriminatedUnion('state', [
     .object({
       state: z.literal('unlocked'),
       profile: ProfileSummary,
+      /** The profile's role in its clinic; null until it has joined one (or while approval is pending). */
+      clinicRole: z.enum(staffRoles).nullable(),
       idleLockMinutes: z.number().positive(),
       keystore: KeystoreAvailability,
     })

@@ -14,3 +14,4 @@ export type Caller = 'signed-out' | 'unenrolled' | StaffRole;
 export const everyone: readonly Caller[] = ['signed-out', 'unenrolled', ...staffRoles];
 export const signedOutOnly: readonly Caller[] = ['signed-out'];
 export const anyUnlocked: readonly Caller[] = ['unenrolled', ...staffRoles];
+export const unenrolledOnly: readonly Caller[] = ['unenrolled'];

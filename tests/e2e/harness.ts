@@ -88,6 +88,7 @@ export async function startHarness(options: { dataDir?: string } = {}): Promise<
     async close() {
       stopIdleWatch();
       await services.session.lock('manual');
+      await services.clinic.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -165,6 +165,22 @@ export class ClinicClient {
     return this.identity().patientId;
   }
 
+  /** What this device is in its clinic, without any secret; null before it joins. */
+  summary(): { deviceId: string; kind: 'staff' | 'patient'; role: StaffRole | null; staffId: string | null; clinicId: string; relayUrl: string; pending: boolean; holdsRoot: boolean } | null {
+    const id = this.store.get<Identity>('identity');
+    if (!id) return null;
+    return {
+      deviceId: id.deviceId,
+      kind: id.kind,
+      role: id.role,
+      staffId: id.staffId,
+      clinicId: id.clinicId,
+      relayUrl: id.relayUrl,
+      pending: id.status === 'pending',
+      holdsRoot: this.store.get<string>('root-secret') !== null,
+    };
+  }
+
   /** The pinned clinic root fingerprint, as printed on receipts. */
   get fingerprint(): string {
     return rootFingerprint(this.sodium, decodeChecked(this.identity().rootPublicKey));

@@ -79,11 +79,11 @@ describe('profile key file', () => {
     expect((await unwrapProfileKey(await parseKeyFile(JSON.stringify(forgotten), id), passphrase)).key).toEqual(key);
   });
 
-  it('derives distinct database, blob and backup keys, the same each time', async () => {
+  it('derives distinct database, blob, backup and network keys, the same each time', async () => {
     const key = randomBytes(32);
     const a = await subkeys(key);
     const b = await subkeys(key);
     expect(a).toEqual(b);
-    expect(new Set([a.database, a.blobs, a.backup].map((k) => Buffer.from(k).toString('hex'))).size).toBe(3);
+    expect(new Set([a.database, a.blobs, a.backup, a.network].map((k) => Buffer.from(k).toString('hex'))).size).toBe(4);
   });
 });

@@ -138,10 +138,10 @@ export async function unwrapProfileKey(file: KeyFile, passphrase: string): Promi
 }
 
 /** The database key, the blob key and the backup key, each derived from the one profile key. */
-export async function subkeys(profileKey: Uint8Array): Promise<{ database: Uint8Array; blobs: Uint8Array; backup: Uint8Array }> {
+export async function subkeys(profileKey: Uint8Array): Promise<{ database: Uint8Array; blobs: Uint8Array; backup: Uint8Array; network: Uint8Array }> {
   const sodium = await loadSodium();
   const derive = (id: number) => sodium.crypto_kdf_derive_from_key(32, id, 'cmprofil', profileKey);
-  return { database: derive(1), blobs: derive(2), backup: derive(3) };
+  return { database: derive(1), blobs: derive(2), backup: derive(3), network: derive(4) };
 }
 
 export const deviceWrapOf = (backend: string, ciphertext: Uint8Array): NonNullable<KeyFile['device']> => ({

@@ -10,6 +10,11 @@ export function profilePaths(dataDir: string, id: string) {
     keyFile: join(root, 'key.json'),
     throttle: join(root, 'unlock-attempts.json'),
     database: join(root, 'data', 'profile.db'),
+    /**
+     * This computer's membership of a clinic: device keys, directory, outbox. Not in
+     * backups: a restored profile joins again as a new device, never as a copy of this one.
+     */
+    network: join(root, 'data', 'network.db'),
     blobs: join(root, 'blobs'),
   };
 }

@@ -1,4 +1,4 @@
-import type { Caller } from '../../shared/roles';
+import type { Caller, StaffRole } from '../../shared/roles';
 import type { LockReason, SessionStatus } from '../../shared/profiles';
 import { loadSodium } from '../crypto/sodium';
 import type { Logger } from '../log';
@@ -22,6 +22,18 @@ export function createSession(options: {
   idleLockMinutes?: number;
 }) {
   let current: OpenedProfile | null = null;
+  /** The staff role of the unlocked profile in its clinic, once it has joined one. */
+  let roleOf: () => StaffRole | null = () => null;
+  const listeners = new Set<(profile: OpenedProfile | null) => void | Promise<void>>();
+  const notify = async (profile: OpenedProfile | null): Promise<void> => {
+    for (const listener of listeners) {
+      try {
+        await listener(profile);
+      } catch (error) {
+        options.log.error('session.listener-failed', { kind: error instanceof Error ? error.name : 'unknown' });
+      }
+    }
+  };
   let lastLockReason: LockReason | null = null;
   let lastProfileId: string | null = null;
   const idleLockMinutes = options.idleLockMinutes ?? defaultIdleLockMinutes;
@@ -32,6 +44,7 @@ export function createSession(options: {
     return {
       state: 'unlocked',
       profile: current.summary,
+      clinicRole: roleOf(),
       idleLockMinutes,
       keystore: keystore.available ? { available: true } : { available: false, reason: keystore.reason },
     };
@@ -43,6 +56,7 @@ export function createSession(options: {
     current = null;
     lastLockReason = reason;
     lastProfileId = profile.summary.id;
+    await notify(null);
     try {
       profile.db.close();
     } catch (error) {
@@ -59,6 +73,7 @@ export function createSession(options: {
     if (current) await lock('manual');
     current = profile;
     lastLockReason = null;
+    await notify(profile);
     const next = status();
     options.emit(next);
     return next;
@@ -83,7 +98,20 @@ export function createSession(options: {
     updateSummary(summary: OpenedProfile['summary']) {
       if (current) current = { ...current, summary };
     },
-    caller: (): Caller => (current ? 'unenrolled' : 'signed-out'),
+    caller: (): Caller => (current ? (roleOf() ?? 'unenrolled') : 'signed-out'),
+    /** Tells the session where the unlocked profile's clinic role comes from. */
+    setRoleSource(source: () => StaffRole | null) {
+      roleOf = source;
+    },
+    /** Called with the profile when one is unlocked, and with null before it is locked. */
+    onProfile(listener: (profile: OpenedProfile | null) => void | Promise<void>): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    /** Tells the renderer again, e.g. after the profile's clinic role changed. */
+    refresh() {
+      options.emit(status());
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import type { AppInfo } from '../../shared/app-info';
 import type { EventName } from '../../shared/ipc/channel-names';
 import type { EventPayload } from '../../shared/ipc/contract';
+import { createClinicService } from '../clinic/clinic-service';
 import type { Logger } from '../log';
 import type { DeviceKeystore } from '../profiles/device-keystore';
 import { type FileDialogs, createProfileService } from '../profiles/profile-service';
@@ -41,6 +42,7 @@ export function createMainServices(options: MainServicesOptions) {
     ...(options.idleLockMinutes !== undefined ? { idleLockMinutes: options.idleLockMinutes } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
+  const clinic = createClinicService({ dataDir: options.dataDir, session: profiles.session, log: options.log, ...(options.now ? { now: options.now } : {}) });
   const router: Router = createRouter({
     trustedOrigins: options.trustedOrigins,
     caller: profiles.session.caller,
@@ -57,8 +59,12 @@ export function createMainServices(options: MainServicesOptions) {
       'settings:get': () => settings.get(),
       'settings:update': (patch) => settings.update(patch),
       ...profiles.handlers,
+      'clinic:status': () => clinic.status(),
+      'clinic:set-up': (request) => clinic.setUp(request),
+      'clinic:join': (request) => clinic.join(request),
+      'clinic:check-approval': () => clinic.checkApproval(),
     },
   });
-  return { router, settings, session: profiles.session, profiles: profiles.manager };
+  return { router, settings, session: profiles.session, profiles: profiles.manager, clinic };
 }
 export type MainServices = ReturnType<typeof createMainServices>;

@@ -138,7 +138,7 @@ export function startApp(): void {
     powerMonitor.on('lock-screen', () => void clinicSession.lock('os-lock'));
     powerMonitor.on('suspend', () => void clinicSession.lock('suspend'));
     clinicSession.watchIdle(() => powerMonitor.getSystemIdleTime());
-    app.on('before-quit', () => void clinicSession.lock('manual'));
+    app.on('before-quit', () => void clinicSession.lock('manual').then(() => services.clinic.close()));
 
     registerIpc({
       ipcMain,

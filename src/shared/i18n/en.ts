@@ -246,6 +246,13 @@ export const en = {
     'storage-failed': 'The change could not be written to disk. Check free space and try again.',
     internal: 'Something went wrong inside the app. Nothing was lost; try again.',
     offline: 'The app’s background service is not answering. Restart the app.',
+    locked: 'Your account is locked. Unlock it to go on.',
+    'invalid-request': 'Some information is missing or not valid. Check the highlighted fields.',
+    'clinic-offline': 'The clinic’s server cannot be reached right now. Check the network, then try again.',
+    'clinic-refused': 'The clinic’s server refused this.',
+    'invalid-code': 'This code is not valid. Check it against the paper and type it again.',
+    'no-consent': 'This patient has not agreed to this kind of message, or has withdrawn it.',
+    'not-found': 'This record no longer exists.',
   },
   menu: {
     lock: 'Lock now',

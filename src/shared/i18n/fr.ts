@@ -256,6 +256,13 @@ export const fr = {
     'storage-failed': 'La modification n’a pas pu être écrite sur le disque. Vérifiez l’espace libre et réessayez.',
     internal: 'Un problème est survenu dans l’application. Rien n’a été perdu ; réessayez.',
     offline: 'Le service interne de l’application ne répond pas. Redémarrez l’application.',
+    locked: 'Votre compte est verrouillé. Déverrouillez-le pour continuer.',
+    'invalid-request': 'Des renseignements manquent ou ne sont pas valides. Vérifiez les champs signalés.',
+    'clinic-offline': 'Le serveur de la clinique est injoignable pour l’instant. Vérifiez le réseau, puis réessayez.',
+    'clinic-refused': 'Le serveur de la clinique a refusé cette demande.',
+    'invalid-code': 'Ce code n’est pas valide. Comparez-le avec le papier et saisissez-le de nouveau.',
+    'no-consent': 'Ce patient n’a pas accepté ce type de message, ou l’a retiré.',
+    'not-found': 'Cet élément n’existe plus.',
   },
   menu: {
     lock: 'Verrouiller maintenant',

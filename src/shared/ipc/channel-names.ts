@@ -18,6 +18,10 @@ export const channelNames = [
   'profiles:restore',
   'session:status',
   'session:lock',
+  'clinic:status',
+  'clinic:set-up',
+  'clinic:join',
+  'clinic:check-approval',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];

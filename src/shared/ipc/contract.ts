@@ -4,6 +4,7 @@
 import { z } from 'zod';
 
 import { AppInfo } from '../app-info';
+import { ClinicName, ClinicStatus, InviteCode, PersonName, RelayAddress, SetupToken } from '../clinic';
 import { DiagnosticsReport } from '../diagnostics';
 import {
   BackupInfo,
@@ -15,7 +16,7 @@ import {
   SessionStatus,
   TaskProgress,
 } from '../profiles';
-import { type Caller, anyUnlocked, everyone, signedOutOnly } from '../roles';
+import { type Caller, anyUnlocked, everyone, signedOutOnly, unenrolledOnly } from '../roles';
 import { AppSettings, SettingsPatch } from '../settings';
 import type { ChannelName, DomainOf, EventName, VerbOf } from './channel-names';
 import type { IpcResult } from './errors';
@@ -69,6 +70,28 @@ export const contract = {
   },
   'session:status': { request: noInput, response: SessionStatus, roles: everyone },
   'session:lock': { request: noInput, response: SessionStatus, roles: anyUnlocked },
+  'clinic:status': { request: noInput, response: ClinicStatus, roles: anyUnlocked },
+  'clinic:set-up': {
+    request: z
+      .object({
+        where: z.enum(['this-computer', 'relay']),
+        relayUrl: RelayAddress.optional(),
+        setupToken: SetupToken.optional(),
+        clinicName: ClinicName,
+        yourName: PersonName,
+        timeZone: z.string().min(1).max(64),
+      })
+      .strict()
+      .refine((r) => r.where === 'this-computer' || (r.relayUrl !== undefined && r.setupToken !== undefined), { message: 'required', path: ['relayUrl'] }),
+    response: ClinicStatus,
+    roles: unenrolledOnly,
+  },
+  'clinic:join': {
+    request: z.object({ relayUrl: RelayAddress, inviteCode: InviteCode }).strict(),
+    response: ClinicStatus,
+    roles: unenrolledOnly,
+  },
+  'clinic:check-approval': { request: noInput, response: ClinicStatus, roles: unenrolledOnly },
 } as const satisfies { readonly [C in ChannelName]: ChannelSpec };
 
 /** What each event carries from main to the renderer. */

@@ -23,6 +23,13 @@ export const errorCodes = [
   'device-key-unavailable',
   'backup-damaged',
   'cancelled',
+  'locked',
+  'invalid-request',
+  'clinic-offline',
+  'clinic-refused',
+  'invalid-code',
+  'no-consent',
+  'not-found',
   'internal',
 ] as const;
 export const ErrorCode = z.enum(errorCodes);

@@ -1,0 +1,210 @@
+// Runs in main (Node): the unlocked profile's membership of a clinic. While a profile is
+// unlocked, its network store (encrypted with a key derived from the profile key) and its
+// ClinicClient are open; locking closes both. The profile's clinic role decides which IPC
+// channels answer. A clinic that works from this one computer runs the relay inside the app.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { type ClinicStatus } from '../../shared/clinic';
+import { type ClinicRules, defaultClinicRules } from '../../shared/protocol/clinic-rules';
+import { type StaffRole } from '../../shared/roles';
+import { AppError } from '../router/app-error';
+import { type Logger } from '../log';
+import { loadSodium } from '../crypto/sodium';
+import { subkeys } from '../profiles/key-file';
+import { type OpenedProfile } from '../profiles/profile-manager';
+import { type Session } from '../profiles/session';
+import { ClinicClient, ClientError } from '../network/clinic-client';
+import { openClientStore } from '../network/client-store';
+import { EMBEDDED_RELAY_DIR, startEmbeddedRelay } from '../network/embedded-relay';
+import { RelayError } from '../network/relay-connection';
+import { CodeError } from '../../shared/protocol/codes';
+import { type Relay } from '../../relay/server';
+
+const EMBEDDED_STATE = 'embedded.json';
+
+export type ClinicServiceOptions = {
+  readonly dataDir: string;
+  readonly session: Session;
+  readonly log: Logger;
+  readonly now?: () => number;
+};
+
+/** Turns network and protocol failures into the app's typed errors with plain messages. */
+export function clinicError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof RelayError) {
+    if (error.transient) return new AppError('clinic-offline', 'The clinic’s server cannot be reached right now. Check the address and the network, then try again.');
+    return new AppError('clinic-refused', error.message);
+  }
+  if (error instanceof ClientError) return new AppError('clinic-refused', error.message);
+  if (error instanceof CodeError) return new AppError('invalid-code', error.message);
+  return new AppError('internal', 'Something went wrong while talking to the clinic.');
+}
+
+export function createClinicService(options: ClinicServiceOptions) {
+  const { session, log } = options;
+  let client: ClinicClient | null = null;
+  let embedded: Relay | null = null;
+  let online = false;
+
+  const embeddedDir = join(options.dataDir, EMBEDDED_RELAY_DIR);
+  const embeddedStateFile = join(embeddedDir, EMBEDDED_STATE);
+  const embeddedPort = (): number | null => {
+    try {
+      const parsed = JSON.parse(readFileSync(embeddedStateFile, 'utf8')) as { port?: unknown };
+      return typeof parsed.port === 'number' && Number.isInteger(parsed.port) ? parsed.port : null;
+    } catch {
+      return null;
+    }
+  };
+
+  /** Starts the relay of this computer, on the port it had before when there is one. */
+  async function ensureEmbeddedRelay(): Promise<Relay> {
+    if (embedded) return embedded;
+    const port = embeddedPort();
+    embedded = await startEmbeddedRelay({ dataDir: options.dataDir, ...(port !== null ? { port } : {}) });
+    if (port === null) writeFileSync(embeddedStateFile, `${JSON.stringify({ port: embedded.port })}\n`, { mode: 0o600 });
+    log.info('clinic.embedded-relay-started');
+    return embedded;
+  }
+
+  const isEmbeddedUrl = (url: string): boolean => {
+    const port = embeddedPort();
+    return port !== null && (url === `http://127.0.0.1:${port}` || url.startsWith(`http://127.0.0.1:${port}/`));
+  };
+
+  async function attach(profile: OpenedProfile | null): Promise<void> {
+    const previous = client;
+    client = null;
+    online = false;
+    if (previous) await previous.close().catch(() => undefined);
+    if (!profile) return;
+    const keys = await subkeys(profile.profileKey);
+    const sodium = await loadSodium();
+    try {
+      const store = openClientStore(profile.paths.network, keys.network);
+      client = new ClinicClient({ store, sodium, ...(options.now ? { now: options.now } : {}) });
+    } finally {
+      sodium.memzero(keys.database);
+      sodium.memzero(keys.blobs);
+      sodium.memzero(keys.backup);
+      sodium.memzero(keys.network);
+    }
+    const summary = client.summary();
+    if (summary && isEmbeddedUrl(summary.relayUrl)) await ensureEmbeddedRelay().catch(() => undefined);
+  }
+
+  session.onProfile(attach);
+  session.setRoleSource(() => {
+    const summary = client?.summary();
+    return summary && !summary.pending && summary.kind === 'staff' ? summary.role : null;
+  });
+
+  const current = (): ClinicClient => client ?? (() => {
+    throw new AppError('locked', 'Unlock your account first.');
+  })();
+
+  async function status(): Promise<ClinicStatus> {
+    const c = current();
+    const summary = c.summary();
+    if (!summary || summary.kind !== 'staff' || summary.role === null) return { state: 'none' };
+    if (summary.pending) return { state: 'pending', role: summary.role, fingerprint: c.fingerprint, relayUrl: summary.relayUrl };
+    let rules: ClinicRules | null = null;
+    try {
+      rules = (await c.verifiedDirectory(true)).rules;
+      online = true;
+    } catch (error) {
+      online = false;
+      if (!(error instanceof RelayError && error.transient)) throw clinicError(error);
+    }
+    return {
+      state: 'member',
+      role: summary.role,
+      fingerprint: c.fingerprint,
+      relayUrl: summary.relayUrl,
+      embeddedRelay: isEmbeddedUrl(summary.relayUrl),
+      holdsRoot: summary.holdsRoot,
+      rules,
+      online,
+    };
+  }
+
+  async function setUp(input: { where: 'this-computer' | 'relay'; relayUrl?: string | undefined; setupToken?: string | undefined; clinicName: string; yourName: string; timeZone: string }): Promise<ClinicStatus> {
+    const c = current();
+    if (c.summary()) throw new AppError('clinic-refused', 'This account already belongs to a clinic.');
+    let relayUrl: string;
+    let setupToken: string;
+    if (input.where === 'this-computer') {
+      if (existsSync(join(embeddedDir, 'relay.db')) && embeddedPort() !== null) {
+        throw new AppError('clinic-refused', 'This computer already runs a clinic’s server. Join that clinic with an invite instead.');
+      }
+      const relay = await ensureEmbeddedRelay();
+      if (!relay.setupToken) throw new AppError('clinic-refused', 'This computer’s clinic server was set up before. Join that clinic with an invite instead.');
+      relayUrl = relay.url;
+      setupToken = relay.setupToken;
+    } else {
+      if (!input.relayUrl || !input.setupToken) throw new AppError('invalid-request', 'Enter the server address and its setup token.');
+      relayUrl = input.relayUrl.trim();
+      setupToken = input.setupToken.trim();
+    }
+    try {
+      await c.setUpClinic({ relayUrl, setupToken, clinicName: input.clinicName, staffId: staffIdFor(input.yourName), rules: defaultClinicRules(input.clinicName, input.timeZone) });
+    } catch (error) {
+      throw clinicError(error);
+    }
+    log.info('clinic.set-up', { where: input.where });
+    session.refresh();
+    return status();
+  }
+
+  async function joinClinic(input: { relayUrl: string; inviteCode: string }): Promise<ClinicStatus> {
+    const c = current();
+    if (c.summary()) throw new AppError('clinic-refused', 'This account already belongs to a clinic.');
+    try {
+      await c.redeemInvite({ relayUrl: input.relayUrl.trim(), code: input.inviteCode });
+    } catch (error) {
+      throw clinicError(error);
+    }
+    log.info('clinic.joined');
+    return checkApproval();
+  }
+
+  async function checkApproval(): Promise<ClinicStatus> {
+    const c = current();
+    try {
+      if (await c.completeJoin()) session.refresh();
+    } catch (error) {
+      throw clinicError(error);
+    }
+    return status();
+  }
+
+  return {
+    status,
+    setUp,
+    join: joinClinic,
+    checkApproval,
+    /** The open client of the unlocked profile, for the services built on it. */
+    client: current,
+    role: (): StaffRole | null => client?.summary()?.role ?? null,
+    async close(): Promise<void> {
+      await attach(null);
+      await embedded?.close();
+      embedded = null;
+    },
+  };
+}
+
+/** A stable staff id from a name and randomness; people are never identified by it. */
+function staffIdFor(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase()
+    .slice(0, 24);
+  return `${slug || 'staff'}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export type ClinicService = ReturnType<typeof createClinicService>;

@@ -1,0 +1,38 @@
+// Runs anywhere: what the renderer learns about this profile's clinic membership.
+import { z } from 'zod';
+
+import { clinicRulesSchema } from './protocol/clinic-rules';
+import { staffRoles } from './roles';
+
+const role = z.enum(staffRoles);
+const relayUrl = z.string().max(300);
+
+export const ClinicStatus = z.discriminatedUnion('state', [
+  z.strictObject({ state: z.literal('none') }),
+  /** Redeemed an invite; an IT admin has not approved this computer yet. */
+  z.strictObject({ state: z.literal('pending'), role, fingerprint: z.string(), relayUrl }),
+  z.strictObject({
+    state: z.literal('member'),
+    role,
+    fingerprint: z.string(),
+    relayUrl,
+    /** Whether the relay runs inside this app, on this computer. */
+    embeddedRelay: z.boolean(),
+    /** Whether this computer holds the clinic root (it can approve and remove devices). */
+    holdsRoot: z.boolean(),
+    rules: clinicRulesSchema.nullable(),
+    /** Whether the relay answered just now; false means working from what was last seen. */
+    online: z.boolean(),
+  }),
+]);
+export type ClinicStatus = z.infer<typeof ClinicStatus>;
+
+export const ClinicName = z.string().trim().min(2, 'too-short').max(200, 'too-long');
+export const PersonName = z.string().trim().min(1, 'required').max(200, 'too-long');
+export const RelayAddress = z
+  .string()
+  .trim()
+  .max(300)
+  .refine((text) => /^(https?|wss?):\/\/[^\s/]+/i.test(text), 'not-a-url');
+export const InviteCode = z.string().trim().min(20, 'too-short').max(120, 'too-long');
+export const SetupToken = z.string().trim().min(10, 'too-short').max(200, 'too-long');

@@ -266,12 +266,9 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
       const staff = devices.filter((d) => d.kind === 'staff' && d.revokedAt === null);
       const patients = devices.filter((d) => d.kind === 'patient' && d.revokedAt === null && (!patientView || d.patientId === device.patientId));
       const revoked = devices.filter((d) => d.revokedAt !== null && d.revocationJson !== null && (d.kind === 'staff' || !patientView || d.patientId === device.patientId));
-      const consentIds = patientView ? [device.patientId as string] : [...new Set(devices.flatMap((d) => (d.patientId ? [d.patientId] : [])))];
-      const consents = [];
-      for (const id of consentIds) {
-        const record = await store.getConsent(id);
-        if (record) consents.push(JSON.parse(record.statusJson));
-      }
+      // Staff see every patient's consent (a patient may be enrolled before any device connects); a patient only their own.
+      const consentRecords = patientView ? [await store.getConsent(device.patientId as string)].filter((r) => r !== null) : await store.listConsents();
+      const consents = consentRecords.map((record) => JSON.parse(record.statusJson));
       return {
         policy: policy ? JSON.parse(policy.policyJson) : null,
         staff: staff.map((d) => JSON.parse(d.proofJson) as SignedStaffCertificate),

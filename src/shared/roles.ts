@@ -15,3 +15,5 @@ export const everyone: readonly Caller[] = ['signed-out', 'unenrolled', ...staff
 export const signedOutOnly: readonly Caller[] = ['signed-out'];
 export const anyUnlocked: readonly Caller[] = ['unenrolled', ...staffRoles];
 export const unenrolledOnly: readonly Caller[] = ['unenrolled'];
+/** Who records consent and enrolls patients. */
+export const registrars: readonly Caller[] = ['front-desk', 'it-admin'];

@@ -71,6 +71,7 @@ export async function startHarness(options: { dataDir?: string } = {}): Promise<
     dialogs: {
       chooseBackupDestination: async () => dialogs.savePath,
       chooseBackupToRestore: async () => dialogs.openPath,
+      chooseReceiptDestination: async () => dialogs.savePath,
     },
     emit: (event, payload) => harness.deliver?.(event, payload),
   });

@@ -39,7 +39,7 @@ async function app(dataDir = mkdtempSync(join(tmpdir(), 'cm-clinic-'))): Promise
     trustedOrigins: [origin],
     log: createMemoryLogger(),
     keystore: await createTestKeystore(),
-    dialogs: { chooseBackupDestination: async () => null, chooseBackupToRestore: async () => null },
+    dialogs: { chooseBackupDestination: async () => null, chooseBackupToRestore: async () => null, chooseReceiptDestination: async () => null },
     emit: () => undefined,
   });
   open.push(services);

@@ -25,6 +25,7 @@ import {
   staffInviteSchema,
   type revocationReasons,
 } from '../../shared/protocol/documents';
+import { signingInput } from '../../shared/protocol/canonical';
 import { bytesEqual, toBase64 } from '../../shared/protocol/encoding';
 import { type Envelope, type EnvelopeRecipient, openEnvelope, parseEnvelope, sealEnvelope } from '../../shared/protocol/envelope';
 import { decodeChecked } from '../../shared/protocol/fields';
@@ -179,6 +180,31 @@ export class ClinicClient {
       pending: id.status === 'pending',
       holdsRoot: this.store.get<string>('root-secret') !== null,
     };
+  }
+
+  /** Signs a document with this device's certified key (e.g. a consent record). */
+  signAsDevice(prefix: string, value: unknown): { signature: Uint8Array; signingKey: Uint8Array; boxKey: Uint8Array } {
+    const id = this.identity();
+    const signing = keyPair(id.signing);
+    return {
+      signature: this.sodium.crypto_sign_detached(signingInput(prefix, value), signing.privateKey),
+      signingKey: signing.publicKey,
+      boxKey: decodeChecked(id.box.publicKey),
+    };
+  }
+
+  /** This device's certificate as the directory holds it (JSON), or null before approval. */
+  ownCertificateJson(): string | null {
+    const id = this.identity();
+    const raw = this.store.get<AnswerBody<'directory.get'>>('directory-raw');
+    const mine = raw?.staff.find((c) => c.certificate.deviceId === id.deviceId);
+    return mine ? JSON.stringify(mine) : (this.store.get<unknown>('certificate') ? JSON.stringify(this.store.get<unknown>('certificate')) : null);
+  }
+
+  /** Whether a patient has connected at least one device (from the last verified directory). */
+  patientEnrolled(patientId: string): boolean {
+    for (const d of this.directory?.devices.values() ?? []) if (d.kind === 'patient' && d.patientId === patientId) return true;
+    return false;
   }
 
   /** The pinned clinic root fingerprint, as printed on receipts. */

@@ -19,6 +19,8 @@ import { createSession } from './session';
 export type FileDialogs = {
   chooseBackupDestination(defaultName: string): Promise<string | null>;
   chooseBackupToRestore(): Promise<string | null>;
+  /** Where to save a consent receipt (PDF); null when cancelled. */
+  chooseReceiptDestination(defaultName: string): Promise<string | null>;
 };
 
 export type ProfileServiceOptions = {

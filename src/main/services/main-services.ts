@@ -2,6 +2,7 @@ import type { AppInfo } from '../../shared/app-info';
 import type { EventName } from '../../shared/ipc/channel-names';
 import type { EventPayload } from '../../shared/ipc/contract';
 import { createClinicService } from '../clinic/clinic-service';
+import { createConsentService } from '../consent/consent-service';
 import type { Logger } from '../log';
 import type { DeviceKeystore } from '../profiles/device-keystore';
 import { type FileDialogs, createProfileService } from '../profiles/profile-service';
@@ -43,6 +44,7 @@ export function createMainServices(options: MainServicesOptions) {
     ...(options.now ? { now: options.now } : {}),
   });
   const clinic = createClinicService({ dataDir: options.dataDir, session: profiles.session, log: options.log, ...(options.now ? { now: options.now } : {}) });
+  const consent = createConsentService({ session: profiles.session, clinic, log: options.log, dialogs: options.dialogs, ...(options.now ? { now: options.now } : {}) });
   const router: Router = createRouter({
     trustedOrigins: options.trustedOrigins,
     caller: profiles.session.caller,
@@ -63,8 +65,21 @@ export function createMainServices(options: MainServicesOptions) {
       'clinic:set-up': (request) => clinic.setUp(request),
       'clinic:join': (request) => clinic.join(request),
       'clinic:check-approval': () => clinic.checkApproval(),
+      'patients:register': (input) => consent.registerPatient(input),
+      'patients:find': ({ query }) => consent.findPatients(query),
+      'consent:template': ({ language }) => consent.template(language),
+      'consent:record': (input) => consent.record(input),
+      'consent:receipt': ({ recordId }) => consent.receipt(recordId),
+      'consent:save-receipt': ({ recordId }) => consent.receiptPdf(recordId),
+      'consent:issue-code': ({ patientId }) => consent.issueCode(patientId),
+      'consent:register': (filter) => consent.register(filter),
+      'consent:history': ({ patientId }) => consent.history(patientId),
+      'consent:withdraw': ({ patientId, reason }) => consent.withdraw(patientId, reason),
+      'consent:change-scopes': ({ patientId, scopes, reason }) => consent.changeScopes(patientId, scopes, reason),
+      'consent:renew': ({ patientId, expiresAt }) => consent.renew(patientId, expiresAt),
+      'consent:reverify': ({ patientId, method, note }) => consent.reverifyIdentity(patientId, method, note),
     },
   });
-  return { router, settings, session: profiles.session, profiles: profiles.manager, clinic };
+  return { router, settings, session: profiles.session, profiles: profiles.manager, clinic, consent };
 }
 export type MainServices = ReturnType<typeof createMainServices>;

@@ -168,6 +168,8 @@ export type RelayStore = {
 
   /** The newest consent status of a patient, or null. */
   getConsent(patientId: string): Promise<ConsentRecord | null>;
+  /** The newest consent status of every patient, by patient id. */
+  listConsents(): Promise<ConsentRecord[]>;
   /** Throws StoreConflictError unless version > the newest held for that patient. */
   putConsent(consent: ConsentRecord): Promise<void>;
 

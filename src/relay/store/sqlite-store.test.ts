@@ -305,6 +305,10 @@ describe('consent and records epochs', () => {
     await expect(store.putConsent({ patientId: 'p1', version: 1, statusJson: '{"s":"1b"}', storedAt: 4 })).rejects.toThrow(StoreConflictError);
     expect(await store.getConsent('p1')).toEqual({ patientId: 'p1', version: 2, statusJson: '{"s":2}', storedAt: 2 });
     expect(await store.getConsent('p2')).toMatchObject({ version: 1 });
+    expect((await store.listConsents()).map((c) => [c.patientId, c.version])).toEqual([
+      ['p1', 2],
+      ['p2', 1],
+    ]);
   });
 
   it('takes records epochs 0, 1, 2 in order and refuses a gap or a repeat', async () => {

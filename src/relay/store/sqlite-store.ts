@@ -468,6 +468,10 @@ function createStore(db: Db, now: () => number): RelayStore {
     newestConsent: db.prepare<[string], ConsentRow>(
       'SELECT patient_id, version, status_json, stored_at FROM consents WHERE patient_id = ? ORDER BY version DESC LIMIT 1',
     ),
+    newestConsents: db.prepare<[], ConsentRow>(
+      `SELECT patient_id, version, status_json, stored_at FROM consents AS c
+       WHERE version = (SELECT max(version) FROM consents WHERE patient_id = c.patient_id) ORDER BY patient_id`,
+    ),
     insertConsent: db.prepare('INSERT INTO consents (patient_id, version, status_json, stored_at) VALUES (?, ?, ?, ?)'),
 
     newestEpoch: db.prepare<[], EpochRow>('SELECT epoch, epoch_json, stored_at FROM records_epochs ORDER BY epoch DESC LIMIT 1'),
@@ -623,6 +627,10 @@ function createStore(db: Db, now: () => number): RelayStore {
       ensureOpen();
       const row = q.newestConsent.get(patientId);
       return row ? { patientId: row.patient_id, version: row.version, statusJson: row.status_json, storedAt: row.stored_at } : null;
+    },
+    async listConsents() {
+      ensureOpen();
+      return q.newestConsents.all().map((row) => ({ patientId: row.patient_id, version: row.version, statusJson: row.status_json, storedAt: row.stored_at }));
     },
     async putConsent(consent: ConsentRecord) {
       ensureOpen();

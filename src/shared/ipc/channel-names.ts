@@ -22,6 +22,19 @@ export const channelNames = [
   'clinic:set-up',
   'clinic:join',
   'clinic:check-approval',
+  'patients:register',
+  'patients:find',
+  'consent:template',
+  'consent:record',
+  'consent:receipt',
+  'consent:save-receipt',
+  'consent:issue-code',
+  'consent:register',
+  'consent:history',
+  'consent:withdraw',
+  'consent:change-scopes',
+  'consent:renew',
+  'consent:reverify',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];

@@ -4,6 +4,11 @@
 import { z } from 'zod';
 
 import { AppInfo } from '../app-info';
+import { ConsentDocumentSchema, ConsentHistory, ConsentRecordInput, ConsentRegisterRow, PatientInput, PatientSummary, ReceiptView, RegisterStatus } from '../consent/ipc';
+import { consentRecordSchema } from '../consent/record';
+import { identityMethods } from '../consent/types';
+import { consentScopeSchema } from '../protocol/documents';
+import { idSchema } from '../protocol/fields';
 import { ClinicName, ClinicStatus, InviteCode, PersonName, RelayAddress, SetupToken } from '../clinic';
 import { DiagnosticsReport } from '../diagnostics';
 import {
@@ -16,7 +21,7 @@ import {
   SessionStatus,
   TaskProgress,
 } from '../profiles';
-import { type Caller, anyUnlocked, everyone, signedOutOnly, unenrolledOnly } from '../roles';
+import { type Caller, anyUnlocked, everyone, registrars, signedOutOnly, unenrolledOnly } from '../roles';
 import { AppSettings, SettingsPatch } from '../settings';
 import type { ChannelName, DomainOf, EventName, VerbOf } from './channel-names';
 import type { IpcResult } from './errors';
@@ -29,6 +34,8 @@ export type ChannelSpec<Req extends z.ZodType = z.ZodType, Res extends z.ZodType
 };
 
 const noInput = z.object({}).strict();
+const recordRef = z.object({ recordId: idSchema }).strict();
+const patientRef = z.object({ patientId: idSchema }).strict();
 
 export const contract = {
   'app:info': { request: noInput, response: AppInfo, roles: everyone },
@@ -92,6 +99,39 @@ export const contract = {
     roles: unenrolledOnly,
   },
   'clinic:check-approval': { request: noInput, response: ClinicStatus, roles: unenrolledOnly },
+  'patients:register': { request: PatientInput, response: PatientSummary, roles: registrars },
+  'patients:find': { request: z.object({ query: z.string().max(100) }).strict(), response: z.array(ConsentRegisterRow), roles: registrars },
+  'consent:template': {
+    request: z.object({ language: z.enum(['en', 'fr']) }).strict(),
+    response: z.object({ document: ConsentDocumentSchema, textHash: z.string() }).strict(),
+    roles: registrars,
+  },
+  'consent:record': { request: ConsentRecordInput, response: ReceiptView, roles: registrars },
+  'consent:receipt': { request: recordRef, response: ReceiptView, roles: registrars },
+  'consent:save-receipt': { request: recordRef, response: z.object({ fileName: z.string(), bytes: z.number().int() }).strict(), roles: registrars },
+  'consent:issue-code': { request: patientRef, response: ReceiptView, roles: registrars },
+  'consent:register': {
+    request: z.object({ query: z.string().max(100), status: z.union([RegisterStatus, z.literal('all')]) }).strict(),
+    response: z.object({ rows: z.array(ConsentRegisterRow), retried: z.number().int() }).strict(),
+    roles: registrars,
+  },
+  'consent:history': { request: patientRef, response: ConsentHistory, roles: registrars },
+  'consent:withdraw': {
+    request: z.object({ patientId: idSchema, reason: z.string().trim().max(500, 'too-long') }).strict(),
+    response: consentRecordSchema,
+    roles: registrars,
+  },
+  'consent:change-scopes': {
+    request: z.object({ patientId: idSchema, scopes: z.array(consentScopeSchema).min(1, 'no-scope').max(4), reason: z.string().trim().max(500, 'too-long') }).strict(),
+    response: consentRecordSchema,
+    roles: registrars,
+  },
+  'consent:renew': { request: z.object({ patientId: idSchema, expiresAt: z.number().int() }).strict(), response: consentRecordSchema, roles: registrars },
+  'consent:reverify': {
+    request: z.object({ patientId: idSchema, method: z.enum(identityMethods), note: z.string().trim().max(200, 'too-long') }).strict(),
+    response: consentRecordSchema,
+    roles: registrars,
+  },
 } as const satisfies { readonly [C in ChannelName]: ChannelSpec };
 
 /** What each event carries from main to the renderer. */

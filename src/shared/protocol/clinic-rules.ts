@@ -39,6 +39,12 @@ export const clinicRulesSchema = z.strictObject({
   inPersonTopics: z.array(text(200)).max(30),
   /** What the service may be used for. */
   purposes: z.array(text(200)).min(1).max(30),
+  /** The clinic's own additions to the consent text: each change is a new template version. */
+  consentText: z.strictObject({
+    templateVersion: z.number().int().min(1).max(100_000),
+    /** An extra paragraph per consent section id, in English and French. */
+    edits: z.strictObject({ en: z.record(z.string().max(40), z.string().max(2000)), fr: z.record(z.string().max(40), z.string().max(2000)) }),
+  }),
   security: z.strictObject({
     idleLockMinutes: z.number().int().min(1).max(60),
     /** Whether staff may let this computer unlock their account without the passphrase. */
@@ -69,6 +75,7 @@ export function defaultClinicRules(clinicName: string, timeZone = 'UTC'): Clinic
     emergency: { number: '911', nearestEmergencyDepartment: 'The emergency department of your nearest hospital' },
     inPersonTopics: ['New or worsening symptoms', 'Chest pain, trouble breathing or thoughts of self-harm', 'Test results that need an examination'],
     purposes: ['Questions about an ongoing treatment', 'Prescription renewals', 'Appointment follow-up'],
+    consentText: { templateVersion: 1, edits: { en: {}, fr: {} } },
     security: { idleLockMinutes: 5, allowRememberDevice: false, notificationPreview: 'nothing', patientAttachments: false, undoSendSeconds: 10, retentionYears: 10 },
   };
 }

@@ -1,0 +1,190 @@
+// Consent capture through the real router, as the front desk's screens call it: a clinic on
+// this computer, a front-desk account, a patient registered, the consent text acknowledged,
+// choices and signature recorded, the enrollment code redeemed by the patient's device, the
+// receipt saved, and a withdrawal that stops a clinician's messages at once.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { createMemoryLogger } from '../../src/main/log';
+import { openDevice } from '../../src/main/network/headless';
+import { type MainServices, createMainServices } from '../../src/main/services/main-services';
+import { createTestKeystore } from '../support/test-keystore';
+
+const origin = 'app://renderer';
+const passphrase = 'granite puffin lantern ninety';
+const dirs: string[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-consent-'));
+  dirs.push(dir);
+  return dir;
+};
+
+type App = MainServices & { call: <T = unknown>(channel: string, payload?: unknown) => Promise<T>; savePath: { value: string | null } };
+async function app(): Promise<App> {
+  const savePath = { value: null as string | null };
+  const services = createMainServices({
+    dataDir: tempDir(),
+    appInfo: {
+      name: 'Clinic Messenger',
+      version: '0.1.0',
+      host: 'browser-harness',
+      packaged: false,
+      build: { commit: 'test', date: '2026-11-23' },
+      runtime: { node: process.versions.node, electron: null, chrome: null, platform: process.platform, arch: process.arch },
+    },
+    shell: () => ({ kind: 'browser-harness' }),
+    trustedOrigins: [origin],
+    log: createMemoryLogger(),
+    keystore: await createTestKeystore(),
+    dialogs: { chooseBackupDestination: async () => null, chooseBackupToRestore: async () => null, chooseReceiptDestination: async () => savePath.value },
+    emit: () => undefined,
+  });
+  cleanups.push(async () => {
+    await services.session.lock('manual');
+    await services.clinic.close();
+  });
+  const call = async <T,>(channel: string, payload: unknown = {}): Promise<T> => {
+    const result = await services.router.dispatch(channel, payload, { origin });
+    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
+    return result.value as T;
+  };
+  return Object.assign(services, { call, savePath });
+}
+
+async function clinicWithFrontDesk() {
+  const admin = await app();
+  await admin.call('profiles:create', { displayName: 'IT', passphrase });
+  const status = await admin.call<{ relayUrl: string }>('clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Clinic', yourName: 'Robin', timeZone: 'UTC' });
+  const desk = await app();
+  await desk.call('profiles:create', { displayName: 'Front desk', passphrase });
+  await desk.call('clinic:join', { relayUrl: status.relayUrl, inviteCode: await admin.clinic.client().createInvite({ staffId: 'desk', displayName: 'Sam Desk', role: 'front-desk' }) });
+  await admin.clinic.client().approvePendingDevices();
+  await desk.call('clinic:check-approval');
+  const clinician = await openDevice(tempDir(), 'dr');
+  cleanups.push(() => clinician.client.close());
+  await clinician.client.redeemInvite({ relayUrl: status.relayUrl, code: await admin.clinic.client().createInvite({ staffId: 'dr', displayName: 'Dr Lee', role: 'clinician' }) });
+  await admin.clinic.client().approvePendingDevices();
+  await clinician.client.completeJoin();
+  return { admin, desk, clinician, relayUrl: status.relayUrl };
+}
+
+type Template = { document: { version: string; sections: { id: string; title: string }[]; text: string }; textHash: string };
+
+async function recordConsent(desk: App, patientId: string, granted: readonly string[] = ['clinical', 'reminders']) {
+  const { document, textHash } = await desk.call<Template>('consent:template', { language: 'en' });
+  return desk.call<{ record: { recordId: string; version: number; scopes: string[]; textHash: string }; enrollment: { code: string } | null; published: boolean; fingerprint: string }>('consent:record', {
+    patientId,
+    language: 'en',
+    textVersion: document.version,
+    textHash,
+    acknowledged: document.sections.map((s) => s.id),
+    identityMethod: 'photo-id',
+    identityNote: 'Driver’s licence',
+    choices: ['clinical', 'reminders', 'newsletters', 'attachments'].map((scope) => ({ scope, granted: granted.includes(scope) })),
+    excludedTopics: ['Mental health'],
+    signature: { kind: 'typed', name: 'Alex Martin' },
+    decisionMaker: null,
+    expiresAt: null,
+  });
+}
+
+describe('consent capture through the app', () => {
+  it('records a signed consent, issues a code the patient redeems, saves the receipt, and a withdrawal stops clinicians', async () => {
+    const { admin, desk, clinician, relayUrl } = await clinicWithFrontDesk();
+    await expect(desk.call('patients:register', { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '2999-01-01' })).rejects.toMatchObject({ code: 'bad-request', fields: { dateOfBirth: 'date-range' } });
+    const patient = await desk.call<{ id: string }>('patients:register', { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02', phone: '+1 555 0101' });
+    expect(await desk.call<{ patient: { id: string }; status: string }[]>('patients:find', { query: 'mart' })).toMatchObject([{ patient: { id: patient.id }, status: 'none' }]);
+
+    // Every section must be acknowledged, and the text must be the current one.
+    const { document, textHash } = await desk.call<Template>('consent:template', { language: 'en' });
+    expect(document.text).toContain('Lakeside Clinic');
+    const partial = {
+      patientId: patient.id,
+      language: 'en',
+      textVersion: document.version,
+      textHash,
+      acknowledged: document.sections.slice(0, 3).map((s) => s.id),
+      identityMethod: 'photo-id',
+      identityNote: '',
+      choices: ['clinical', 'reminders', 'newsletters', 'attachments'].map((scope) => ({ scope, granted: scope === 'clinical' })),
+      excludedTopics: [],
+      signature: { kind: 'typed', name: 'Alex Martin' },
+      decisionMaker: null,
+      expiresAt: null,
+    };
+    await expect(desk.call('consent:record', partial)).rejects.toMatchObject({ code: 'invalid-request' });
+    await expect(desk.call('consent:record', { ...partial, acknowledged: document.sections.map((s) => s.id), textHash: 'A'.repeat(44) })).rejects.toMatchObject({ code: 'invalid-request' });
+
+    const receipt = await recordConsent(desk, patient.id);
+    expect(receipt.published).toBe(true);
+    expect(receipt.record).toMatchObject({ version: 1, scopes: ['clinical', 'reminders'], textHash });
+    expect(receipt.enrollment?.code).toMatch(/^([A-Z2-7]{4}-){17}[A-Z2-7]{4}$/);
+    let register = await desk.call<{ rows: { status: string }[] }>('consent:register', { query: '', status: 'all' });
+    expect(register.rows[0]?.status).toBe('pending-enrollment');
+
+    // The patient's device redeems the code from the receipt.
+    const phone = await openDevice(tempDir(), 'patient');
+    cleanups.push(() => phone.client.close());
+    const redeemed = await phone.client.redeemEnrollment({ relayUrl, code: receipt.enrollment!.code });
+    expect(redeemed).toEqual({ fingerprint: receipt.fingerprint, patientId: patient.id });
+    register = await desk.call('consent:register', { query: '', status: 'all' });
+    expect(register.rows[0]?.status).toBe('active');
+
+    // The receipt as a PDF, where the clerk chose to save it.
+    desk.savePath.value = join(tempDir(), 'receipt.pdf');
+    const saved = await desk.call<{ bytes: number }>('consent:save-receipt', { recordId: receipt.record.recordId });
+    expect(saved.bytes).toBeGreaterThan(5000);
+    expect(readFileSync(desk.savePath.value).subarray(0, 5).toString()).toBe('%PDF-');
+
+    // A clinician writes; after the withdrawal, neither the clinician nor the relay lets a message through.
+    await clinician.client.verifiedDirectory(true);
+    expect((await clinician.client.send({ patientId: patient.id, body: 'Your prescription is ready.' })).state).toBe('sent');
+    const withdrawal = await desk.call<{ version: number; status: string; scopes: string[] }>('consent:withdraw', { patientId: patient.id, reason: 'Prefers phone calls' });
+    expect(withdrawal).toMatchObject({ version: 2, status: 'withdrawn', scopes: [] });
+    await clinician.client.verifiedDirectory(true);
+    await expect(clinician.client.send({ patientId: patient.id, body: 'One more thing' })).rejects.toMatchObject({ code: 'no-consent' });
+    // The message sent before stays with the patient, as they were told.
+    await phone.client.sync();
+    expect(phone.client.messages().map((m) => m.body)).toEqual(['Your prescription is ready.']);
+
+    const history = await desk.call<{ row: { status: string }; records: { record: { version: number; event: string; supersedes: string | null }; published: boolean }[] }>('consent:history', { patientId: patient.id });
+    expect(history.row.status).toBe('withdrawn');
+    expect(history.records.map((r) => [r.record.version, r.record.event, r.published])).toEqual([
+      [1, 'grant', true],
+      [2, 'withdraw', true],
+    ]);
+    expect(history.records[1]?.record.supersedes).toBe(receipt.record.recordId);
+
+    // Roles: a clinician account cannot record consent; the IT admin can read the register.
+    expect((await admin.call<{ rows: unknown[] }>('consent:register', { query: '', status: 'all' })).rows).toEqual([]);
+  });
+
+  it('keeps a record signed while the server is down and sends it when it is back', async () => {
+    const { admin, desk, clinician } = await clinicWithFrontDesk();
+    const patient = await desk.call<{ id: string }>('patients:register', { givenName: 'Jo', familyName: 'Ng', dateOfBirth: '1975-09-30' });
+    const first = await recordConsent(desk, patient.id, ['clinical']);
+    expect(first.published).toBe(true);
+    // The embedded relay runs in the admin's app: lock it and quit (relay down), withdraw, unlock again.
+    const adminProfile = admin.session.current()?.summary.id;
+    await admin.session.lock('manual');
+    await admin.clinic.close();
+    await desk.clinic.client().disconnect();
+    const withdrawn = await desk.call<{ version: number }>('consent:withdraw', { patientId: patient.id, reason: '' });
+    expect(withdrawn.version).toBe(2);
+    let register = await desk.call<{ rows: { unpublished: boolean; status: string }[] }>('consent:register', { query: '', status: 'all' });
+    expect(register.rows[0]).toMatchObject({ unpublished: true, status: 'withdrawn' });
+    await admin.call('profiles:unlock', { profileId: adminProfile, passphrase });
+    register = await desk.call('consent:register', { query: '', status: 'all' });
+    expect(register.rows[0]).toMatchObject({ unpublished: false });
+    await clinician.client.verifiedDirectory(true);
+    await expect(clinician.client.send({ patientId: patient.id, body: 'Hello' })).rejects.toMatchObject({ code: 'no-consent' });
+  });
+});

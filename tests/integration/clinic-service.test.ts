@@ -1,54 +1,20 @@
 // The desktop app's clinic membership through the real router, as the renderer calls it:
 // set up a clinic on this computer (embedded relay), lock and unlock, join with an invite
 // from another account, approval, and the role each account then has.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createMemoryLogger } from '../../src/main/log';
-import { type MainServices, createMainServices } from '../../src/main/services/main-services';
-import { createTestKeystore } from '../support/test-keystore';
+import { type TestApp, startTestApp } from '../support/main-app';
 
-const origin = 'app://renderer';
 const passphrase = 'granite puffin lantern ninety';
-const dirs: string[] = [];
-const open: MainServices[] = [];
+const apps: TestApp[] = [];
 afterEach(async () => {
-  for (const services of open.splice(0)) {
-    await services.session.lock('manual');
-    await services.clinic.close();
-  }
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const app of apps.splice(0)) await app.close();
 });
 
-async function app(dataDir = mkdtempSync(join(tmpdir(), 'cm-clinic-'))): Promise<MainServices & { call: (channel: string, payload?: unknown) => Promise<unknown>; dataDir: string }> {
-  dirs.push(dataDir);
-  const services = createMainServices({
-    dataDir,
-    appInfo: {
-      name: 'Clinic Messenger',
-      version: '0.1.0',
-      host: 'browser-harness',
-      packaged: false,
-      build: { commit: 'test', date: '2026-11-23' },
-      runtime: { node: process.versions.node, electron: null, chrome: null, platform: process.platform, arch: process.arch },
-    },
-    shell: () => ({ kind: 'browser-harness' }),
-    trustedOrigins: [origin],
-    log: createMemoryLogger(),
-    keystore: await createTestKeystore(),
-    dialogs: { chooseBackupDestination: async () => null, chooseBackupToRestore: async () => null, chooseReceiptDestination: async () => null },
-    emit: () => undefined,
-  });
-  open.push(services);
-  const call = async (channel: string, payload: unknown = {}) => {
-    const result = await services.router.dispatch(channel, payload, { origin });
-    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
-    return result.value;
-  };
-  return Object.assign(services, { call, dataDir });
+async function app(): Promise<TestApp> {
+  const started = await startTestApp();
+  apps.push(started);
+  return started;
 }
 
 describe('clinic membership in the app', () => {

@@ -8,17 +8,16 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createMemoryLogger } from '../../src/main/log';
 import { openDevice } from '../../src/main/network/headless';
-import { type MainServices, createMainServices } from '../../src/main/services/main-services';
-import { createTestKeystore } from '../support/test-keystore';
+import { type TestApp, startTestApp } from '../support/main-app';
 
-const origin = 'app://renderer';
 const passphrase = 'granite puffin lantern ninety';
 const dirs: string[] = [];
+const apps: TestApp[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  for (const app of apps.splice(0)) await app.close();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 const tempDir = (): string => {
@@ -27,36 +26,10 @@ const tempDir = (): string => {
   return dir;
 };
 
-type App = MainServices & { call: <T = unknown>(channel: string, payload?: unknown) => Promise<T>; savePath: { value: string | null } };
-async function app(): Promise<App> {
-  const savePath = { value: null as string | null };
-  const services = createMainServices({
-    dataDir: tempDir(),
-    appInfo: {
-      name: 'Clinic Messenger',
-      version: '0.1.0',
-      host: 'browser-harness',
-      packaged: false,
-      build: { commit: 'test', date: '2026-11-23' },
-      runtime: { node: process.versions.node, electron: null, chrome: null, platform: process.platform, arch: process.arch },
-    },
-    shell: () => ({ kind: 'browser-harness' }),
-    trustedOrigins: [origin],
-    log: createMemoryLogger(),
-    keystore: await createTestKeystore(),
-    dialogs: { chooseBackupDestination: async () => null, chooseBackupToRestore: async () => null, chooseReceiptDestination: async () => savePath.value },
-    emit: () => undefined,
-  });
-  cleanups.push(async () => {
-    await services.session.lock('manual');
-    await services.clinic.close();
-  });
-  const call = async <T,>(channel: string, payload: unknown = {}): Promise<T> => {
-    const result = await services.router.dispatch(channel, payload, { origin });
-    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
-    return result.value as T;
-  };
-  return Object.assign(services, { call, savePath });
+async function app(): Promise<TestApp> {
+  const started = await startTestApp();
+  apps.push(started);
+  return started;
 }
 
 async function clinicWithFrontDesk() {
@@ -78,7 +51,7 @@ async function clinicWithFrontDesk() {
 
 type Template = { document: { version: string; sections: { id: string; title: string }[]; text: string }; textHash: string };
 
-async function recordConsent(desk: App, patientId: string, granted: readonly string[] = ['clinical', 'reminders']) {
+async function recordConsent(desk: TestApp, patientId: string, granted: readonly string[] = ['clinical', 'reminders']) {
   const { document, textHash } = await desk.call<Template>('consent:template', { language: 'en' });
   return desk.call<{ record: { recordId: string; version: number; scopes: string[]; textHash: string }; enrollment: { code: string } | null; published: boolean; fingerprint: string }>('consent:record', {
     patientId,

@@ -17,3 +17,4 @@ export const anyUnlocked: readonly Caller[] = ['unenrolled', ...staffRoles];
 export const unenrolledOnly: readonly Caller[] = ['unenrolled'];
 /** Who records consent and enrolls patients. */
 export const registrars: readonly Caller[] = ['front-desk', 'it-admin'];
+export const itAdmins: readonly Caller[] = ['it-admin'];

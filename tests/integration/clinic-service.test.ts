@@ -67,3 +67,24 @@ describe('clinic membership in the app', () => {
     expect(await a.call('clinic:status')).toEqual({ state: 'none' });
   });
 });
+
+describe('the clinic’s stated rules', () => {
+  it('the root holder publishes new rules; a change to the consent text is a new template version', async () => {
+    const a = await app();
+    await a.call('profiles:create', { displayName: 'IT', passphrase });
+    const status = await a.call<{ rules: Record<string, unknown> & { consentText: { templateVersion: number; edits: { en: Record<string, string>; fr: Record<string, string> } } } }>('clinic:set-up', {
+      where: 'this-computer',
+      clinicName: 'Lakeside Clinic',
+      yourName: 'Robin',
+      timeZone: 'UTC',
+    });
+    const rules = status.rules;
+    const next = await a.call<{ rules: { phone: string; consentText: { templateVersion: number } } }>('clinic:update-rules', { rules: { ...rules, phone: '+1 555 0100' } });
+    expect(next.rules).toMatchObject({ phone: '+1 555 0100', consentText: { templateVersion: 1 } });
+    const edited = await a.call<{ rules: { consentText: { templateVersion: number } } }>('clinic:update-rules', {
+      rules: { ...rules, phone: '+1 555 0100', consentText: { templateVersion: 1, edits: { en: { purposes: 'We also answer questions about vaccines.' }, fr: {} } } },
+    });
+    expect(edited.rules.consentText.templateVersion).toBe(2);
+    await expect(a.call('clinic:update-rules', { rules: { ...rules, responseTimeBusinessHours: 0 } })).rejects.toMatchObject({ code: 'bad-request' });
+  });
+});

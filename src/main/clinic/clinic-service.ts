@@ -180,8 +180,34 @@ export function createClinicService(options: ClinicServiceOptions) {
     return status();
   }
 
+  /**
+   * Publishes new rules as the next policy version, signed by the clinic root (this computer
+   * must hold it). A change to the consent text additions starts a new template version.
+   */
+  async function updateRules(next: ClinicRules): Promise<ClinicStatus> {
+    const c = current();
+    const summary = c.summary();
+    if (!summary?.holdsRoot) throw new AppError('forbidden', 'Only the computer that holds the clinic’s master key can change its rules.');
+    let held: ClinicRules | null;
+    try {
+      held = (await c.verifiedDirectory(true)).rules;
+    } catch (error) {
+      throw clinicError(error);
+    }
+    const editsChanged = JSON.stringify(held?.consentText.edits ?? null) !== JSON.stringify(next.consentText.edits);
+    const templateVersion = Math.max(held?.consentText.templateVersion ?? 1, next.consentText.templateVersion) + (editsChanged ? 1 : 0);
+    try {
+      await c.publishPolicy({ ...next, consentText: { ...next.consentText, templateVersion } });
+    } catch (error) {
+      throw clinicError(error);
+    }
+    log.info('clinic.rules-updated', { templateChanged: editsChanged });
+    return status();
+  }
+
   return {
     status,
+    updateRules,
     setUp,
     join: joinClinic,
     checkApproval,

@@ -155,9 +155,13 @@ export async function renderConsentReceiptPdf(input: ConsentReceiptInput): Promi
   w.text(t.connectIntro(input.enrollment.portalUrl), { size: 10 });
   w.gap(8);
   w.text(t.enrollmentCode, { font: fonts.bold, size: 10, color: MUTED });
-  const codeText = clean(input.enrollment.code, fonts.monoBold);
-  const codeSize = Math.max(10, Math.min(24, CONTENT_WIDTH / Math.max(1, fonts.monoBold.widthOfTextAtSize(codeText, 1))));
-  w.text(codeText, { font: fonts.monoBold, size: codeSize });
+  // Six groups per line, so a line never breaks inside a group the patient has to type.
+  const groups = clean(input.enrollment.code, fonts.monoBold).split('-');
+  const rows: string[] = [];
+  for (let i = 0; i < groups.length; i += 6) rows.push(groups.slice(i, i + 6).join('-') + (i + 6 < groups.length ? '-' : ''));
+  const widest = Math.max(...rows.map((row) => fonts.monoBold.widthOfTextAtSize(row, 1)));
+  const codeSize = Math.max(10, Math.min(20, CONTENT_WIDTH / Math.max(1, widest)));
+  for (const row of rows) w.text(row, { font: fonts.monoBold, size: codeSize });
   w.gap(4);
   w.keepTogether(qrSide);
   const qrTop = w.y;

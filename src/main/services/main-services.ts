@@ -65,6 +65,7 @@ export function createMainServices(options: MainServicesOptions) {
       'clinic:set-up': (request) => clinic.setUp(request),
       'clinic:join': (request) => clinic.join(request),
       'clinic:check-approval': () => clinic.checkApproval(),
+      'clinic:update-rules': ({ rules }) => clinic.updateRules(rules),
       'patients:register': (input) => consent.registerPatient(input),
       'patients:find': ({ query }) => consent.findPatients(query),
       'consent:template': ({ language }) => consent.template(language),

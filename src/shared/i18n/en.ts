@@ -2,7 +2,14 @@
 // The English catalog is the reference: every other language must have the same keys
 // and the same {{placeholders}} (checked by catalog.test.ts).
 
+import { flowEn } from './parts/flow-en';
+import { registerEn } from './parts/register-en';
+import { rulesEn } from './parts/rules-en';
+
 export const en = {
+  register: registerEn,
+  rules: rulesEn,
+  flow: flowEn,
   app: {
     name: 'Clinic Messenger',
     tagline: 'Secure messages between your clinic and the patients who agreed to them.',

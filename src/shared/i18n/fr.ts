@@ -1,7 +1,13 @@
 // Runs anywhere: pure TypeScript, no Node, no DOM.
 import type { Catalog } from './en';
+import { flowFr } from './parts/flow-fr';
+import { registerFr } from './parts/register-fr';
+import { rulesFr } from './parts/rules-fr';
 
 export const fr = {
+  register: registerFr,
+  rules: rulesFr,
+  flow: flowFr,
   app: {
     name: 'Clinic Messenger',
     tagline: 'Des messages sécurisés entre votre clinique et les patients qui y ont consenti.',

@@ -22,6 +22,7 @@ export const channelNames = [
   'clinic:set-up',
   'clinic:join',
   'clinic:check-approval',
+  'clinic:update-rules',
   'patients:register',
   'patients:find',
   'consent:template',

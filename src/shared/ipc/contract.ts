@@ -7,6 +7,7 @@ import { AppInfo } from '../app-info';
 import { ConsentDocumentSchema, ConsentHistory, ConsentRecordInput, ConsentRegisterRow, PatientInput, PatientSummary, ReceiptView, RegisterStatus } from '../consent/ipc';
 import { consentRecordSchema } from '../consent/record';
 import { identityMethods } from '../consent/types';
+import { clinicRulesSchema } from '../protocol/clinic-rules';
 import { consentScopeSchema } from '../protocol/documents';
 import { idSchema } from '../protocol/fields';
 import { ClinicName, ClinicStatus, InviteCode, PersonName, RelayAddress, SetupToken } from '../clinic';
@@ -21,7 +22,7 @@ import {
   SessionStatus,
   TaskProgress,
 } from '../profiles';
-import { type Caller, anyUnlocked, everyone, registrars, signedOutOnly, unenrolledOnly } from '../roles';
+import { type Caller, anyUnlocked, everyone, itAdmins, registrars, signedOutOnly, unenrolledOnly } from '../roles';
 import { AppSettings, SettingsPatch } from '../settings';
 import type { ChannelName, DomainOf, EventName, VerbOf } from './channel-names';
 import type { IpcResult } from './errors';
@@ -99,6 +100,7 @@ export const contract = {
     roles: unenrolledOnly,
   },
   'clinic:check-approval': { request: noInput, response: ClinicStatus, roles: unenrolledOnly },
+  'clinic:update-rules': { request: z.object({ rules: clinicRulesSchema }).strict(), response: ClinicStatus, roles: itAdmins },
   'patients:register': { request: PatientInput, response: PatientSummary, roles: registrars },
   'patients:find': { request: z.object({ query: z.string().max(100) }).strict(), response: z.array(ConsentRegisterRow), roles: registrars },
   'consent:template': {

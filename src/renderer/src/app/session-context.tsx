@@ -9,6 +9,8 @@ type SessionApi = {
   readonly status: SessionStatus | null;
   /** Applies a status a call returned (create, unlock, lock...). */
   readonly apply: (status: SessionStatus) => void;
+  /** Asks main again, e.g. after the account joined a clinic and gained a role. */
+  readonly refresh: () => Promise<void>;
 };
 
 const SessionContext = createContext<SessionApi | null>(null);
@@ -34,7 +36,11 @@ export function SessionProvider({ children }: Readonly<{ children: ReactNode }>)
   }, []);
 
   const apply = useCallback((next: SessionStatus) => setStatus(next), []);
-  const api = useMemo(() => ({ status, apply }), [status, apply]);
+  const refresh = useCallback(async () => {
+    const result = await call('session:status', {});
+    if (result.ok) setStatus(result.value);
+  }, []);
+  const api = useMemo(() => ({ status, apply, refresh }), [status, apply, refresh]);
   return <SessionContext.Provider value={api}>{children}</SessionContext.Provider>;
 }
 

@@ -1,30 +1,139 @@
 // Runs in the renderer: DOM only, no Node.
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import type { SessionStatus } from '../../../../shared/profiles';
+import type { StaffRole } from '../../../../shared/roles';
 import { AccountCard } from '../account/account-card';
+import { ClinicEntry } from '../clinic/clinic-entry';
 import { AboutCard } from '../computer/about-card';
 import { ChecksCard } from '../computer/checks-card';
 import { DeviceCard } from '../computer/device-card';
+import { ConsentFlow } from '../consent-flow/consent-flow';
+import { ReceiptLoader } from '../consent-flow/receipt-loader';
+import { EmptyState } from '../../components/empty-state';
+import { RegisterScreen } from '../register/register-screen';
+import { RulesScreen } from '../rules/rules-screen';
 
-/** After unlocking, until the clinic features arrive: the account, and this computer's state. */
-export function HomeScreen({ status }: Readonly<{ status: Extract<SessionStatus, { state: 'unlocked' }> }>) {
-  const { t } = useTranslation();
+type Unlocked = Extract<SessionStatus, { state: 'unlocked' }>;
+type Tab = 'register' | 'new-consent' | 'conversations' | 'rules' | 'account';
+
+function tabsFor(role: StaffRole): readonly Tab[] {
+  if (role === 'clinician') return ['conversations', 'account'];
+  if (role === 'it-admin') return ['register', 'new-consent', 'rules', 'account'];
+  return ['register', 'new-consent', 'account'];
+}
+
+/** The account, and this computer's state. */
+function AccountTab({ status }: Readonly<{ status: Unlocked }>) {
   return (
-    <div className="welcome">
-      <div className="welcome__intro">
-        <h1>{t('home.title', { name: status.profile.displayName })}</h1>
-        <p>{t('home.intro')}</p>
+    <div className="welcome__grid">
+      <div className="welcome__side">
+        <AccountCard status={status} />
+        <ChecksCard />
       </div>
-      <div className="welcome__grid">
-        <div className="welcome__side">
-          <AccountCard status={status} />
-          <ChecksCard />
+      <div className="welcome__side">
+        <DeviceCard />
+        <AboutCard />
+      </div>
+    </div>
+  );
+}
+
+export function HomeScreen({ status }: Readonly<{ status: Unlocked }>) {
+  const { t } = useTranslation();
+  if (status.clinicRole === null) {
+    return (
+      <div className="welcome">
+        <div className="welcome__intro">
+          <h1>{t('home.title', { name: status.profile.displayName })}</h1>
+          <p>{t('home.intro')}</p>
         </div>
-        <div className="welcome__side">
-          <DeviceCard />
-          <AboutCard />
-        </div>
+        <ClinicEntry displayName={status.profile.displayName} />
+        <AccountTab status={status} />
+      </div>
+    );
+  }
+  return <Workspace status={status} role={status.clinicRole} />;
+}
+
+function Workspace({ status, role }: Readonly<{ status: Unlocked; role: StaffRole }>) {
+  const { t } = useTranslation();
+  const tabs = tabsFor(role);
+  const [tab, setTab] = useState<Tab>(tabs[0] ?? 'account');
+  const [flowPatient, setFlowPatient] = useState<string | null>(null);
+  const [flowKey, setFlowKey] = useState(0);
+  const [receiptId, setReceiptId] = useState<string | null>(null);
+  const tabRefs = useRef<Record<string, HTMLButtonElement | null>>({});
+
+  const select = (next: Tab) => {
+    setTab(next);
+    setReceiptId(null);
+  };
+  const onKey = (event: React.KeyboardEvent, index: number) => {
+    const delta = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    if (!delta) return;
+    event.preventDefault();
+    const next = tabs[(index + delta + tabs.length) % tabs.length] as Tab;
+    select(next);
+    tabRefs.current[next]?.focus();
+  };
+
+  return (
+    <div className="workspace">
+      <div className="workspace__header">
+        <h1>{t('home.title', { name: status.profile.displayName })}</h1>
+        <p className="muted">{t(`flow.roles.${role}`)}</p>
+      </div>
+      <div role="tablist" aria-label={t('flow.tabsLabel')} className="tabs">
+        {tabs.map((id, index) => (
+          <button
+            key={id}
+            ref={(el) => {
+              tabRefs.current[id] = el;
+            }}
+            role="tab"
+            id={`tab-${id}`}
+            aria-selected={tab === id}
+            aria-controls={`panel-${id}`}
+            tabIndex={tab === id ? 0 : -1}
+            className="tabs__tab"
+            onClick={() => select(id)}
+            onKeyDown={(e) => onKey(e, index)}
+          >
+            {t(`flow.tabs.${id}`)}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tabs__panel">
+        {tab === 'register' ? (
+          receiptId ? (
+            <ReceiptLoader recordId={receiptId} onDone={() => setReceiptId(null)} />
+          ) : (
+            <RegisterScreen
+              onNewConsent={(patientId) => {
+                setFlowPatient(patientId);
+                setFlowKey((k) => k + 1);
+                setTab('new-consent');
+              }}
+              onShowReceipt={(recordId) => setReceiptId(recordId)}
+            />
+          )
+        ) : null}
+        {tab === 'new-consent' ? (
+          <ConsentFlow
+            key={flowKey}
+            initialPatientId={flowPatient}
+            onDone={() => {
+              setFlowPatient(null);
+              setFlowKey((k) => k + 1);
+              select(tabs.includes('register') ? 'register' : tabs[0] ?? 'account');
+            }}
+          />
+        ) : null}
+        {tab === 'conversations' ? <EmptyState title={t('flow.conversations.title')} body={t('flow.conversations.body')} /> : null}
+        {tab === 'rules' ? <RulesScreen /> : null}
+        {tab === 'account' ? <AccountTab status={status} /> : null}
       </div>
     </div>
   );

@@ -1,0 +1,614 @@
+// Runs in the renderer: DOM only, no Node.
+// The front-desk consent flow, run with the patient at the counter: who, identity, the text
+// read together section by section, separate choices, signature with the clerk as witness,
+// a last check, then the receipt with the enrollment code.
+import { type FormEvent, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+
+import type { ConsentRegisterRow, PatientSummary, ReceiptView as Receipt } from '../../../../shared/consent/ipc';
+import { scopeLabel } from '../../../../shared/consent/template';
+import { type IdentityMethod, identityMethods } from '../../../../shared/consent/types';
+import type { IpcError } from '../../../../shared/ipc/errors';
+import { type ConsentScope, consentScopes } from '../../../../shared/protocol/documents';
+import { Button } from '../../components/button';
+import { TextField } from '../../components/text-field';
+import { call } from '../../lib/api';
+import { errorText } from '../../lib/i18n';
+import { ReceiptView } from './receipt-view';
+import { SignaturePad } from './signature-pad';
+import './consent-flow.css';
+
+type Language = 'en' | 'fr';
+type Template = { document: NonNullable<Receipt['document']>; textHash: string };
+type Step = 'patient' | 'identity' | 'read' | 'choices' | 'sign' | 'confirm';
+const steps: readonly Step[] = ['patient', 'identity', 'read', 'choices', 'sign', 'confirm'];
+const YEAR = 365 * 86_400_000;
+
+export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPatientId: string | null; onDone: () => void }>) {
+  const { t, i18n } = useTranslation();
+  const [step, setStep] = useState<Step>('patient');
+  const [patient, setPatient] = useState<PatientSummary | null>(null);
+  const [identity, setIdentity] = useState<{ method: IdentityMethod; note: string }>({ method: 'photo-id', note: '' });
+  const [language, setLanguage] = useState<Language>(i18n.language === 'fr' ? 'fr' : 'en');
+  const [template, setTemplate] = useState<Template | null>(null);
+  const [acknowledged, setAcknowledged] = useState<string[]>([]);
+  const [choices, setChoices] = useState<Record<ConsentScope, boolean>>({ clinical: true, reminders: false, newsletters: false, attachments: false });
+  const [excluded, setExcluded] = useState<string[]>([]);
+  const [duration, setDuration] = useState<'none' | '1' | '2'>('none');
+  const [signature, setSignature] = useState<{ kind: 'drawn'; image: string } | { kind: 'typed'; name: string } | null>(null);
+  const [decisionMaker, setDecisionMaker] = useState<{ name: string; relationship: string } | null>(null);
+  const [receipt, setReceipt] = useState<Receipt | null>(null);
+  const [error, setError] = useState<IpcError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    headingRef.current?.focus();
+  }, [step, receipt]);
+
+  useEffect(() => {
+    if (!initialPatientId) return;
+    void call('patients:find', { query: '' }).then((result) => {
+      const row = result.ok ? result.value.find((r) => r.patient.id === initialPatientId) : undefined;
+      if (row) {
+        setPatient(row.patient);
+        setStep('identity');
+      }
+    });
+  }, [initialPatientId]);
+
+  const loadTemplate = useCallback(async (lang: Language) => {
+    setTemplate(null);
+    setAcknowledged([]);
+    const result = await call('consent:template', { language: lang });
+    if (result.ok) setTemplate(result.value as Template);
+    else setError(result.error);
+  }, []);
+
+
+  const record = async () => {
+    if (!patient || !template || !signature) return;
+    setBusy(true);
+    setError(null);
+    const result = await call('consent:record', {
+      patientId: patient.id,
+      language,
+      textVersion: template.document.version,
+      textHash: template.textHash,
+      acknowledged,
+      identityMethod: identity.method,
+      identityNote: identity.note,
+      choices: consentScopes.map((scope) => ({ scope, granted: choices[scope] })),
+      excludedTopics: excluded,
+      signature,
+      decisionMaker,
+      expiresAt: duration === 'none' ? null : Date.now() + Number(duration) * YEAR,
+    });
+    setBusy(false);
+    if (!result.ok) {
+      setError(result.error);
+      if (result.error.fields?.textVersion) {
+        setStep('read');
+        void loadTemplate(language);
+      }
+      return;
+    }
+    setReceipt(result.value);
+  };
+
+  if (receipt) return <ReceiptView receipt={receipt} onDone={onDone} headingRef={headingRef} />;
+
+  const index = steps.indexOf(step);
+  const go = (next: Step) => {
+    setError(null);
+    setStep(next);
+  };
+
+  return (
+    <section className="consent-flow" aria-labelledby="flow-step-title">
+      <ol className="flow-steps" aria-label={t('flow.progressLabel')}>
+        {steps.map((s, i) => (
+          <li key={s} className={i === index ? 'flow-steps__item flow-steps__item--current' : i < index ? 'flow-steps__item flow-steps__item--done' : 'flow-steps__item'} aria-current={i === index ? 'step' : undefined}>
+            <span className="flow-steps__number">{i + 1}</span> {t(`flow.steps.${s}`)}
+          </li>
+        ))}
+      </ol>
+      <h2 id="flow-step-title" ref={headingRef} tabIndex={-1}>
+        {t(`flow.steps.${step}`)}
+      </h2>
+      {patient && step !== 'patient' ? (
+        <p className="flow-patient">
+          {t('flow.forPatient', { name: `${patient.givenName} ${patient.familyName}`, dob: patient.dateOfBirth })}
+        </p>
+      ) : null}
+      {error ? (
+        <p role="alert" className="form-error">
+          {errorText(t, error)}
+        </p>
+      ) : null}
+
+      {step === 'patient' ? (
+        <PatientStep
+          onChosen={(p) => {
+            setPatient(p);
+            go('identity');
+          }}
+          onCancel={onDone}
+        />
+      ) : null}
+
+      {step === 'identity' ? (
+        <IdentityStep
+          value={identity}
+          onChange={setIdentity}
+          onBack={() => go('patient')}
+          onNext={() => {
+            if (!template || template.document.language !== language) void loadTemplate(language);
+            go('read');
+          }}
+        />
+      ) : null}
+
+      {step === 'read' ? (
+        <ReadStep
+          template={template}
+          language={language}
+          onLanguage={(lang) => {
+            setLanguage(lang);
+            if (template?.document.language !== lang) void loadTemplate(lang);
+          }}
+          acknowledged={acknowledged}
+          onAcknowledge={(id) => setAcknowledged((list) => (list.includes(id) ? list : [...list, id]))}
+          onBack={() => go('identity')}
+          onNext={() => go('choices')}
+        />
+      ) : null}
+
+      {step === 'choices' ? (
+        <ChoicesStep
+          choices={choices}
+          onChoices={setChoices}
+          excluded={excluded}
+          onExcluded={setExcluded}
+          duration={duration}
+          onDuration={setDuration}
+          onBack={() => go('read')}
+          onNext={() => go('sign')}
+        />
+      ) : null}
+
+      {step === 'sign' && patient ? (
+        <SignStep
+          patient={patient}
+          signature={signature}
+          onSignature={setSignature}
+          decisionMaker={decisionMaker}
+          onDecisionMaker={setDecisionMaker}
+          onBack={() => go('choices')}
+          onNext={() => go('confirm')}
+        />
+      ) : null}
+
+      {step === 'confirm' && patient && template ? (
+        <div className="card flow-confirm">
+          <dl className="summary">
+            <dt>{t('flow.confirm.patient')}</dt>
+            <dd>
+              {patient.givenName} {patient.familyName} ({patient.dateOfBirth})
+            </dd>
+            <dt>{t('flow.confirm.identity')}</dt>
+            <dd>
+              {t(`flow.identity.methods.${identity.method}`)}
+              {identity.note ? ` — ${identity.note}` : ''}
+            </dd>
+            <dt>{t('flow.confirm.text')}</dt>
+            <dd>{t('flow.confirm.textValue', { version: template.document.version, count: acknowledged.length })}</dd>
+            <dt>{t('flow.confirm.choices')}</dt>
+            <dd>
+              <ul className="plain-list">
+                {consentScopes.map((scope) => (
+                  <li key={scope}>
+                    {scopeLabel(scope, language)}: {choices[scope] ? t('flow.yes') : t('flow.no')}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+            <dt>{t('flow.confirm.excluded')}</dt>
+            <dd>{excluded.length > 0 ? excluded.join(', ') : t('flow.confirm.none')}</dd>
+            <dt>{t('flow.confirm.signedBy')}</dt>
+            <dd>{decisionMaker ? t('flow.confirm.onBehalf', { name: decisionMaker.name, relationship: decisionMaker.relationship }) : t('flow.confirm.byPatient')}</dd>
+          </dl>
+          <div className="form-actions">
+            <Button onClick={() => go('sign')}>{t('flow.back')}</Button>
+            <Button variant="primary" busy={busy} onClick={() => void record()}>
+              {t('flow.confirm.record')}
+            </Button>
+          </div>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function PatientStep({ onChosen, onCancel }: Readonly<{ onChosen: (p: PatientSummary) => void; onCancel: () => void }>) {
+  const { t } = useTranslation();
+  const [query, setQuery] = useState('');
+  const [rows, setRows] = useState<ConsentRegisterRow[] | null>(null);
+  const [registering, setRegistering] = useState(false);
+
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      void call('patients:find', { query }).then((result) => setRows(result.ok ? result.value : []));
+    }, 200);
+    return () => clearTimeout(timer);
+  }, [query]);
+
+  if (registering) return <RegisterPatientForm onRegistered={onChosen} onBack={() => setRegistering(false)} />;
+  return (
+    <div className="card">
+      <TextField label={t('flow.patient.search')} hint={t('flow.patient.searchHint')} value={query} onChange={(e) => setQuery(e.target.value)} type="search" autoFocus />
+      {rows === null ? (
+        <p className="muted">{t('common.loading')}</p>
+      ) : rows.length === 0 ? (
+        <p>{query ? t('flow.patient.noMatch') : t('flow.patient.none')}</p>
+      ) : (
+        <ul className="choice-list" aria-label={t('flow.patient.results')}>
+          {rows.map((row) => (
+            <li key={row.patient.id}>
+              <button type="button" className="choice-list__item" onClick={() => onChosen(row.patient)}>
+                <span className="choice-list__name">
+                  {row.patient.givenName} {row.patient.familyName}
+                </span>
+                <span className="muted">{row.patient.dateOfBirth}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="form-actions">
+        <Button onClick={onCancel}>{t('common.cancel')}</Button>
+        <Button variant="primary" onClick={() => setRegistering(true)}>
+          {t('flow.patient.new')}
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+function RegisterPatientForm({ onRegistered, onBack }: Readonly<{ onRegistered: (p: PatientSummary) => void; onBack: () => void }>) {
+  const { t } = useTranslation();
+  const [form, setForm] = useState({ givenName: '', familyName: '', dateOfBirth: '', phone: '', email: '' });
+  const [error, setError] = useState<IpcError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (key: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value }));
+  const fieldError = (field: string): string | null => {
+    const code = error?.fields?.[field];
+    return code ? t(`flow.fieldErrors.${code}`, { defaultValue: t('flow.fieldErrors.invalid') }) : null;
+  };
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    const result = await call('patients:register', {
+      givenName: form.givenName,
+      familyName: form.familyName,
+      dateOfBirth: form.dateOfBirth,
+      ...(form.phone.trim() ? { phone: form.phone } : {}),
+      ...(form.email.trim() ? { email: form.email } : {}),
+    });
+    setBusy(false);
+    if (!result.ok) return setError(result.error);
+    onRegistered(result.value);
+  };
+  return (
+    <form className="card" aria-labelledby="register-patient-title" onSubmit={(e) => void submit(e)} noValidate>
+      <h3 id="register-patient-title">{t('flow.patient.newTitle')}</h3>
+      <div className="form-grid">
+        <TextField label={t('flow.patient.givenName')} value={form.givenName} onChange={set('givenName')} error={fieldError('givenName')} autoComplete="off" required autoFocus />
+        <TextField label={t('flow.patient.familyName')} value={form.familyName} onChange={set('familyName')} error={fieldError('familyName')} autoComplete="off" required />
+        <TextField label={t('flow.patient.dateOfBirth')} type="date" value={form.dateOfBirth} onChange={set('dateOfBirth')} error={fieldError('dateOfBirth')} required />
+        <TextField label={t('flow.patient.phone')} type="tel" value={form.phone} onChange={set('phone')} error={fieldError('phone')} autoComplete="off" />
+        <TextField label={t('flow.patient.email')} type="email" value={form.email} onChange={set('email')} error={fieldError('email')} autoComplete="off" />
+      </div>
+      {error && !error.fields ? <p role="alert" className="form-error">{errorText(t, error)}</p> : null}
+      <div className="form-actions">
+        <Button onClick={onBack}>{t('flow.back')}</Button>
+        <Button variant="primary" type="submit" busy={busy}>
+          {t('flow.patient.register')}
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+function IdentityStep({ value, onChange, onBack, onNext }: Readonly<{ value: { method: IdentityMethod; note: string }; onChange: (v: { method: IdentityMethod; note: string }) => void; onBack: () => void; onNext: () => void }>) {
+  const { t } = useTranslation();
+  const [error, setError] = useState<string | null>(null);
+  const next = () => {
+    if (value.method === 'other' && value.note.trim() === '') return setError(t('flow.identity.noteRequired'));
+    onNext();
+  };
+  return (
+    <div className="card">
+      <fieldset className="radio-group">
+        <legend>{t('flow.identity.legend')}</legend>
+        {identityMethods.map((method) => (
+          <label key={method} className="radio">
+            <input type="radio" name="identity" value={method} checked={value.method === method} onChange={() => onChange({ ...value, method })} />
+            {t(`flow.identity.methods.${method}`)}
+          </label>
+        ))}
+      </fieldset>
+      <TextField label={t('flow.identity.note')} hint={t('flow.identity.noteHint')} value={value.note} onChange={(e) => onChange({ ...value, note: e.target.value })} error={error} maxLength={200} />
+      <div className="form-actions">
+        <Button onClick={onBack}>{t('flow.back')}</Button>
+        <Button variant="primary" onClick={next}>
+          {t('flow.next')}
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+function ReadStep(
+  props: Readonly<{
+    template: Template | null;
+    language: Language;
+    onLanguage: (l: Language) => void;
+    acknowledged: readonly string[];
+    onAcknowledge: (id: string) => void;
+    onBack: () => void;
+    onNext: () => void;
+  }>,
+) {
+  const { t } = useTranslation();
+  const [large, setLarge] = useState(false);
+  const sections = props.template?.document.sections ?? [];
+  const current = sections.find((s) => !props.acknowledged.includes(s.id)) ?? null;
+  const done = sections.length > 0 && current === null;
+  const sectionHeading = useRef<HTMLHeadingElement>(null);
+  const largeId = useId();
+
+  useEffect(() => {
+    if (props.acknowledged.length > 0) sectionHeading.current?.focus();
+  }, [props.acknowledged.length]);
+
+  return (
+    <div className={large ? 'card read-aloud read-aloud--large' : 'card read-aloud'}>
+      <div className="read-aloud__tools">
+        <div className="segmented" role="group" aria-label={t('flow.read.textLanguage')}>
+          {(['en', 'fr'] as const).map((lang) => (
+            <button key={lang} type="button" aria-pressed={props.language === lang} onClick={() => props.onLanguage(lang)}>
+              {lang === 'en' ? 'English' : 'Français'}
+            </button>
+          ))}
+        </div>
+        <label className="checkbox" htmlFor={largeId}>
+          <input id={largeId} type="checkbox" checked={large} onChange={(e) => setLarge(e.target.checked)} />
+          {t('flow.read.largeType')}
+        </label>
+      </div>
+      {!props.template ? (
+        <p className="muted">{t('common.loading')}</p>
+      ) : (
+        <>
+          <p className="read-aloud__progress" aria-live="polite">
+            {t('flow.read.progress', { done: props.acknowledged.length, total: sections.length })}
+          </p>
+          <progress className="read-aloud__bar" value={props.acknowledged.length} max={Math.max(1, sections.length)} aria-hidden="true" />
+          {current ? (
+            <article className="read-aloud__section" lang={props.language}>
+              <h3 ref={sectionHeading} tabIndex={-1}>
+                {current.title}
+              </h3>
+              {current.paragraphs.map((p, i) => (
+                <p key={i}>{p}</p>
+              ))}
+              {current.bullets.length > 0 ? (
+                <ul>
+                  {current.bullets.map((b, i) => (
+                    <li key={i}>{b}</li>
+                  ))}
+                </ul>
+              ) : null}
+            </article>
+          ) : (
+            <p className="read-aloud__done">{t('flow.read.allDone')}</p>
+          )}
+        </>
+      )}
+      <div className="form-actions">
+        <Button onClick={props.onBack}>{t('flow.back')}</Button>
+        {current ? (
+          <Button variant="primary" onClick={() => props.onAcknowledge(current.id)}>
+            {t('flow.read.acknowledge')}
+          </Button>
+        ) : (
+          <Button variant="primary" disabled={!done} onClick={props.onNext}>
+            {t('flow.next')}
+          </Button>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function ChoicesStep(
+  props: Readonly<{
+    choices: Record<ConsentScope, boolean>;
+    onChoices: (c: Record<ConsentScope, boolean>) => void;
+    excluded: string[];
+    onExcluded: (e: string[]) => void;
+    duration: 'none' | '1' | '2';
+    onDuration: (d: 'none' | '1' | '2') => void;
+    onBack: () => void;
+    onNext: () => void;
+  }>,
+) {
+  const { t, i18n } = useTranslation();
+  const [topic, setTopic] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const language: Language = i18n.language === 'fr' ? 'fr' : 'en';
+  const addTopic = () => {
+    const text = topic.trim();
+    if (!text) return;
+    if (props.excluded.length >= 20) return setError(t('flow.choices.tooManyTopics'));
+    props.onExcluded([...props.excluded, text]);
+    setTopic('');
+  };
+  const next = () => {
+    if (!consentScopes.some((s) => props.choices[s])) return setError(t('flow.choices.noneChosen'));
+    props.onNext();
+  };
+  return (
+    <div className="card">
+      <fieldset className="checkbox-group">
+        <legend>{t('flow.choices.legend')}</legend>
+        <p className="field__hint">{t('flow.choices.hint')}</p>
+        {consentScopes.map((scope) => (
+          <label key={scope} className="checkbox checkbox--row">
+            <input type="checkbox" checked={props.choices[scope]} onChange={(e) => props.onChoices({ ...props.choices, [scope]: e.target.checked })} />
+            <span>
+              <strong>{scopeLabel(scope, language)}</strong>
+              <span className="muted"> — {t(`flow.choices.explain.${scope}`)}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <div className="topic-entry">
+        <TextField
+          label={t('flow.choices.excludedLabel')}
+          hint={t('flow.choices.excludedHint')}
+          value={topic}
+          onChange={(e) => setTopic(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              addTopic();
+            }
+          }}
+          maxLength={200}
+        />
+        <Button onClick={addTopic}>{t('flow.choices.addTopic')}</Button>
+      </div>
+      {props.excluded.length > 0 ? (
+        <ul className="chips" aria-label={t('flow.choices.excludedList')}>
+          {props.excluded.map((item, i) => (
+            <li key={`${item}-${i}`} className="chip">
+              {item}
+              <button type="button" className="chip__remove" aria-label={t('flow.choices.removeTopic', { topic: item })} onClick={() => props.onExcluded(props.excluded.filter((_, j) => j !== i))}>
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <fieldset className="radio-group">
+        <legend>{t('flow.choices.durationLegend')}</legend>
+        {(['none', '1', '2'] as const).map((d) => (
+          <label key={d} className="radio">
+            <input type="radio" name="duration" checked={props.duration === d} onChange={() => props.onDuration(d)} />
+            {t(`flow.choices.duration.${d}`)}
+          </label>
+        ))}
+      </fieldset>
+      {error ? (
+        <p role="alert" className="form-error">
+          {error}
+        </p>
+      ) : null}
+      <div className="form-actions">
+        <Button onClick={props.onBack}>{t('flow.back')}</Button>
+        <Button variant="primary" onClick={next}>
+          {t('flow.next')}
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+function SignStep(
+  props: Readonly<{
+    patient: PatientSummary;
+    signature: { kind: 'drawn'; image: string } | { kind: 'typed'; name: string } | null;
+    onSignature: (s: { kind: 'drawn'; image: string } | { kind: 'typed'; name: string } | null) => void;
+    decisionMaker: { name: string; relationship: string } | null;
+    onDecisionMaker: (d: { name: string; relationship: string } | null) => void;
+    onBack: () => void;
+    onNext: () => void;
+  }>,
+) {
+  const { t } = useTranslation();
+  const [mode, setMode] = useState<'drawn' | 'typed'>(props.signature?.kind ?? 'drawn');
+  const [typed, setTyped] = useState(props.signature?.kind === 'typed' ? props.signature.name : '');
+  const [error, setError] = useState<string | null>(null);
+  const onBehalf = props.decisionMaker !== null;
+  const patientName = useMemo(() => `${props.patient.givenName} ${props.patient.familyName}`, [props.patient]);
+
+  const next = () => {
+    if (onBehalf && (!props.decisionMaker?.name.trim() || !props.decisionMaker.relationship.trim())) return setError(t('flow.sign.decisionMakerRequired'));
+    if (mode === 'typed') {
+      if (!typed.trim()) return setError(t('flow.sign.typedRequired'));
+      props.onSignature({ kind: 'typed', name: typed.trim() });
+    } else if (props.signature?.kind !== 'drawn') return setError(t('flow.sign.drawnRequired'));
+    props.onNext();
+  };
+
+  return (
+    <div className="card">
+      <fieldset className="radio-group">
+        <legend>{t('flow.sign.whoLegend')}</legend>
+        <label className="radio">
+          <input type="radio" name="who" checked={!onBehalf} onChange={() => props.onDecisionMaker(null)} />
+          {t('flow.sign.patientSigns', { name: patientName })}
+        </label>
+        <label className="radio">
+          <input type="radio" name="who" checked={onBehalf} onChange={() => props.onDecisionMaker({ name: '', relationship: '' })} />
+          {t('flow.sign.someoneElse')}
+        </label>
+      </fieldset>
+      {onBehalf ? (
+        <div className="form-grid">
+          <TextField label={t('flow.sign.dmName')} value={props.decisionMaker?.name ?? ''} onChange={(e) => props.onDecisionMaker({ name: e.target.value, relationship: props.decisionMaker?.relationship ?? '' })} maxLength={100} />
+          <TextField
+            label={t('flow.sign.dmRelationship')}
+            hint={t('flow.sign.dmRelationshipHint')}
+            value={props.decisionMaker?.relationship ?? ''}
+            onChange={(e) => props.onDecisionMaker({ name: props.decisionMaker?.name ?? '', relationship: e.target.value })}
+            maxLength={60}
+          />
+        </div>
+      ) : null}
+      <div className="segmented" role="group" aria-label={t('flow.sign.modeLabel')}>
+        <button type="button" aria-pressed={mode === 'drawn'} onClick={() => setMode('drawn')}>
+          {t('flow.sign.draw')}
+        </button>
+        <button type="button" aria-pressed={mode === 'typed'} onClick={() => setMode('typed')}>
+          {t('flow.sign.type')}
+        </button>
+      </div>
+      {mode === 'drawn' ? (
+        <SignaturePad
+          label={t('flow.sign.padLabel')}
+          clearLabel={t('flow.sign.clear')}
+          hint={t('flow.sign.padHint')}
+          onChange={(image) => props.onSignature(image ? { kind: 'drawn', image } : null)}
+        />
+      ) : (
+        <TextField label={t('flow.sign.typedLabel')} hint={t('flow.sign.typedHint')} value={typed} onChange={(e) => setTyped(e.target.value)} maxLength={200} autoComplete="off" />
+      )}
+      <p className="muted">{t('flow.sign.witness')}</p>
+      {error ? (
+        <p role="alert" className="form-error">
+          {error}
+        </p>
+      ) : null}
+      <div className="form-actions">
+        <Button onClick={props.onBack}>{t('flow.back')}</Button>
+        <Button variant="primary" onClick={next}>
+          {t('flow.next')}
+        </Button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,137 @@
+// Runs in the renderer: DOM only, no Node.
+// The receipt on screen: the patient's choices, the enrollment code (text and QR code) with
+// the clinic fingerprint to compare in the portal, and what they agreed to. Saved as a PDF by
+// main, or printed.
+import { type RefObject, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import QRCode from 'qrcode';
+
+import type { ReceiptView as Receipt } from '../../../../shared/consent/ipc';
+import { scopeLabel } from '../../../../shared/consent/template';
+import { consentScopes } from '../../../../shared/protocol/documents';
+import { Button } from '../../components/button';
+import { useToast } from '../../components/toast';
+import { call } from '../../lib/api';
+import { errorText } from '../../lib/i18n';
+
+/** The QR code as SVG squares: no canvas, no inline styles (the page's CSP allows neither). */
+function QrCode({ text, label }: Readonly<{ text: string; label: string }>) {
+  const squares = useMemo(() => {
+    const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
+    const size = qr.modules.size;
+    const cells: { x: number; y: number }[] = [];
+    for (let y = 0; y < size; y += 1) for (let x = 0; x < size; x += 1) if (qr.modules.get(y, x)) cells.push({ x, y });
+    return { size, cells };
+  }, [text]);
+  const path = squares.cells.map((c) => `M${c.x + 4} ${c.y + 4}h1v1h-1z`).join('');
+  return (
+    <svg className="qr" viewBox={`0 0 ${squares.size + 8} ${squares.size + 8}`} role="img" aria-label={label} shapeRendering="crispEdges">
+      <rect width="100%" height="100%" fill="#fff" />
+      <path d={path} fill="#000" />
+    </svg>
+  );
+}
+
+export function ReceiptView({ receipt: initial, onDone, headingRef }: Readonly<{ receipt: Receipt; onDone: () => void; headingRef?: RefObject<HTMLHeadingElement | null> }>) {
+  const { t, i18n } = useTranslation();
+  const toast = useToast();
+  const [receipt, setReceipt] = useState(initial);
+  const [busy, setBusy] = useState<'pdf' | 'code' | null>(null);
+  const { record, patient, enrollment } = receipt;
+  const language = record.language;
+  const dateTime = (ms: number) => new Date(ms).toLocaleString(i18n.language, { dateStyle: 'long', timeStyle: 'short' });
+
+  const savePdf = async () => {
+    setBusy('pdf');
+    const result = await call('consent:save-receipt', { recordId: record.recordId });
+    setBusy(null);
+    if (result.ok) toast.show('success', t('flow.receipt.saved', { file: result.value.fileName }));
+    else if (result.error.code !== 'cancelled') toast.show('error', errorText(t, result.error));
+  };
+  const issueCode = async () => {
+    setBusy('code');
+    const result = await call('consent:issue-code', { patientId: patient.id });
+    setBusy(null);
+    if (result.ok) setReceipt(result.value);
+    else toast.show('error', errorText(t, result.error));
+  };
+
+  return (
+    <section className="receipt" aria-labelledby="receipt-title">
+      <h2 id="receipt-title" ref={headingRef} tabIndex={-1}>
+        {t('flow.receipt.title')}
+      </h2>
+      <p className="receipt__lead">{t('flow.receipt.lead', { name: `${patient.givenName} ${patient.familyName}`, date: dateTime(record.recordedAt) })}</p>
+      <div className="receipt__grid">
+        <div className="card">
+          <h3>{t('flow.receipt.connect')}</h3>
+          {enrollment ? (
+            <>
+              <p>{t('flow.receipt.connectBody')}</p>
+              <p className="enrollment-code" data-testid="enrollment-code">
+                {enrollment.code}
+              </p>
+              <QrCode text={enrollment.code} label={t('flow.receipt.qrLabel')} />
+              <p>{t('flow.receipt.expires', { date: dateTime(enrollment.expiresAt) })}</p>
+            </>
+          ) : (
+            <>
+              <p role="alert">{t('flow.receipt.noCode')}</p>
+              <Button variant="primary" busy={busy === 'code'} onClick={() => void issueCode()}>
+                {t('flow.receipt.issueCode')}
+              </Button>
+            </>
+          )}
+          <p>{t('flow.receipt.fingerprintIntro')}</p>
+          <p className="fingerprint" data-testid="clinic-fingerprint">
+            {receipt.fingerprint}
+          </p>
+        </div>
+        <div className="card">
+          <h3>{t('flow.receipt.choices')}</h3>
+          <ul className="plain-list">
+            {consentScopes.map((scope) => (
+              <li key={scope}>
+                {scopeLabel(scope, language)}: <strong>{record.scopes.includes(scope) ? t('flow.yes') : t('flow.no')}</strong>
+              </li>
+            ))}
+          </ul>
+          {record.excludedTopics.length > 0 ? <p>{t('flow.receipt.excluded', { topics: record.excludedTopics.join(', ') })}</p> : null}
+          <p className="muted">{t('flow.receipt.version', { version: record.textVersion, witness: record.recordedBy.name })}</p>
+          {!receipt.published ? <p role="status">{t('flow.receipt.notSent')}</p> : null}
+        </div>
+      </div>
+      {receipt.document ? (
+        <details className="card receipt__text">
+          <summary>{t('flow.receipt.agreedText')}</summary>
+          <div lang={language}>
+            {receipt.document.sections.map((section) => (
+              <section key={section.id}>
+                <h4>{section.title}</h4>
+                {section.paragraphs.map((p, i) => (
+                  <p key={i}>{p}</p>
+                ))}
+                {section.bullets.length > 0 ? (
+                  <ul>
+                    {section.bullets.map((b, i) => (
+                      <li key={i}>{b}</li>
+                    ))}
+                  </ul>
+                ) : null}
+              </section>
+            ))}
+          </div>
+        </details>
+      ) : null}
+      <div className="form-actions no-print">
+        <Button onClick={() => window.print()}>{t('flow.receipt.print')}</Button>
+        <Button busy={busy === 'pdf'} disabled={!enrollment} onClick={() => void savePdf()}>
+          {t('flow.receipt.savePdf')}
+        </Button>
+        <Button variant="primary" onClick={onDone}>
+          {t('flow.receipt.done')}
+        </Button>
+      </div>
+    </section>
+  );
+}

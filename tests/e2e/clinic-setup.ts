@@ -1,0 +1,69 @@
+// Puts the harness's app into a clinic, as its front desk (or another role): a second app in
+// this process sets up the clinic on "its" computer (embedded relay on loopback), invites the
+// harness's account, and approves it. A clinician device runs headless, for checks that need
+// someone on the other side.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { type HeadlessDevice, openDevice } from '../../src/main/network/headless';
+import { type StaffRole } from '../../src/shared/roles';
+import { type TestApp, startTestApp } from '../support/main-app';
+import { type Harness } from './harness';
+
+export const deskPassphrase = 'copper lantern orbit meadow 47';
+
+export type ClinicSetup = {
+  readonly admin: TestApp;
+  readonly clinician: HeadlessDevice;
+  readonly relayUrl: string;
+  /** Adds a headless patient device that redeems an enrollment code. */
+  patientDevice(code: string): Promise<HeadlessDevice>;
+  close(): Promise<void>;
+};
+
+async function call<T>(app: Harness, channel: string, payload: unknown = {}): Promise<T> {
+  const result = await app.router.dispatch(channel, payload, { origin: app.origin });
+  if (!result.ok) throw new Error(`${channel}: ${result.error.code} ${result.error.message}`);
+  return result.value as T;
+}
+
+export async function joinClinicAs(app: Harness, options: { role?: StaffRole; name?: string; clinicName?: string } = {}): Promise<ClinicSetup> {
+  const devicesDir = mkdtempSync(join(tmpdir(), 'cm-e2e-devices-'));
+  const admin = await startTestApp();
+  await admin.call('profiles:create', { displayName: 'IT', passphrase: 'granite puffin lantern ninety' });
+  const { relayUrl } = await admin.call<{ relayUrl: string }>('clinic:set-up', {
+    where: 'this-computer',
+    clinicName: options.clinicName ?? 'Lakeside Family Clinic',
+    yourName: 'Robin Admin',
+    timeZone: 'America/Toronto',
+  });
+  await call(app, 'profiles:create', { displayName: options.name ?? 'Sam Rivera', passphrase: deskPassphrase });
+  const code = await admin.clinic.client().createInvite({ staffId: 'staff-sam', displayName: options.name ?? 'Sam Rivera', role: options.role ?? 'front-desk' });
+  await call(app, 'clinic:join', { relayUrl, inviteCode: code });
+  await admin.clinic.client().approvePendingDevices();
+  await call(app, 'clinic:check-approval');
+
+  const clinician = await openDevice(devicesDir, 'dr');
+  await clinician.client.redeemInvite({ relayUrl, code: await admin.clinic.client().createInvite({ staffId: 'dr-lee', displayName: 'Dr Lee', role: 'clinician' }) });
+  await admin.clinic.client().approvePendingDevices();
+  await clinician.client.completeJoin();
+  const patients: HeadlessDevice[] = [];
+
+  return {
+    admin,
+    clinician,
+    relayUrl,
+    async patientDevice(enrollmentCode) {
+      const device = await openDevice(devicesDir, `patient-${patients.length}`);
+      patients.push(device);
+      await device.client.redeemEnrollment({ relayUrl, code: enrollmentCode });
+      return device;
+    },
+    async close() {
+      for (const device of [clinician, ...patients]) await device.client.close().catch(() => undefined);
+      await admin.close();
+      rmSync(devicesDir, { recursive: true, force: true });
+    },
+  };
+}

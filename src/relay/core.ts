@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { verifyStaffCertificate, type SignedStaffCertificate, type VerifiedStaffCertificate } from '../shared/protocol/certificate';
 import { canonicalBytes } from '../shared/protocol/canonical';
 import { clinicRulesSchema } from '../shared/protocol/clinic-rules';
-import { consentAllows, type ConsentStatus, PREFIX, type RecordsEpoch } from '../shared/protocol/documents';
+import { consentAllows, type ConsentStatus, effectiveConsent, PREFIX, type RecordsEpoch } from '../shared/protocol/documents';
 import { bytesEqual, toBase64 } from '../shared/protocol/encoding';
 import { type EnvelopeError, ENVELOPE_PREFIX, parseEnvelope } from '../shared/protocol/envelope';
 import { decodeChecked } from '../shared/protocol/fields';
@@ -22,6 +22,7 @@ import {
   signedEnrollmentSchema,
   signedInviteRedemptionSchema,
   signedInviteSchema,
+  signedPatientWithdrawalSchema,
   signedRecordsEpochSchema,
 } from '../shared/protocol/relay-frames';
 import { hasValidSignature, type Signed } from '../shared/protocol/signed';
@@ -136,9 +137,12 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
 
   const parseJson = <T>(schema: z.ZodType<T>, text: string): T => schema.parse(JSON.parse(text));
 
+  /** The consent in force: the newest status, cancelled by a later withdrawal from the patient's own device. */
   const latestConsent = async (patientId: string): Promise<ConsentStatus | null> => {
     const record = await store.getConsent(patientId);
-    return record ? parseJson(signedConsentSchema, record.statusJson).document : null;
+    const status = record ? parseJson(signedConsentSchema, record.statusJson).document : null;
+    const withdrawal = (await store.listPatientWithdrawals(patientId))[0];
+    return effectiveConsent(status, withdrawal ? parseJson(signedPatientWithdrawalSchema, withdrawal.withdrawalJson).document : null);
   };
 
   const latestEpoch = async (): Promise<RecordsEpoch | null> => {
@@ -269,12 +273,14 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
       // Staff see every patient's consent (a patient may be enrolled before any device connects); a patient only their own.
       const consentRecords = patientView ? [await store.getConsent(device.patientId as string)].filter((r) => r !== null) : await store.listConsents();
       const consents = consentRecords.map((record) => JSON.parse(record.statusJson));
+      const withdrawals = (await store.listPatientWithdrawals(patientView ? (device.patientId as string) : undefined)).map((w) => JSON.parse(w.withdrawalJson));
       return {
         policy: policy ? JSON.parse(policy.policyJson) : null,
         staff: staff.map((d) => JSON.parse(d.proofJson) as SignedStaffCertificate),
         revocations: revoked.map((d) => JSON.parse(d.revocationJson as string)),
         patients: patients.map((d) => patientDeviceProofSchema.parse(JSON.parse(d.proofJson))),
         consents,
+        withdrawals,
         recordsEpoch: epoch ? JSON.parse(epoch.epochJson) : null,
       };
     },
@@ -394,6 +400,20 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
       await store
         .putEnrollment({ enrollmentId: enrollment.enrollmentId, patientId: enrollment.patientId, recordJson: JSON.stringify(body.enrollment), expiresAt: enrollment.expiresAt, createdAt: now() })
         .catch(conflict('This enrollment id is already in use.'));
+      return {};
+    },
+
+    'consent.withdraw-request': async (session, body) => {
+      const device = await current(session);
+      if (device.kind !== 'patient') refuse('forbidden', 'Only a patient can withdraw their own consent this way.');
+      const binding = await clinicOrRefuse();
+      const withdrawal = signedBy(PREFIX.patientWithdrawal, body.withdrawal, device.signingKey, 'withdrawal');
+      checkClinic(binding, withdrawal.clinicId);
+      if (withdrawal.deviceId !== device.deviceId || withdrawal.patientId !== device.patientId) refuse('wrong-patient', 'A patient can only withdraw their own consent.');
+      if (Math.abs(withdrawal.requestedAt - now()) > skew) refuse('invalid', 'The request’s time is too far from the relay’s clock; check the device clock.');
+      await store.putPatientWithdrawal({ patientId: withdrawal.patientId, requestedAt: withdrawal.requestedAt, withdrawalJson: JSON.stringify(body.withdrawal) });
+      log.info('consent.patient-withdrew');
+      notifyDirectory();
       return {};
     },
 

@@ -160,4 +160,33 @@ describe('consent capture through the app', () => {
     await clinician.client.verifiedDirectory(true);
     await expect(clinician.client.send({ patientId: patient.id, body: 'Hello' })).rejects.toMatchObject({ code: 'no-consent' });
   });
+
+  it('lets the patient withdraw from their own device: the relay stops staff at once and the register records it', async () => {
+    const { desk, clinician, relayUrl } = await clinicWithFrontDesk();
+    const patient = await desk.call<{ id: string }>('patients:register', { givenName: 'Kim', familyName: 'Roy', dateOfBirth: '1990-01-15' });
+    const receipt = await recordConsent(desk, patient.id, ['clinical']);
+    const phone = await openDevice(tempDir(), 'patient');
+    cleanups.push(() => phone.client.close());
+    await phone.client.redeemEnrollment({ relayUrl, code: receipt.enrollment!.code });
+    await clinician.client.verifiedDirectory(true);
+    expect((await clinician.client.send({ patientId: patient.id, body: 'Lab results are in.' })).state).toBe('sent');
+
+    await phone.client.requestWithdrawal();
+    // The clinician's device sees the withdrawal and refuses; the relay refuses a sealed envelope too.
+    await clinician.client.verifiedDirectory(true);
+    await expect(clinician.client.send({ patientId: patient.id, body: 'Follow-up' })).rejects.toMatchObject({ code: 'no-consent' });
+    await expect(phone.client.send({ body: 'Actually, one more question' })).rejects.toMatchObject({ code: 'no-consent' });
+
+    const register = await desk.call<{ rows: { status: string }[] }>('consent:register', { query: '', status: 'all' });
+    expect(register.rows[0]?.status).toBe('withdrawn');
+    const history = await desk.call<{ records: { record: { event: string; reason: string } }[] }>('consent:history', { patientId: patient.id });
+    expect(history.records.map((r) => r.record.event)).toEqual(['grant', 'withdraw']);
+    expect(history.records[1]?.record.reason).toMatch(/patient/);
+
+    // A new consent at the counter, recorded after the withdrawal, opens messaging again.
+    const again = await recordConsent(desk, patient.id, ['clinical']);
+    expect(again.record.version).toBe(3);
+    await clinician.client.verifiedDirectory(true);
+    expect((await clinician.client.send({ patientId: patient.id, body: 'Welcome back.' })).state).toBe('sent');
+  });
 });

@@ -8,7 +8,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { startEmbeddedRelay } from '../../src/main/network/embedded-relay';
 import { ClientError } from '../../src/main/network/clinic-client';
+import sodium from 'libsodium-wrappers-sumo';
+
 import { type HeadlessClinic, openDevice, startHeadlessClinic } from '../../src/main/network/headless';
+import { PREFIX, patientWithdrawalSchema } from '../../src/shared/protocol/documents';
+import { signDocument } from '../../src/shared/protocol/signed';
+import { rawLogin, secretKeyOf } from '../support/raw-relay';
 
 const dirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -100,5 +105,31 @@ describe('clinic root and records key', () => {
     cleanups.push(() => pending.client.close());
     await pending.client.redeemInvite({ relayUrl: c.relay.url, code: await c.admin.client.createInvite({ staffId: 's2', displayName: 'Pat Pending', role: 'clinician' }) });
     await expect(pending.client.send({ patientId: 'p', body: 'hello' })).rejects.toMatchObject({ code: 'pending-approval' });
+  });
+
+  it('accepts a patient’s withdrawal only from that patient’s own device, and a newer consent reopens messaging', async () => {
+    const c = await clinic();
+    const desk = await c.addStaff('desk', 'front-desk');
+    const dr = await c.addStaff('dr', 'clinician');
+    const a = await c.addPatient('patient-a', 'pat-a', desk);
+    await c.addPatient('patient-b', 'pat-b', desk);
+    const { connection, identity } = await rawLogin(c.relay.url, a);
+    const forged = signDocument(sodium, PREFIX.patientWithdrawal, patientWithdrawalSchema, { v: 1, clinicId: identity.clinicId, patientId: 'pat-b', deviceId: identity.deviceId, requestedAt: Date.now() }, secretKeyOf(identity));
+    await expect(connection.request('consent.withdraw-request', { withdrawal: forged })).rejects.toMatchObject({ code: 'wrong-patient' });
+    const other = signDocument(sodium, PREFIX.patientWithdrawal, patientWithdrawalSchema, { v: 1, clinicId: identity.clinicId, patientId: 'pat-a', deviceId: identity.deviceId, requestedAt: Date.now() }, sodium.crypto_sign_keypair().privateKey);
+    await expect(connection.request('consent.withdraw-request', { withdrawal: other })).rejects.toMatchObject({ code: 'bad-signature' });
+    await connection.close();
+    // Staff cannot send it either.
+    const staff = await rawLogin(c.relay.url, dr);
+    await expect(staff.connection.request('consent.withdraw-request', { withdrawal: forged })).rejects.toMatchObject({ code: 'forbidden' });
+    await staff.connection.close();
+
+    await a.client.requestWithdrawal();
+    await dr.client.verifiedDirectory(true);
+    await expect(dr.client.send({ patientId: 'pat-a', body: 'Hello' })).rejects.toMatchObject({ code: 'no-consent' });
+    expect((await dr.client.send({ patientId: 'pat-b', body: 'Hello B' })).state).toBe('sent');
+    await desk.client.publishConsent('pat-a', ['clinical']);
+    await dr.client.verifiedDirectory(true);
+    expect((await dr.client.send({ patientId: 'pat-a', body: 'Hello again' })).state).toBe('sent');
   });
 });

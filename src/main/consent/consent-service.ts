@@ -185,6 +185,28 @@ export function createConsentService(options: ConsentServiceOptions) {
     return sent;
   }
 
+  /**
+   * A patient who withdrew from their own device gets a withdrawal record here too, so the
+   * register and the record say the same as the relay. Their signed request is what counts.
+   */
+  async function recordPatientWithdrawals(): Promise<number> {
+    const { store: s } = open();
+    let withdrawals;
+    try {
+      withdrawals = (await clinic.client().verifiedDirectory()).withdrawals;
+    } catch {
+      return 0;
+    }
+    let recorded = 0;
+    for (const [patientId, withdrawal] of withdrawals) {
+      const latest = s.latest(patientId)?.record;
+      if (!latest || latest.status !== 'granted' || withdrawal.requestedAt < latest.recordedAt) continue;
+      await followUp(patientId, { event: 'withdraw', reason: 'Withdrawn by the patient from their own device.' });
+      recorded += 1;
+    }
+    return recorded;
+  }
+
   function enrolled(patientId: string): boolean {
     try {
       return clinic.client().patientEnrolled(patientId);
@@ -299,6 +321,7 @@ export function createConsentService(options: ConsentServiceOptions) {
         .client()
         .verifiedDirectory(true)
         .catch(() => undefined);
+      await recordPatientWithdrawals();
       const rows = (filter.query.trim() ? s.findPatients(filter.query, 500) : s.allPatients()).map((p) => rowFor(p, s));
       return { rows: filter.status === 'all' ? rows : rows.filter((r) => r.status === filter.status), retried };
     },

@@ -9,7 +9,10 @@ import { checkCodeClinic, codeKeys, createCode, formatCode, parseCode } from '..
 import {
   type ConsentScope,
   type ConsentStatus,
+  type PatientWithdrawal,
   PREFIX,
+  effectiveConsent,
+  patientWithdrawalSchema,
   type RecordsEpoch,
   consentAllows,
   consentStatusSchema,
@@ -81,7 +84,10 @@ type Identity = {
 type VerifiedDevice = { deviceId: string; kind: 'staff' | 'patient'; role: StaffRole | null; patientId: string | null; signingKey: Uint8Array; boxKey: Uint8Array };
 export type Directory = {
   readonly devices: ReadonlyMap<string, VerifiedDevice>;
+  /** The consent in force per patient: a patient's own later withdrawal already applied. */
   readonly consents: ReadonlyMap<string, ConsentStatus>;
+  /** Withdrawals patients made from their own devices, verified against those devices. */
+  readonly withdrawals: ReadonlyMap<string, PatientWithdrawal>;
   readonly epoch: RecordsEpoch | null;
   readonly policy: ClinicPolicy | null;
   /** The policy's rules, checked against the schema of this app version. */
@@ -618,6 +624,21 @@ export class ClinicClient {
     }
   }
 
+  /** A patient withdraws their own consent from their device; the clinic stops writing at once. */
+  async requestWithdrawal(): Promise<void> {
+    const id = this.identity();
+    if (id.kind !== 'patient') this.fail('not-allowed', 'Only a patient’s device can withdraw this way.');
+    const withdrawal = signDocument(
+      this.sodium,
+      PREFIX.patientWithdrawal,
+      patientWithdrawalSchema,
+      { v: 1, clinicId: id.clinicId, patientId: id.patientId as string, deviceId: id.deviceId, requestedAt: this.now() },
+      keyPair(id.signing).privateKey,
+    );
+    await (await this.connection$()).request('consent.withdraw-request', { withdrawal });
+    this.directory = null;
+  }
+
   // ---------------------------------------------------------------- directory
 
   /**
@@ -681,6 +702,19 @@ export class ClinicClient {
       const held = consents.get(c.document.patientId);
       if (!held || held.version < c.document.version) consents.set(c.document.patientId, c.document);
     }
+    const withdrawals = new Map<string, PatientWithdrawal>();
+    for (const w of raw.withdrawals) {
+      const device = devices.get(w.document.deviceId);
+      if (!device || device.kind !== 'patient' || device.patientId !== w.document.patientId || w.document.clinicId !== id.clinicId) continue;
+      if (!hasValidSignature(this.sodium, PREFIX.patientWithdrawal, w, device.signingKey)) continue;
+      const held = withdrawals.get(w.document.patientId);
+      if (!held || held.requestedAt < w.document.requestedAt) withdrawals.set(w.document.patientId, w.document);
+    }
+    for (const [patientId, w] of withdrawals) {
+      const c = consents.get(patientId);
+      const effective = effectiveConsent(c ?? null, w);
+      if (effective) consents.set(patientId, effective);
+    }
     // Rollback protection: never accept a consent older than one seen before.
     const seenConsent = this.store.get<Record<string, number>>('consent-versions') ?? {};
     for (const [patientId, c] of consents) {
@@ -723,7 +757,7 @@ export class ClinicClient {
       rules = parsed.data;
       this.store.put('policy-version', policy.version);
     }
-    return { devices, consents, epoch, policy, rules };
+    return { devices, consents, withdrawals, epoch, policy, rules };
   }
 
   /** Clinicians and IT admins open their copy of the newest records key, then walk back. */

@@ -168,6 +168,10 @@ export type RelayStore = {
 
   /** The newest consent status of a patient, or null. */
   getConsent(patientId: string): Promise<ConsentRecord | null>;
+  /** A patient's own withdrawal (signed JSON); the newest replaces an older one. */
+  putPatientWithdrawal(withdrawal: { readonly patientId: string; readonly requestedAt: number; readonly withdrawalJson: string }): Promise<void>;
+  /** The newest patient withdrawal of every patient (or of one). */
+  listPatientWithdrawals(patientId?: string): Promise<{ patientId: string; requestedAt: number; withdrawalJson: string }[]>;
   /** The newest consent status of every patient, by patient id. */
   listConsents(): Promise<ConsentRecord[]>;
   /** Throws StoreConflictError unless version > the newest held for that patient. */

@@ -108,7 +108,7 @@ describe('opening', () => {
         sql: string;
       }[];
       expect(tables.map((t) => t.name).sort()).toEqual(
-        ['clinic', 'consents', 'devices', 'enrollments', 'invites', 'log', 'messages', 'policies', 'receipts', 'records_epochs'].sort(),
+        ['clinic', 'consents', 'devices', 'enrollments', 'invites', 'log', 'messages', 'patient_withdrawals', 'policies', 'receipts', 'records_epochs'].sort(),
       );
       for (const table of tables) expect(table.sql).toMatch(/STRICT\s*$/);
     } finally {
@@ -309,6 +309,19 @@ describe('consent and records epochs', () => {
       ['p1', 2],
       ['p2', 1],
     ]);
+  });
+
+  it('keeps the newest withdrawal each patient made, never an older one', async () => {
+    const { store } = await freshStore();
+    await store.putPatientWithdrawal({ patientId: 'p1', requestedAt: 10, withdrawalJson: '{"at":10}' });
+    await store.putPatientWithdrawal({ patientId: 'p1', requestedAt: 5, withdrawalJson: '{"at":5}' });
+    await store.putPatientWithdrawal({ patientId: 'p2', requestedAt: 7, withdrawalJson: '{"at":7}' });
+    await store.putPatientWithdrawal({ patientId: 'p2', requestedAt: 9, withdrawalJson: '{"at":9}' });
+    expect(await store.listPatientWithdrawals()).toEqual([
+      { patientId: 'p1', requestedAt: 10, withdrawalJson: '{"at":10}' },
+      { patientId: 'p2', requestedAt: 9, withdrawalJson: '{"at":9}' },
+    ]);
+    expect(await store.listPatientWithdrawals('p2')).toEqual([{ patientId: 'p2', requestedAt: 9, withdrawalJson: '{"at":9}' }]);
   });
 
   it('takes records epochs 0, 1, 2 in order and refuses a gap or a repeat', async () => {

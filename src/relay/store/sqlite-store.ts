@@ -153,6 +153,19 @@ const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'patient-withdrawals',
+    up(db) {
+      db.exec(`
+        CREATE TABLE patient_withdrawals (
+          patient_id TEXT PRIMARY KEY NOT NULL,
+          requested_at INTEGER NOT NULL,
+          withdrawal_json TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const relayStoreSchemaVersion = migrations.length;
@@ -627,6 +640,27 @@ function createStore(db: Db, now: () => number): RelayStore {
       ensureOpen();
       const row = q.newestConsent.get(patientId);
       return row ? { patientId: row.patient_id, version: row.version, statusJson: row.status_json, storedAt: row.stored_at } : null;
+    },
+    async putPatientWithdrawal(w: { patientId: string; requestedAt: number; withdrawalJson: string }) {
+      ensureOpen();
+      write(() =>
+        db
+          .prepare(
+            `INSERT INTO patient_withdrawals (patient_id, requested_at, withdrawal_json) VALUES (?, ?, ?)
+             ON CONFLICT (patient_id) DO UPDATE SET requested_at = excluded.requested_at, withdrawal_json = excluded.withdrawal_json
+             WHERE excluded.requested_at > patient_withdrawals.requested_at`,
+          )
+          .run(w.patientId, w.requestedAt, w.withdrawalJson),
+      );
+    },
+    async listPatientWithdrawals(patientId?: string) {
+      ensureOpen();
+      const rows = (
+        patientId === undefined
+          ? db.prepare('SELECT patient_id, requested_at, withdrawal_json FROM patient_withdrawals ORDER BY patient_id').all()
+          : db.prepare('SELECT patient_id, requested_at, withdrawal_json FROM patient_withdrawals WHERE patient_id = ?').all(patientId)
+      ) as { patient_id: string; requested_at: number; withdrawal_json: string }[];
+      return rows.map((r) => ({ patientId: r.patient_id, requestedAt: r.requested_at, withdrawalJson: r.withdrawal_json }));
     },
     async listConsents() {
       ensureOpen();

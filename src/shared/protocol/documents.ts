@@ -25,6 +25,7 @@ export const PREFIX = {
   recordsEpoch: 'clinic-messenger/records-epoch/v1',
   revocation: 'clinic-messenger/revocation/v1',
   relayAuth: 'clinic-messenger/relay-auth/v1',
+  patientWithdrawal: 'clinic-messenger/patient-withdrawal/v1',
 } as const;
 
 /** What a patient can consent to, one scope at a time (DOMAIN.md: separate opt-ins). */
@@ -103,6 +104,26 @@ export const consentStatusSchema = z
   })
   .refine((d) => new Set(d.activeScopes).size === d.activeScopes.length, { message: 'a scope is listed twice', path: ['activeScopes'] });
 export type ConsentStatus = z.infer<typeof consentStatusSchema>;
+
+/**
+ * A patient withdrawing consent themselves, from their own device (DOMAIN.md, clause 13).
+ * Signed by that patient device; it overrides every consent status issued before it, until
+ * the front desk records a new consent.
+ */
+export const patientWithdrawalSchema = z.strictObject({
+  v: z.literal(1),
+  clinicId: idSchema,
+  patientId: idSchema,
+  deviceId: idSchema,
+  requestedAt: timestampSchema,
+});
+export type PatientWithdrawal = z.infer<typeof patientWithdrawalSchema>;
+
+/** The consent in force: a patient's own withdrawal cancels any status issued before it. */
+export function effectiveConsent(status: ConsentStatus | null, withdrawal: PatientWithdrawal | null): ConsentStatus | null {
+  if (!status || !withdrawal || withdrawal.requestedAt < status.issuedAt) return status;
+  return { ...status, activeScopes: [] };
+}
 
 /** Whether staff may message this patient in `scope` at `now`, according to a verified status. */
 export function consentAllows(status: ConsentStatus | null, scope: string, now: number): boolean {

@@ -11,6 +11,7 @@ import {
   enrollmentRedemptionSchema,
   enrollmentSchema,
   inviteRedemptionSchema,
+  patientWithdrawalSchema,
   recordsEpochSchema,
   relayAuthSchema,
   revocationSchema,
@@ -33,6 +34,7 @@ export const signedConsentSchema = signedSchema(consentStatusSchema);
 export const signedRecordsEpochSchema = signedSchema(recordsEpochSchema);
 export const signedRevocationSchema = signedSchema(revocationSchema);
 export const signedRelayAuthSchema = signedSchema(relayAuthSchema);
+export const signedPatientWithdrawalSchema = signedSchema(patientWithdrawalSchema);
 
 /** A patient device as any clinic client can verify it: root → issuer certificate → enrollment → redemption. */
 export const patientDeviceProofSchema = z.strictObject({ enrollment: signedEnrollmentSchema, redemption: signedEnrollmentRedemptionSchema });
@@ -85,6 +87,8 @@ export const requests = {
       revocations: z.array(signedRevocationSchema).max(2000),
       patients: z.array(patientDeviceProofSchema).max(100_000),
       consents: z.array(signedConsentSchema).max(100_000),
+      /** Withdrawals patients made from their own devices, newest per patient. */
+      withdrawals: z.array(signedPatientWithdrawalSchema).max(100_000),
       recordsEpoch: signedRecordsEpochSchema.nullable(),
     }),
     who: 'device',
@@ -102,6 +106,7 @@ export const requests = {
   'policy.publish': { body: z.strictObject({ policy: signedClinicPolicySchema }), answer: empty, who: 'it-admin' },
   'enroll.create': { body: z.strictObject({ enrollment: signedEnrollmentSchema, consent: signedConsentSchema }), answer: empty, who: 'registrar' },
   'consent.publish': { body: z.strictObject({ consent: signedConsentSchema }), answer: empty, who: 'registrar' },
+  'consent.withdraw-request': { body: z.strictObject({ withdrawal: signedPatientWithdrawalSchema }), answer: empty, who: 'patient' },
   'message.send': {
     body: z.strictObject({ envelope: envelopeSchema }),
     answer: z.strictObject({ seq: z.number().int().min(1), relaySeq: z.number().int().min(1), duplicate: z.boolean() }),

@@ -33,6 +33,7 @@ export const registerEn = {
   unpublished: 'Not yet sent to the clinic’s server — retried automatically',
   renewalDue: 'Renewal due soon',
   empty: {
+    action: 'Record the first consent',
     title: 'No patients yet',
     body: 'Record a first consent: the patient is added to the register as you go.',
     noMatchTitle: 'No patient matches',

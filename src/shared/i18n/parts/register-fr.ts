@@ -35,6 +35,7 @@ export const registerFr: Catalog['register'] = {
   unpublished: 'Pas encore envoyé au serveur de la clinique — nouvel essai automatique',
   renewalDue: 'À renouveler bientôt',
   empty: {
+    action: 'Enregistrer le premier consentement',
     title: 'Aucun patient pour l’instant',
     body: 'Enregistrez un premier consentement : le patient est ajouté au registre en même temps.',
     noMatchTitle: 'Aucun patient ne correspond',

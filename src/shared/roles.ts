@@ -18,3 +18,5 @@ export const unenrolledOnly: readonly Caller[] = ['unenrolled'];
 /** Who records consent and enrolls patients. */
 export const registrars: readonly Caller[] = ['front-desk', 'it-admin'];
 export const itAdmins: readonly Caller[] = ['it-admin'];
+/** Any member of a clinic: the audit trail of this computer is theirs to read. */
+export const staffOnly: readonly Caller[] = [...staffRoles];

@@ -136,6 +136,13 @@ describe('consent capture through the app', () => {
     ]);
     expect(history.records[1]?.record.supersedes).toBe(receipt.record.recordId);
 
+    // Every consent event is in this computer's audit trail, whose hash chain is intact.
+    const audit = await desk.call<{ events: { action: string; subjectId: string | null; deviceId: string | null; details: Record<string, unknown> }[]; chain: { ok: boolean } }>('audit:list', { limit: 50, subjectId: patient.id });
+    expect(audit.chain.ok).toBe(true);
+    expect(audit.events.map((e) => e.action)).toEqual(['consent.withdraw', 'consent.receipt-saved', 'consent.grant', 'patient.registered']);
+    expect(audit.events[0]).toMatchObject({ deviceId: desk.clinic.client().deviceId, details: { version: 2, status: 'withdrawn', scopes: [] } });
+    expect(JSON.stringify(audit.events)).not.toContain('Martin');
+
     // Roles: a clinician account cannot record consent; the IT admin can read the register.
     expect((await admin.call<{ rows: unknown[] }>('consent:register', { query: '', status: 'all' })).rows).toEqual([]);
   });

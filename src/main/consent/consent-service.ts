@@ -441,6 +441,14 @@ export function createConsentService(options: ConsentServiceOptions) {
     reverifyIdentity: (patientId: string, method: ConsentRecordDocument['identity']['method'], note: string) =>
       followUp(patientId, { event: 'reverify-identity', identityMethod: method, identityNote: note, reason: '' }),
     retryPublications,
+    /** This computer's audit trail, newest first, and whether its hash chain is intact. */
+    auditTrail(options: { limit: number; beforeSeq?: number | undefined; subjectId?: string | undefined }) {
+      const { repository: r } = open();
+      return {
+        events: r.listAuditEvents({ limit: options.limit, ...(options.beforeSeq !== undefined ? { beforeSeq: options.beforeSeq } : {}), ...(options.subjectId !== undefined ? { subjectId: options.subjectId } : {}) }),
+        chain: r.verifyAuditChain(),
+      };
+    },
     /** Exposed for tests: the canonical bytes a record's signature covers. */
     signedBytes: (record: ConsentRecordDocument) => canonicalBytes(record),
   };

@@ -79,6 +79,10 @@ export function createMainServices(options: MainServicesOptions) {
       'consent:change-scopes': ({ patientId, scopes, reason }) => consent.changeScopes(patientId, scopes, reason),
       'consent:renew': ({ patientId, expiresAt }) => consent.renew(patientId, expiresAt),
       'consent:reverify': ({ patientId, method, note }) => consent.reverifyIdentity(patientId, method, note),
+      'audit:list': (request) => {
+        const trail = consent.auditTrail(request);
+        return { events: trail.events.map((e) => ({ ...e, details: e.details as Record<string, never> })), chain: trail.chain };
+      },
     },
   });
   return { router, settings, session: profiles.session, profiles: profiles.manager, clinic, consent };

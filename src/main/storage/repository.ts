@@ -89,6 +89,8 @@ export type ProfileRepository = {
   appendAuditEvent(event: NewAuditEvent): StoredAuditEvent;
   /** Walks the chain from the first event; `brokenAt` is the seq of the first event that does not fit. */
   verifyAuditChain(): AuditChainReport;
+  /** Events newest first, `limit` at most, before `beforeSeq` when given, about one subject when given. */
+  listAuditEvents(options: { readonly limit: number; readonly beforeSeq?: number; readonly subjectId?: string }): AuditEventContent[];
 };
 
 const maxPageSize = 1000;
@@ -345,6 +347,24 @@ export async function createProfileRepository(profile: ProfileDatabase): Promise
     countMessages: guarded(() => (countAll.get() as { n: number }).n),
 
     appendAuditEvent: guarded((event) => appendAuditTx.immediate(event)),
+
+    listAuditEvents: guarded(({ limit, beforeSeq, subjectId }) => {
+      const rows = db
+        .prepare(
+          `SELECT * FROM audit_events WHERE seq < ? AND (? IS NULL OR subject_id = ?) ORDER BY seq DESC LIMIT ?`,
+        )
+        .all(beforeSeq ?? Number.MAX_SAFE_INTEGER, subjectId ?? null, subjectId ?? null, Math.min(Math.max(1, limit), maxPageSize)) as AuditRow[];
+      return rows.map((row) => ({
+        seq: row.seq,
+        at: row.at,
+        actorId: row.actor_id,
+        deviceId: row.device_id,
+        action: row.action,
+        subjectType: row.subject_type,
+        subjectId: row.subject_id,
+        details: JSON.parse(row.details_json) as JsonObject,
+      }));
+    }),
 
     verifyAuditChain: guarded((): AuditChainReport => {
       let expectedSeq = 1;

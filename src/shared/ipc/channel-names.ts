@@ -36,6 +36,7 @@ export const channelNames = [
   'consent:change-scopes',
   'consent:renew',
   'consent:reverify',
+  'audit:list',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];

@@ -22,7 +22,7 @@ import {
   SessionStatus,
   TaskProgress,
 } from '../profiles';
-import { type Caller, anyUnlocked, everyone, itAdmins, registrars, signedOutOnly, unenrolledOnly } from '../roles';
+import { type Caller, anyUnlocked, everyone, itAdmins, registrars, signedOutOnly, staffOnly, unenrolledOnly } from '../roles';
 import { AppSettings, SettingsPatch } from '../settings';
 import type { ChannelName, DomainOf, EventName, VerbOf } from './channel-names';
 import type { IpcResult } from './errors';
@@ -133,6 +133,29 @@ export const contract = {
     request: z.object({ patientId: idSchema, method: z.enum(identityMethods), note: z.string().trim().max(200, 'too-long') }).strict(),
     response: consentRecordSchema,
     roles: registrars,
+  },
+  'audit:list': {
+    request: z.object({ limit: z.number().int().min(1).max(500), beforeSeq: z.number().int().min(1).optional(), subjectId: idSchema.optional() }).strict(),
+    response: z
+      .object({
+        events: z.array(
+          z
+            .object({
+              seq: z.number().int(),
+              at: z.number().int(),
+              actorId: z.string(),
+              deviceId: z.string().nullable(),
+              action: z.string(),
+              subjectType: z.string(),
+              subjectId: z.string().nullable(),
+              details: z.record(z.string(), z.json()),
+            })
+            .strict(),
+        ),
+        chain: z.object({ ok: z.boolean(), brokenAt: z.number().int().optional() }).strict(),
+      })
+      .strict(),
+    roles: staffOnly,
   },
 } as const satisfies { readonly [C in ChannelName]: ChannelSpec };
 

@@ -196,4 +196,20 @@ describe('consent capture through the app', () => {
     await clinician.client.verifiedDirectory(true);
     expect((await clinician.client.send({ patientId: patient.id, body: 'Welcome back.' })).state).toBe('sent');
   });
+
+  it('prints the receipt with the exact text agreed to, even after the clinic changed its rules', async () => {
+    const { admin, desk } = await clinicWithFrontDesk();
+    const patient = await desk.call<{ id: string }>('patients:register', { givenName: 'Ana', familyName: 'Silva', dateOfBirth: '1966-03-12' });
+    const receipt = await recordConsent(desk, patient.id, ['clinical']);
+    const status = await admin.call<{ rules: Record<string, unknown> }>('clinic:status');
+    await admin.call('clinic:update-rules', { rules: { ...status.rules, phone: '+1 555 0199' } });
+    await desk.clinic.client().verifiedDirectory(true);
+    const now = await desk.call<{ document: { text: string; version: string } }>('consent:template', { language: 'en' });
+    expect(now.document.version).toBe('p2-t1-en');
+    expect(now.document.text).toContain('+1 555 0199');
+    const again = await desk.call<{ document: { text: string; version: string } | null; record: { textVersion: string } }>('consent:receipt', { recordId: receipt.record.recordId });
+    expect(again.document?.version).toBe('p1-t1-en');
+    expect(again.document?.text).not.toContain('+1 555 0199');
+    expect(again.record.textVersion).toBe('p1-t1-en');
+  });
 });

@@ -372,6 +372,7 @@ export function createConsentService(options: ConsentServiceOptions) {
         reason: '',
         supersedes: previous?.recordId ?? null,
       };
+      s.saveText(textHash, document.version, JSON.stringify(document), at);
       await commit(record);
       return this.receipt(record.recordId);
     },
@@ -394,6 +395,9 @@ export function createConsentService(options: ConsentServiceOptions) {
       if (!patient) throw new AppError('not-found', 'There is no such patient.');
       const { document, textHash, rules } = await documentFor(stored.record.language);
       const code = s.codeForRecord(recordId);
+      // The exact text the patient agreed to, kept by its hash; rebuilt from today's rules only if it still matches.
+      const keptJson = s.text(stored.record.textHash);
+      const agreed = keptJson ? (JSON.parse(keptJson) as ConsentDocument) : document.version === stored.record.textVersion && textHash === stored.record.textHash ? document : null;
       return {
         record: stored.record,
         published: stored.publishedAt !== null,
@@ -401,7 +405,7 @@ export function createConsentService(options: ConsentServiceOptions) {
         clinic: { name: rules.clinicName, phone: rules.phone, timeZone: rules.timeZone },
         fingerprint: clinic.client().fingerprint,
         // The text is rebuilt from the rules; if they changed since, the record's own version and hash stay authoritative.
-        document: (document.version === stored.record.textVersion && textHash === stored.record.textHash ? document : null) as ReceiptView['document'],
+        document: agreed as ReceiptView['document'],
         enrollment: code ? { code: code.code, expiresAt: code.expiresAt } : null,
       };
     },

@@ -143,6 +143,18 @@ export function createConsentStore(profile: ProfileDatabase) {
     addCodeFor(record: ConsentRecordDocument, code: Omit<EnrollmentCodeRow, 'recordId' | 'patientId'>): void {
       insertCode.run({ ...code, recordId: record.recordId, patientId: record.patientId });
     },
+    /** Keeps the exact text a record cites, once per hash. */
+    saveText(textHash: string, textVersion: string, documentJson: string, at: number): void {
+      db.prepare('INSERT INTO consent_texts (text_hash, text_version, document_json, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (text_hash) DO NOTHING').run(
+        Buffer.from(textHash, 'base64'),
+        textVersion,
+        documentJson,
+        at,
+      );
+    },
+    text(textHash: string): string | null {
+      return db.prepare<[Buffer], { document_json: string }>('SELECT document_json FROM consent_texts WHERE text_hash = ?').get(Buffer.from(textHash, 'base64'))?.document_json ?? null;
+    },
     markPublished(recordId: string, at: number): void {
       insertPublication.run(recordId, at);
     },

@@ -34,7 +34,6 @@ async function consentingPatient(app: Harness, setup: ClinicSetup, person: { giv
     excludedTopics: [],
     signature: { kind: 'typed', name: `${person.givenName} ${person.familyName}` },
     decisionMaker: null,
-    expiresAt: null,
   });
   expect(receipt.enrollment?.code).toBeTruthy();
   await setup.patientDevice(receipt.enrollment?.code ?? '');
@@ -178,7 +177,6 @@ test('changes from a patient’s page: choices, renewal and a new identity check
       excludedTopics: [],
       signature: { kind: 'typed', name: 'Léo Tremblay' },
       decisionMaker: null,
-      expiresAt: null,
     });
 
     await page.getByLabel('Search by name or date of birth').fill('2001-06-09');

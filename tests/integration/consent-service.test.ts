@@ -65,7 +65,6 @@ async function recordConsent(desk: TestApp, patientId: string, granted: readonly
     excludedTopics: ['Mental health'],
     signature: { kind: 'typed', name: 'Alex Martin' },
     decisionMaker: null,
-    expiresAt: null,
   });
 }
 
@@ -91,7 +90,6 @@ describe('consent capture through the app', () => {
       excludedTopics: [],
       signature: { kind: 'typed', name: 'Alex Martin' },
       decisionMaker: null,
-      expiresAt: null,
     };
     await expect(desk.call('consent:record', partial)).rejects.toMatchObject({ code: 'invalid-request' });
     await expect(desk.call('consent:record', { ...partial, acknowledged: document.sections.map((s) => s.id), textHash: 'A'.repeat(44) })).rejects.toMatchObject({ code: 'invalid-request' });
@@ -211,5 +209,22 @@ describe('consent capture through the app', () => {
     expect(again.document?.version).toBe('p1-t1-en');
     expect(again.document?.text).not.toContain('+1 555 0199');
     expect(again.record.textVersion).toBe('p1-t1-en');
+  });
+
+  it('lets the clinic’s rule set how long a consent lasts, says so in the text, and flags renewals', async () => {
+    const { admin, desk } = await clinicWithFrontDesk();
+    const status = await admin.call<{ rules: Record<string, unknown> }>('clinic:status');
+    await admin.call('clinic:update-rules', { rules: { ...status.rules, consentRenewal: { validityMonths: 1, reminderDays: 45 } } });
+    await desk.clinic.client().verifiedDirectory(true);
+    const { document } = await desk.call<{ document: { text: string } }>('consent:template', { language: 'en' });
+    expect(document.text).toContain('Your agreement lasts 1 month.');
+    const patient = await desk.call<{ id: string }>('patients:register', { givenName: 'Noor', familyName: 'Haddad', dateOfBirth: '1984-08-20' });
+    const receipt = await recordConsent(desk, patient.id, ['clinical']);
+    const expiresAt = (receipt.record as unknown as { expiresAt: number }).expiresAt;
+    expect(expiresAt - Date.now()).toBeGreaterThan(27 * 86_400_000);
+    expect(expiresAt - Date.now()).toBeLessThan(32 * 86_400_000);
+    // One month left is inside the 45-day reminder window.
+    const register = await desk.call<{ rows: { renewalDue: boolean; expiresAt: number }[] }>('consent:register', { query: '', status: 'all' });
+    expect(register.rows[0]).toMatchObject({ renewalDue: true, expiresAt });
   });
 });

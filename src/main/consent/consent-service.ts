@@ -41,6 +41,17 @@ const DAY = 86_400_000;
 /** How long a printed enrollment code stays valid. */
 const CODE_VALIDITY_MS = 30 * DAY;
 
+/** The same day of the month, `months` later (clamped to the month's last day). */
+export function addMonths(at: number, months: number): number {
+  const date = new Date(at);
+  const day = date.getUTCDate();
+  date.setUTCDate(1);
+  date.setUTCMonth(date.getUTCMonth() + months);
+  const last = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
+  date.setUTCDate(Math.min(day, last));
+  return date.getTime();
+}
+
 const newId = (prefix: string): string => `${prefix}${randomBytes(12).toString('base64url')}`;
 
 /** Rebuilds the state machine's snapshot from stored records (oldest first). */
@@ -215,6 +226,7 @@ export function createConsentService(options: ConsentServiceOptions) {
     }
   }
 
+  let reminderDays = 30;
   function rowFor(patient: PatientRow, s: ConsentStore): ConsentRegisterRow {
     const history = s.history(patient.id);
     const snapshot = snapshotOf(history, enrolled(patient.id));
@@ -224,7 +236,7 @@ export function createConsentService(options: ConsentServiceOptions) {
       status: registerStatus(snapshot, now()),
       scopes: snapshot?.scopes ? [...snapshot.scopes] : [],
       expiresAt: snapshot?.expiresAt ?? null,
-      renewalDue: renewalDue(snapshot, now()),
+      renewalDue: renewalDue(snapshot, now(), reminderDays),
       lastRecordAt: latest?.record.recordedAt ?? null,
       unpublished: history.some((r) => r.publishedAt === null),
       recordCount: history.length,
@@ -322,6 +334,7 @@ export function createConsentService(options: ConsentServiceOptions) {
         .verifiedDirectory(true)
         .catch(() => undefined);
       await recordPatientWithdrawals();
+      reminderDays = (await rulesAndVersion().catch(() => null))?.rules.consentRenewal.reminderDays ?? reminderDays;
       const rows = (filter.query.trim() ? s.findPatients(filter.query, 500) : s.allPatients()).map((p) => rowFor(p, s));
       return { rows: filter.status === 'all' ? rows : rows.filter((r) => r.status === filter.status), retried };
     },
@@ -338,7 +351,7 @@ export function createConsentService(options: ConsentServiceOptions) {
       const { store: s } = open();
       const patient = s.patient(input.patientId);
       if (!patient) throw new AppError('not-found', 'There is no such patient.');
-      const { document, textHash } = await documentFor(input.language);
+      const { document, textHash, rules } = await documentFor(input.language);
       if (input.textVersion !== document.version || input.textHash !== textHash) {
         throw new AppError('invalid-request', 'The clinic’s rules changed while you were going through them. Start again with the current text.', { textVersion: 'changed' });
       }
@@ -346,7 +359,10 @@ export function createConsentService(options: ConsentServiceOptions) {
       if (missing.length > 0) throw new AppError('invalid-request', 'Every section must be read and acknowledged.', { acknowledged: missing.join(',') });
       const granted = consentScopes.filter((scope) => input.choices.some((c) => c.scope === scope && c.granted));
       const at = now();
-      const next = transition(patient.id, { type: 'grant', at, scopes: granted, expiresAt: input.expiresAt, identityVerifiedAt: at });
+      // The clinic's rule decides how long a consent lasts; the text the patient read says so.
+      const months = rules.consentRenewal.validityMonths;
+      const expiresAt = months > 0 ? addMonths(at, months) : null;
+      const next = transition(patient.id, { type: 'grant', at, scopes: granted, expiresAt, identityVerifiedAt: at });
       const { summary, name } = me();
       const previous = s.latest(patient.id)?.record;
       const record: ConsentRecordDocument = {

@@ -58,8 +58,6 @@ export const ConsentRecordInput = z.strictObject({
   excludedTopics: z.array(z.string().trim().min(1).max(200, 'too-long')).max(20, 'too-many'),
   signature: signatureSchema,
   decisionMaker: z.strictObject({ name, relationship: z.string().trim().min(1, 'required').max(60, 'too-long') }).nullable(),
-  /** When consent ends unless renewed; null: no end date. */
-  expiresAt: z.number().int().nullable(),
 });
 export type ConsentRecordInput = z.infer<typeof ConsentRecordInput>;
 

@@ -431,9 +431,15 @@ const sections: Record<ConsentSectionId, (c: Context) => Draft> = {
       ],
     };
   },
-  withdrawal: ({ l, phone }) => ({
+  withdrawal: ({ l, phone, rules }) => ({
     title: l('Changing your mind', 'Si vous changez d’avis'),
     paragraphs: [
+      rules.consentRenewal.validityMonths > 0
+        ? l(
+            `Your agreement lasts ${rules.consentRenewal.validityMonths} ${rules.consentRenewal.validityMonths === 1 ? 'month' : 'months'}. Before it ends, the clinic will ask you to renew it. If it is not renewed, messaging stops until you renew it.`,
+            `Votre accord dure ${rules.consentRenewal.validityMonths} mois. Avant la fin, la clinique vous demandera de le renouveler. S’il n’est pas renouvelé, la messagerie s’arrête jusqu’à ce que vous le renouveliez.`,
+          )
+        : l('Your agreement has no end date: it lasts until you change or stop it.', 'Votre accord n’a pas de date de fin : il dure jusqu’à ce que vous le changiez ou l’arrêtiez.'),
       l('You can stop using messaging at any time, or change your choices.', 'Vous pouvez arrêter la messagerie à tout moment, ou changer vos choix.'),
       l(
         `To do so, tell the front desk in person or call the clinic at ${phone}. Here is what happens when you stop.`,

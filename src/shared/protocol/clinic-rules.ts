@@ -45,6 +45,10 @@ export const clinicRulesSchema = z.strictObject({
     /** An extra paragraph per consent section id, in English and French. */
     edits: z.strictObject({ en: z.record(z.string().max(40), z.string().max(2000)), fr: z.record(z.string().max(40), z.string().max(2000)) }),
   }),
+  /** How long a consent lasts before it must be renewed (0: until withdrawn), and when to remind. */
+  consentRenewal: z
+    .strictObject({ validityMonths: z.number().int().min(0).max(120), reminderDays: z.number().int().min(1).max(180) })
+    .default({ validityMonths: 0, reminderDays: 30 }),
   security: z.strictObject({
     idleLockMinutes: z.number().int().min(1).max(60),
     /** Whether staff may let this computer unlock their account without the passphrase. */
@@ -76,6 +80,7 @@ export function defaultClinicRules(clinicName: string, timeZone = 'UTC'): Clinic
     inPersonTopics: ['New or worsening symptoms', 'Chest pain, trouble breathing or thoughts of self-harm', 'Test results that need an examination'],
     purposes: ['Questions about an ongoing treatment', 'Prescription renewals', 'Appointment follow-up'],
     consentText: { templateVersion: 1, edits: { en: {}, fr: {} } },
+    consentRenewal: { validityMonths: 0, reminderDays: 30 },
     security: { idleLockMinutes: 5, allowRememberDevice: false, notificationPreview: 'nothing', patientAttachments: false, undoSendSeconds: 10, retentionYears: 10 },
   };
 }

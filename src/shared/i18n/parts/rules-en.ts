@@ -61,6 +61,12 @@ export const rulesEn = {
     purposes: 'Purposes of the service',
     purposesHint: 'One purpose per line. At least one.',
   },
+  renewal: {
+    validity: 'A consent lasts (months)',
+    validityHint: '0: until the patient withdraws it. Otherwise it must be renewed; the consent text says so.',
+    reminder: 'Remind the front desk (days before the end)',
+    reminderHint: 'From 1 to 180. The register marks consents due for renewal.',
+  },
   security: {
     legend: 'Security',
     idleLock: 'Lock after inactivity (minutes)',

@@ -63,6 +63,12 @@ export const rulesFr: Catalog['rules'] = {
     purposes: 'Usages du service',
     purposesHint: 'Un usage par ligne. Au moins un.',
   },
+  renewal: {
+    validity: 'Durée d’un consentement (mois)',
+    validityHint: '0 : jusqu’à ce que le patient le retire. Sinon, il faut le renouveler; le texte du consentement le dit.',
+    reminder: 'Prévenir l’accueil (jours avant la fin)',
+    reminderHint: 'De 1 à 180. Le registre signale les consentements à renouveler.',
+  },
   security: {
     legend: 'Sécurité',
     idleLock: 'Verrouiller après une inactivité de (minutes)',

@@ -22,7 +22,6 @@ type Language = 'en' | 'fr';
 type Template = { document: NonNullable<Receipt['document']>; textHash: string };
 type Step = 'patient' | 'identity' | 'read' | 'choices' | 'sign' | 'confirm';
 const steps: readonly Step[] = ['patient', 'identity', 'read', 'choices', 'sign', 'confirm'];
-const YEAR = 365 * 86_400_000;
 
 export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPatientId: string | null; onDone: () => void }>) {
   const { t, i18n } = useTranslation();
@@ -34,7 +33,7 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
   const [acknowledged, setAcknowledged] = useState<string[]>([]);
   const [choices, setChoices] = useState<Record<ConsentScope, boolean>>({ clinical: true, reminders: false, newsletters: false, attachments: false });
   const [excluded, setExcluded] = useState<string[]>([]);
-  const [duration, setDuration] = useState<'none' | '1' | '2'>('none');
+  const [validityMonths, setValidityMonths] = useState<number | null>(null);
   const [signature, setSignature] = useState<{ kind: 'drawn'; image: string } | { kind: 'typed'; name: string } | null>(null);
   const [decisionMaker, setDecisionMaker] = useState<{ name: string; relationship: string } | null>(null);
   const [receipt, setReceipt] = useState<Receipt | null>(null);
@@ -45,6 +44,12 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
   useEffect(() => {
     headingRef.current?.focus();
   }, [step, receipt]);
+
+  useEffect(() => {
+    void call('clinic:status', {}).then((result) => {
+      if (result.ok && result.value.state === 'member') setValidityMonths(result.value.rules?.consentRenewal.validityMonths ?? 0);
+    });
+  }, []);
 
   useEffect(() => {
     if (!initialPatientId) return;
@@ -82,7 +87,6 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
       excludedTopics: excluded,
       signature,
       decisionMaker,
-      expiresAt: duration === 'none' ? null : Date.now() + Number(duration) * YEAR,
     });
     setBusy(false);
     if (!result.ok) {
@@ -170,8 +174,7 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
           onChoices={setChoices}
           excluded={excluded}
           onExcluded={setExcluded}
-          duration={duration}
-          onDuration={setDuration}
+          validityMonths={validityMonths}
           onBack={() => go('read')}
           onNext={() => go('sign')}
         />
@@ -439,8 +442,7 @@ function ChoicesStep(
     onChoices: (c: Record<ConsentScope, boolean>) => void;
     excluded: string[];
     onExcluded: (e: string[]) => void;
-    duration: 'none' | '1' | '2';
-    onDuration: (d: 'none' | '1' | '2') => void;
+    validityMonths: number | null;
     onBack: () => void;
     onNext: () => void;
   }>,
@@ -503,15 +505,9 @@ function ChoicesStep(
           ))}
         </ul>
       ) : null}
-      <fieldset className="radio-group">
-        <legend>{t('flow.choices.durationLegend')}</legend>
-        {(['none', '1', '2'] as const).map((d) => (
-          <label key={d} className="radio">
-            <input type="radio" name="duration" checked={props.duration === d} onChange={() => props.onDuration(d)} />
-            {t(`flow.choices.duration.${d}`)}
-          </label>
-        ))}
-      </fieldset>
+      {props.validityMonths !== null ? (
+        <p className="flow-note">{props.validityMonths > 0 ? t('flow.choices.lasts', { months: props.validityMonths }) : t('flow.choices.lastsUntilWithdrawn')}</p>
+      ) : null}
       {error ? (
         <p role="alert" className="form-error">
           {error}

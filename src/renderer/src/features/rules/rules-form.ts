@@ -28,6 +28,8 @@ export type RulesForm = {
   attachments: boolean;
   undoSend: string;
   retention: string;
+  validityMonths: string;
+  reminderDays: string;
   templateVersion: number;
   edits: { en: Record<string, string>; fr: Record<string, string> };
 };
@@ -64,6 +66,8 @@ export function formFromRules(rules: ClinicRules): RulesForm {
     attachments: rules.security.patientAttachments,
     undoSend: String(rules.security.undoSendSeconds),
     retention: String(rules.security.retentionYears),
+    validityMonths: String(rules.consentRenewal.validityMonths),
+    reminderDays: String(rules.consentRenewal.reminderDays),
     templateVersion: rules.consentText.templateVersion,
     edits: { en: { ...rules.consentText.edits.en }, fr: { ...rules.consentText.edits.fr } },
   };
@@ -108,6 +112,7 @@ export function rulesFromForm(form: RulesForm): ClinicRules {
     emergency: { number: form.emergencyNumber.trim(), nearestEmergencyDepartment: form.emergencyDepartment.trim(), ...(otherAdvice ? { otherAdvice } : {}) },
     inPersonTopics: lines(form.inPersonTopics),
     purposes: lines(form.purposes),
+    consentRenewal: { validityMonths: wholeNumber(form.validityMonths), reminderDays: wholeNumber(form.reminderDays) },
     consentText: { templateVersion: form.templateVersion, edits: { en: withoutEmpty(form.edits.en), fr: withoutEmpty(form.edits.fr) } },
     security: {
       idleLockMinutes: wholeNumber(form.idleLock),
@@ -133,7 +138,7 @@ export function validTimeZone(zone: string): boolean {
 /** The field a schema issue belongs to, as the form names its fields. */
 function fieldOf(path: readonly PropertyKey[]): string {
   const [head, second, third] = path.map(String);
-  if (head === 'businessHours' || head === 'emergency' || head === 'security') return `${head}.${second ?? ''}`;
+  if (head === 'businessHours' || head === 'emergency' || head === 'security' || head === 'consentRenewal') return `${head}.${second ?? ''}`;
   if (head === 'consentText') return `consentText.${third ?? ''}`;
   return head ?? 'form';
 }
@@ -179,6 +184,8 @@ export function validate(form: RulesForm): { errors: FieldErrors; rules: ClinicR
   range('security.idleLockMinutes', form.idleLock, 1, 60);
   range('security.undoSendSeconds', form.undoSend, 0, 60);
   range('security.retentionYears', form.retention, 1, 100);
+  range('consentRenewal.validityMonths', form.validityMonths, 0, 120);
+  range('consentRenewal.reminderDays', form.reminderDays, 1, 180);
   for (const lang of ['en', 'fr'] as const) {
     if (Object.values(form.edits[lang]).some((t) => t.length > 2000)) set(`consentText.${lang}`, { key: 'tooLong', values: { max: 2000 } });
   }

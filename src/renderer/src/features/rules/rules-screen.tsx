@@ -278,6 +278,30 @@ function RulesEditor({ rules, editable, onSaved }: Readonly<{ rules: ClinicRules
               error={err('security.retentionYears')}
               required
             />
+            <TextField
+              label={t('rules.renewal.validity')}
+              hint={t('rules.renewal.validityHint')}
+              type="number"
+              inputMode="numeric"
+              min={0}
+              max={120}
+              value={form.validityMonths}
+              onChange={(e) => update({ validityMonths: e.target.value })}
+              error={err('consentRenewal.validityMonths')}
+              required
+            />
+            <TextField
+              label={t('rules.renewal.reminder')}
+              hint={t('rules.renewal.reminderHint')}
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={180}
+              value={form.reminderDays}
+              onChange={(e) => update({ reminderDays: e.target.value })}
+              error={err('consentRenewal.reminderDays')}
+              required
+            />
           </div>
           <div className="rules-select">
             <SelectField

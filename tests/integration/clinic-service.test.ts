@@ -46,7 +46,7 @@ describe('clinic membership in the app', () => {
 
     const b = await app();
     await b.call('profiles:create', { displayName: 'Dr Lee', passphrase });
-    await expect(b.call('clinic:join', { relayUrl: status.relayUrl, inviteCode: 'ABCD-EFGH-IJKL-MNOP-QRST' })).rejects.toMatchObject({ code: 'invalid-code' });
+    await expect(b.call('clinic:join', { relayUrl: status.relayUrl, inviteCode: 'ABCD-EFGH-IJKL-MNOP-QRST' })).rejects.toMatchObject({ code: 'invalid-code', reason: 'malformed' });
     const pending = await b.call('clinic:join', { relayUrl: status.relayUrl, inviteCode: code });
     expect(pending).toMatchObject({ state: 'pending', role: 'clinician', fingerprint: status.fingerprint });
     expect(b.session.caller()).toBe('unenrolled');

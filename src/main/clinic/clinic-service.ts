@@ -35,10 +35,10 @@ export function clinicError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof RelayError) {
     if (error.transient) return new AppError('clinic-offline', 'The clinic’s server cannot be reached right now. Check the address and the network, then try again.');
-    return new AppError('clinic-refused', error.message);
+    return new AppError('clinic-refused', error.message, undefined, undefined, error.code);
   }
-  if (error instanceof ClientError) return new AppError('clinic-refused', error.message);
-  if (error instanceof CodeError) return new AppError('invalid-code', error.message);
+  if (error instanceof ClientError) return new AppError('clinic-refused', error.message, undefined, undefined, error.code);
+  if (error instanceof CodeError) return new AppError('invalid-code', error.message, undefined, undefined, error.code);
   return new AppError('internal', 'Something went wrong while talking to the clinic.');
 }
 

@@ -7,6 +7,8 @@ export class AppError extends Error {
     message: string,
     readonly fields?: Record<string, string>,
     readonly retryAfterSeconds?: number,
+    /** A short machine code saying why, for `clinic-refused` and `invalid-code`. */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'AppError';

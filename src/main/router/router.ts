@@ -90,7 +90,7 @@ export function createRouter(options: RouterOptions): Router {
     } catch (error) {
       if (error instanceof AppError) {
         log.warn('ipc.failed', { channel, code: error.code });
-        return fail(error.code, error.message, error.fields, error.retryAfterSeconds);
+        return fail(error.code, error.message, error.fields, error.retryAfterSeconds, error.reason);
       }
       // The error's own text may hold anything (a path, a value): log only its kind.
       log.error('ipc.crashed', { channel, kind: error instanceof Error ? error.name : typeof error });

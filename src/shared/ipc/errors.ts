@@ -43,6 +43,8 @@ export const IpcError = z
     fields: z.record(z.string(), z.string()).optional(),
     /** With `throttled`: seconds before the next try is allowed. */
     retryAfterSeconds: z.number().int().nonnegative().optional(),
+    /** With `clinic-refused` and `invalid-code`: the clinic server's or the code's own reason, a short code. */
+    reason: z.string().regex(/^[a-z-]{1,40}$/).optional(),
   })
   .strict();
 export type IpcError = z.infer<typeof IpcError>;
@@ -57,7 +59,14 @@ export const fail = (
   message: string,
   fields?: Record<string, string>,
   retryAfterSeconds?: number,
+  reason?: string,
 ): IpcResult<never> => ({
   ok: false,
-  error: { code, message, ...(fields ? { fields } : {}), ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) },
+  error: {
+    code,
+    message,
+    ...(fields ? { fields } : {}),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+  },
 });

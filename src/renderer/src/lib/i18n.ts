@@ -30,5 +30,10 @@ export async function initI18n(): Promise<typeof i18next> {
 /** The text a person sees for an error: translated from its code, never the raw message. */
 export function errorText(t: TFunction, error: IpcError): string {
   if (error === offlineError || error.message === offlineError.message) return t('errors.offline');
+  // A refusal from the clinic's server, or a code that does not fit, says which one when it can.
+  if (error.reason && (error.code === 'clinic-refused' || error.code === 'invalid-code')) {
+    const key = `errors.reasons.${error.reason}`;
+    if (i18next.exists(key)) return t(key);
+  }
   return t(`errors.${error.code}`);
 }

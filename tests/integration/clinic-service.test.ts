@@ -88,3 +88,35 @@ describe('the clinic’s stated rules', () => {
     await expect(a.call('clinic:update-rules', { rules: { ...rules, responseTimeBusinessHours: 0 } })).rejects.toMatchObject({ code: 'bad-request' });
   });
 });
+
+describe('people and computers', () => {
+  it('the IT admin invites, sees the computer waiting, approves it, and removes it again', async () => {
+    const a = await app();
+    await a.call('profiles:create', { displayName: 'IT', passphrase });
+    await a.call('clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Clinic', yourName: 'Robin', timeZone: 'UTC' });
+    await expect(a.call('people:invite', { displayName: 'Dr Lee', role: 'clinician', validDays: 90 })).rejects.toMatchObject({ code: 'bad-request' });
+    const invite = await a.call<{ code: string; relayUrl: string; expiresAt: number }>('people:invite', { displayName: 'Dr Lee', role: 'clinician', validDays: 7 });
+
+    const b = await app();
+    await b.call('profiles:create', { displayName: 'Dr Lee', passphrase });
+    await b.call('clinic:join', { relayUrl: invite.relayUrl, inviteCode: invite.code });
+    let people = await a.call<{ devices: { deviceId: string; self: boolean }[]; pending: { displayName: string; role: string; deviceId: string }[]; holdsRoot: boolean }>('people:list');
+    expect(people.holdsRoot).toBe(true);
+    expect(people.devices.map((d) => d.self)).toEqual([true]);
+    expect(people.pending).toMatchObject([{ displayName: 'Dr Lee', role: 'clinician', deviceId: b.clinic.client().deviceId }]);
+    // Only IT admins manage people.
+    await expect(b.call('people:list')).rejects.toMatchObject({ code: 'forbidden' });
+
+    expect(await a.call('people:approve')).toEqual({ approved: 1 });
+    expect(await b.call('clinic:check-approval')).toMatchObject({ state: 'member', role: 'clinician' });
+    people = await a.call('people:list');
+    expect(people.pending).toEqual([]);
+    expect(people.devices).toHaveLength(2);
+
+    await expect(a.call('people:revoke', { deviceId: a.clinic.client().deviceId, reason: 'other' })).rejects.toMatchObject({ code: 'invalid-request' });
+    expect(await a.call('people:revoke', { deviceId: b.clinic.client().deviceId, reason: 'lost' })).toEqual({ revoked: true });
+    people = await a.call('people:list');
+    expect(people.devices).toHaveLength(1);
+    await expect(b.call('clinic:status')).rejects.toMatchObject({ code: 'clinic-refused', reason: 'revoked' });
+  });
+});

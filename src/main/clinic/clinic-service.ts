@@ -205,9 +205,51 @@ export function createClinicService(options: ClinicServiceOptions) {
     return status();
   }
 
+  const asAdmin = async <T>(work: (c: ClinicClient) => Promise<T>): Promise<T> => {
+    try {
+      return await work(current());
+    } catch (error) {
+      throw clinicError(error);
+    }
+  };
+
+  /** People and computers of the clinic, as its IT administrator manages them. */
+  const people = {
+    async list() {
+      return asAdmin(async (c) => {
+        const [devices, pending] = [await c.staffDevices(), await c.pendingDevices()];
+        return { devices, pending, holdsRoot: c.summary()?.holdsRoot ?? false };
+      });
+    },
+    async invite(input: { displayName: string; role: StaffRole; validDays: number }) {
+      return asAdmin(async (c) => {
+        const expiresAt = (options.now ?? Date.now)() + input.validDays * 86_400_000;
+        const code = await c.createInvite({ staffId: staffIdFor(input.displayName), displayName: input.displayName, role: input.role, validForMs: input.validDays * 86_400_000 });
+        log.info('clinic.invited', { role: input.role });
+        return { code, relayUrl: c.summary()?.relayUrl ?? '', expiresAt };
+      });
+    },
+    async approve() {
+      return asAdmin(async (c) => {
+        const approved = await c.approvePendingDevices();
+        log.info('clinic.approved', { count: approved.length });
+        return { approved: approved.length };
+      });
+    },
+    async revoke(input: { deviceId: string; reason: 'lost' | 'stolen' | 'left' | 'replaced' | 'other' }) {
+      return asAdmin(async (c) => {
+        if (input.deviceId === c.summary()?.deviceId) throw new AppError('invalid-request', 'This computer cannot remove itself.');
+        await c.revokeDevice(input.deviceId, input.reason);
+        log.info('clinic.revoked', { reason: input.reason });
+        return { revoked: true as const };
+      });
+    },
+  };
+
   return {
     status,
     updateRules,
+    people,
     setUp,
     join: joinClinic,
     checkApproval,

@@ -454,6 +454,42 @@ export class ClinicClient {
     return approved;
   }
 
+  /** Devices waiting for approval (redeemed invites), as an IT admin sees them; only verified ones. */
+  async pendingDevices(): Promise<{ inviteId: string; deviceId: string; role: StaffRole; displayName: string; staffId: string; redeemedAt: number }[]> {
+    const id = this.identity();
+    if (id.role !== 'it-admin') this.fail('not-allowed', 'Only IT admins see devices waiting for approval.');
+    const { pending } = await (await this.connection$()).request('invite.pending', {});
+    const directory = await this.verifiedDirectory(true);
+    return pending
+      .filter(({ invite, redemption }) => {
+        const issuer = directory.devices.get(invite.document.issuedBy);
+        return (
+          issuer?.role === 'it-admin' &&
+          hasValidSignature(this.sodium, PREFIX.staffInvite, invite, issuer.signingKey) &&
+          hasValidSignature(this.sodium, PREFIX.inviteRedemption, redemption, decodeChecked(invite.document.inviteKey)) &&
+          redemption.document.inviteId === invite.document.inviteId
+        );
+      })
+      .map(({ invite, redemption }) => ({
+        inviteId: invite.document.inviteId,
+        deviceId: redemption.document.deviceId,
+        role: invite.document.role,
+        displayName: invite.document.displayName,
+        staffId: invite.document.staffId,
+        redeemedAt: redemption.document.redeemedAt,
+      }));
+  }
+
+  /** The clinic's active staff devices, from the verified directory. */
+  async staffDevices(): Promise<{ deviceId: string; role: StaffRole; staffId: string; self: boolean }[]> {
+    const id = this.identity();
+    const verified = (await this.verifiedDirectory(true)).devices;
+    const raw = this.store.get<AnswerBody<'directory.get'>>('directory-raw');
+    return (raw?.staff ?? [])
+      .filter((c) => verified.has(c.certificate.deviceId))
+      .map((c) => ({ deviceId: c.certificate.deviceId, role: c.certificate.role, staffId: c.certificate.staffId, self: c.certificate.deviceId === id.deviceId }));
+  }
+
   /** A pending staff device checks whether it was approved; true once it can log in. */
   async completeJoin(): Promise<boolean> {
     const id = this.identity();

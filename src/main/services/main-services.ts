@@ -79,6 +79,10 @@ export function createMainServices(options: MainServicesOptions) {
       'consent:change-scopes': ({ patientId, scopes, reason }) => consent.changeScopes(patientId, scopes, reason),
       'consent:renew': ({ patientId, expiresAt }) => consent.renew(patientId, expiresAt),
       'consent:reverify': ({ patientId, method, note }) => consent.reverifyIdentity(patientId, method, note),
+      'people:list': () => clinic.people.list(),
+      'people:invite': (input) => clinic.people.invite(input),
+      'people:approve': () => clinic.people.approve(),
+      'people:revoke': (input) => clinic.people.revoke(input),
       'audit:list': (request) => {
         const trail = consent.auditTrail(request);
         return { events: trail.events.map((e) => ({ ...e, details: e.details as Record<string, never> })), chain: trail.chain };

@@ -37,6 +37,10 @@ export const channelNames = [
   'consent:renew',
   'consent:reverify',
   'audit:list',
+  'people:list',
+  'people:invite',
+  'people:approve',
+  'people:revoke',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];

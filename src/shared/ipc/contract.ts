@@ -22,7 +22,7 @@ import {
   SessionStatus,
   TaskProgress,
 } from '../profiles';
-import { type Caller, anyUnlocked, everyone, itAdmins, registrars, signedOutOnly, staffOnly, unenrolledOnly } from '../roles';
+import { type Caller, staffRoles, anyUnlocked, everyone, itAdmins, registrars, signedOutOnly, staffOnly, unenrolledOnly } from '../roles';
 import { AppSettings, SettingsPatch } from '../settings';
 import type { ChannelName, DomainOf, EventName, VerbOf } from './channel-names';
 import type { IpcResult } from './errors';
@@ -156,6 +156,30 @@ export const contract = {
       })
       .strict(),
     roles: staffOnly,
+  },
+  'people:list': {
+    request: noInput,
+    response: z
+      .object({
+        devices: z.array(z.object({ deviceId: idSchema, role: z.enum(staffRoles), staffId: idSchema, self: z.boolean() }).strict()),
+        pending: z.array(
+          z.object({ inviteId: idSchema, deviceId: idSchema, role: z.enum(staffRoles), displayName: z.string(), staffId: idSchema, redeemedAt: z.number().int() }).strict(),
+        ),
+        holdsRoot: z.boolean(),
+      })
+      .strict(),
+    roles: itAdmins,
+  },
+  'people:invite': {
+    request: z.object({ displayName: PersonName, role: z.enum(staffRoles), validDays: z.number().int().min(1, 'too-short').max(30, 'too-long') }).strict(),
+    response: z.object({ code: z.string(), relayUrl: z.string(), expiresAt: z.number().int() }).strict(),
+    roles: itAdmins,
+  },
+  'people:approve': { request: noInput, response: z.object({ approved: z.number().int() }).strict(), roles: itAdmins },
+  'people:revoke': {
+    request: z.object({ deviceId: idSchema, reason: z.enum(['lost', 'stolen', 'left', 'replaced', 'other']) }).strict(),
+    response: z.object({ revoked: z.literal(true) }).strict(),
+    roles: itAdmins,
   },
 } as const satisfies { readonly [C in ChannelName]: ChannelSpec };
 

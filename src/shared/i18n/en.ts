@@ -3,12 +3,14 @@
 // and the same {{placeholders}} (checked by catalog.test.ts).
 
 import { flowEn } from './parts/flow-en';
+import { peopleEn } from './parts/people-en';
 import { registerEn } from './parts/register-en';
 import { rulesEn } from './parts/rules-en';
 
 export const en = {
   register: registerEn,
   rules: rulesEn,
+  people: peopleEn,
   flow: flowEn,
   app: {
     name: 'Clinic Messenger',

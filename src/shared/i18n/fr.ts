@@ -1,12 +1,14 @@
 // Runs anywhere: pure TypeScript, no Node, no DOM.
 import type { Catalog } from './en';
 import { flowFr } from './parts/flow-fr';
+import { peopleFr } from './parts/people-fr';
 import { registerFr } from './parts/register-fr';
 import { rulesFr } from './parts/rules-fr';
 
 export const fr = {
   register: registerFr,
   rules: rulesFr,
+  people: peopleFr,
   flow: flowFr,
   app: {
     name: 'Clinic Messenger',

@@ -13,6 +13,7 @@ export const flowEn = {
     'new-consent': 'New consent',
     conversations: 'Conversations',
     rules: 'Clinic rules',
+    people: 'People and computers',
     account: 'Account and computer',
   },
   roles: {

@@ -15,6 +15,7 @@ export const flowFr: Catalog['flow'] = {
     'new-consent': 'Nouveau consentement',
     conversations: 'Conversations',
     rules: 'Règles de la clinique',
+    people: 'Personnes et ordinateurs',
     account: 'Compte et ordinateur',
   },
   roles: {

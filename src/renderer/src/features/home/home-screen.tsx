@@ -13,14 +13,15 @@ import { ConsentFlow } from '../consent-flow/consent-flow';
 import { ReceiptLoader } from '../consent-flow/receipt-loader';
 import { EmptyState } from '../../components/empty-state';
 import { RegisterScreen } from '../register/register-screen';
+import { PeopleScreen } from '../people/people-screen';
 import { RulesScreen } from '../rules/rules-screen';
 
 type Unlocked = Extract<SessionStatus, { state: 'unlocked' }>;
-type Tab = 'register' | 'new-consent' | 'conversations' | 'rules' | 'account';
+type Tab = 'register' | 'new-consent' | 'conversations' | 'rules' | 'people' | 'account';
 
 function tabsFor(role: StaffRole): readonly Tab[] {
   if (role === 'clinician') return ['conversations', 'account'];
-  if (role === 'it-admin') return ['register', 'new-consent', 'rules', 'account'];
+  if (role === 'it-admin') return ['register', 'new-consent', 'people', 'rules', 'account'];
   return ['register', 'new-consent', 'account'];
 }
 
@@ -132,6 +133,7 @@ function Workspace({ status, role }: Readonly<{ status: Unlocked; role: StaffRol
           />
         ) : null}
         {tab === 'conversations' ? <EmptyState title={t('flow.conversations.title')} body={t('flow.conversations.body')} /> : null}
+        {tab === 'people' ? <PeopleScreen /> : null}
         {tab === 'rules' ? <RulesScreen /> : null}
         {tab === 'account' ? <AccountTab status={status} /> : null}
       </div>

@@ -40,6 +40,16 @@ export function PeopleScreen(): JSX.Element {
   const latest = useRef(0);
   const pendingHeading = useRef<HTMLHeadingElement>(null);
   const devicesHeading = useRef<HTMLHeadingElement>(null);
+  /** Set after a removal: focus goes to the list's heading once the new list is on screen. */
+  const [focusDevices, setFocusDevices] = useState(0);
+  useEffect(() => {
+    if (focusDevices === 0 || load.state !== 'ready') return;
+    const frame = requestAnimationFrame(() => {
+      devicesHeading.current?.focus();
+      setFocusDevices(0);
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [focusDevices, load]);
 
   const refresh = useCallback(async () => {
     const ticket = ++latest.current;
@@ -151,7 +161,7 @@ export function PeopleScreen(): JSX.Element {
           setRemoving(null);
           toast.show('success', t('people.remove.done'));
           await refresh();
-          requestAnimationFrame(() => devicesHeading.current?.focus());
+          setFocusDevices((n) => n + 1);
         }}
       />
     </section>

@@ -9,7 +9,8 @@ import { canonicalBytes } from '../shared/protocol/canonical';
 import { clinicRulesSchema } from '../shared/protocol/clinic-rules';
 import { consentAllows, type ConsentStatus, effectiveConsent, PREFIX, type RecordsEpoch } from '../shared/protocol/documents';
 import { bytesEqual, toBase64 } from '../shared/protocol/encoding';
-import { type EnvelopeError, ENVELOPE_PREFIX, parseEnvelope } from '../shared/protocol/envelope';
+import { CARD_SCOPE } from '../shared/protocol/patient-card';
+import { type Envelope, type EnvelopeError, ENVELOPE_PREFIX, type ParsedEnvelope, parseEnvelope } from '../shared/protocol/envelope';
 import { decodeChecked } from '../shared/protocol/fields';
 import { verifyClinicPolicy, type PolicyError } from '../shared/protocol/policy';
 import {
@@ -148,6 +149,25 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
   const latestEpoch = async (): Promise<RecordsEpoch | null> => {
     const record = await store.latestRecordsEpoch();
     return record ? parseJson(signedRecordsEpochSchema, record.epochJson).document : null;
+  };
+
+  /** Parses an envelope and checks that `device` signed it. */
+  const signedEnvelopeFrom = (device: DeviceRecord, raw: Envelope): ParsedEnvelope => {
+    let envelope: ParsedEnvelope;
+    try {
+      envelope = parseEnvelope(raw);
+    } catch (error) {
+      return refuse('invalid', `The envelope is not valid (${(error as EnvelopeError).code}).`);
+    }
+    if (envelope.header.senderDeviceId !== device.deviceId) refuse('forbidden', 'An envelope must be sent by the device that signed it.');
+    let signed = false;
+    try {
+      signed = sodium.crypto_sign_verify_detached(envelope.signature, signingInput(ENVELOPE_PREFIX, envelope.header, envelope.ciphertext), device.signingKey);
+    } catch {
+      signed = false;
+    }
+    if (!signed) refuse('bad-signature', 'The signature does not verify.');
+    return envelope;
   };
 
   const handlers: { [T in RequestType]: Handler<T> } = {
@@ -424,24 +444,47 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
       return {};
     },
 
+    'card.publish': async (session, body) => {
+      const registrar = await requireRole(session, REGISTRAR_ROLES, 'front desk and IT admins');
+      const envelope = signedEnvelopeFrom(registrar, body.card);
+      const header = envelope.header;
+      if (header.scope !== CARD_SCOPE) refuse('invalid', 'A patient card must carry the patient-card scope.');
+      if (header.conversationId !== header.patientId) refuse('invalid', 'A patient card is named after its patient.');
+      if (Math.abs(header.sentAt - now()) > skew) refuse('invalid', 'The card’s time is too far from the relay’s clock; check the device clock.');
+      const epoch = await latestEpoch();
+      if (!epoch) refuse('not-set-up', 'The clinic has no records key yet; an IT admin must create one.');
+      if (header.recordsEpoch !== epoch?.epoch || !envelope.sealedKeys.has(`records:${epoch.epoch}`)) {
+        refuse('stale-records-key', 'The clinic changed its records key; refresh the directory and send again.');
+      }
+      for (const to of envelope.sealedKeys.keys()) {
+        if (to.startsWith('records:')) continue;
+        const recipient = await store.getDevice(to);
+        if (!recipient || recipient.revokedAt !== null || recipient.kind !== 'staff' || !REGISTRAR_ROLES.has(recipient.role ?? '')) {
+          refuse('invalid', 'A patient card is sealed only to the records key and to active front desk or IT admin devices.');
+        }
+      }
+      if (!(await store.getConsent(header.patientId))) refuse('not-found', 'Publish the patient’s consent before their card.');
+      const stored = await store.putCard({ patientId: header.patientId, sentAt: header.sentAt, cardJson: JSON.stringify(body.card) });
+      if (!stored) return refuse('conflict', 'A newer card of this patient is already stored.');
+      log.info('card.stored');
+      notify('directory', 0, (d) => d.kind === 'staff');
+      return stored;
+    },
+
+    'card.list': async (session, body) => {
+      const device = await current(session);
+      if (device.kind !== 'staff') refuse('forbidden', 'Patient cards are for clinic staff only.');
+      const limit = body.limit ?? 500;
+      const rows = await store.listCards(body.after, limit + 1);
+      return { cards: rows.slice(0, limit).map((r) => ({ cardSeq: r.cardSeq, card: JSON.parse(r.cardJson) as Envelope })), more: rows.length > limit };
+    },
+
     'message.send': async (session, body) => {
       const device = await current(session);
       if (device.kind === 'staff' && !isReader(device)) refuse('forbidden', 'Front desk devices cannot send messages.');
-      let envelope;
-      try {
-        envelope = parseEnvelope(body.envelope);
-      } catch (error) {
-        return refuse('invalid', `The message envelope is not valid (${(error as EnvelopeError).code}).`);
-      }
+      const envelope = signedEnvelopeFrom(device, body.envelope);
       const header = envelope.header;
-      if (header.senderDeviceId !== device.deviceId) refuse('forbidden', 'A message must be sent by the device that signed it.');
-      let signed = false;
-      try {
-        signed = sodium.crypto_sign_verify_detached(envelope.signature, signingInput(ENVELOPE_PREFIX, header, envelope.ciphertext), device.signingKey);
-      } catch {
-        signed = false;
-      }
-      if (!signed) refuse('bad-signature', 'The message signature does not verify.');
+      if (header.scope === CARD_SCOPE) refuse('invalid', 'A patient card is not a message.');
       if (header.conversationId !== header.patientId) refuse('invalid', 'In this version each patient has one conversation, named after the patient.');
       if (Math.abs(header.sentAt - now()) > skew) refuse('invalid', 'The message’s time is too far from the relay’s clock; check the device clock.');
       if (device.kind === 'patient' && header.patientId !== device.patientId) refuse('wrong-patient', 'A patient can only write in their own conversation.');

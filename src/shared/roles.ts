@@ -18,5 +18,7 @@ export const unenrolledOnly: readonly Caller[] = ['unenrolled'];
 /** Who records consent and enrolls patients. */
 export const registrars: readonly Caller[] = ['front-desk', 'it-admin'];
 export const itAdmins: readonly Caller[] = ['it-admin'];
+/** Who reads and answers patients' messages. */
+export const clinicians: readonly Caller[] = ['clinician'];
 /** Any member of a clinic: the audit trail of this computer is theirs to read. */
 export const staffOnly: readonly Caller[] = [...staffRoles];

@@ -97,6 +97,12 @@ export function createElectronMock() {
       encryptString: vi.fn((text: string) => Buffer.from(text)),
       decryptString: vi.fn((data: Buffer) => data.toString()),
     },
+    Notification: Object.assign(
+      vi.fn(function FakeNotification(options: { title: string; body: string }) {
+        return { options, show: vi.fn(), on: vi.fn() };
+      }),
+      { isSupported: vi.fn(() => true) },
+    ),
     contextBridge: { exposeInMainWorld: vi.fn() },
     ipcRenderer: { invoke: vi.fn(async () => ({ ok: true, value: null })) },
   };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { createMemoryLogger } from '../../src/main/log';
-import { type MainServices, createMainServices } from '../../src/main/services/main-services';
+import { type MainServices, type MainServicesOptions, createMainServices } from '../../src/main/services/main-services';
 import { createTestKeystore } from './test-keystore';
 
 export const appOrigin = 'app://renderer';
@@ -18,7 +18,7 @@ export type TestApp = MainServices & {
   close(): Promise<void>;
 };
 
-export async function startTestApp(): Promise<TestApp> {
+export async function startTestApp(options: Pick<MainServicesOptions, 'notify'> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cm-app-'));
   const savePath = { value: null as string | null };
   const services = createMainServices({
@@ -37,6 +37,7 @@ export async function startTestApp(): Promise<TestApp> {
     keystore: await createTestKeystore(),
     dialogs: { chooseBackupDestination: async () => savePath.value, chooseBackupToRestore: async () => null, chooseReceiptDestination: async () => savePath.value },
     emit: () => undefined,
+    ...options,
   });
   const call = async <T,>(channel: string, payload: unknown = {}): Promise<T> => {
     const result = await services.router.dispatch(channel, payload, { origin: appOrigin });

@@ -15,7 +15,7 @@ import { subkeys } from '../profiles/key-file';
 import { type OpenedProfile } from '../profiles/profile-manager';
 import { type Session } from '../profiles/session';
 import { ClinicClient, ClientError } from '../network/clinic-client';
-import { openClientStore } from '../network/client-store';
+import { type ClientMessage, openClientStore } from '../network/client-store';
 import { EMBEDDED_RELAY_DIR, startEmbeddedRelay } from '../network/embedded-relay';
 import { RelayError } from '../network/relay-connection';
 import { CodeError } from '../../shared/protocol/codes';
@@ -42,9 +42,22 @@ export function clinicError(error: unknown): AppError {
   return new AppError('internal', 'Something went wrong while talking to the clinic.');
 }
 
+/** What the services built on the client want to hear about. */
+export type ClientHooks = {
+  /** Something new was stored (messages, receipts, directory, cards). */
+  readonly changed?: () => void;
+  /** Messages from others arrived in a sync. */
+  readonly arrived?: (messages: readonly ClientMessage[]) => void;
+  /** A profile's client is open (after unlock). */
+  readonly attached?: () => void;
+  /** The client is about to close (lock, quit). */
+  readonly detached?: () => void;
+};
+
 export function createClinicService(options: ClinicServiceOptions) {
   const { session, log } = options;
   let client: ClinicClient | null = null;
+  let hooks: ClientHooks = {};
   let embedded: Relay | null = null;
   let online = false;
 
@@ -78,13 +91,22 @@ export function createClinicService(options: ClinicServiceOptions) {
     const previous = client;
     client = null;
     online = false;
-    if (previous) await previous.close().catch(() => undefined);
+    if (previous) {
+      hooks.detached?.();
+      await previous.close().catch(() => undefined);
+    }
     if (!profile) return;
     const keys = await subkeys(profile.profileKey);
     const sodium = await loadSodium();
     try {
       const store = openClientStore(profile.paths.network, keys.network);
-      client = new ClinicClient({ store, sodium, ...(options.now ? { now: options.now } : {}) });
+      client = new ClinicClient({
+        store,
+        sodium,
+        onChange: () => hooks.changed?.(),
+        onMessages: (messages) => hooks.arrived?.(messages),
+        ...(options.now ? { now: options.now } : {}),
+      });
     } finally {
       sodium.memzero(keys.database);
       sodium.memzero(keys.blobs);
@@ -93,6 +115,7 @@ export function createClinicService(options: ClinicServiceOptions) {
     }
     const summary = client.summary();
     if (summary && isEmbeddedUrl(summary.relayUrl)) await ensureEmbeddedRelay().catch(() => undefined);
+    hooks.attached?.();
   }
 
   session.onProfile(attach);
@@ -173,7 +196,10 @@ export function createClinicService(options: ClinicServiceOptions) {
   async function checkApproval(): Promise<ClinicStatus> {
     const c = current();
     try {
-      if (await c.completeJoin()) session.refresh();
+      if (await c.completeJoin()) {
+      session.refresh();
+      hooks.attached?.();
+    }
     } catch (error) {
       throw clinicError(error);
     }
@@ -253,6 +279,10 @@ export function createClinicService(options: ClinicServiceOptions) {
     setUp,
     join: joinClinic,
     checkApproval,
+    /** Who hears about the client's changes (one listener set: the inbox). */
+    setHooks(next: ClientHooks): void {
+      hooks = next;
+    },
     /** The open client of the unlocked profile, for the services built on it. */
     client: current,
     role: (): StaffRole | null => client?.summary()?.role ?? null,

@@ -179,6 +179,28 @@ export function createConsentService(options: ConsentServiceOptions) {
       log.warn('consent.publish-failed', { kind: error instanceof Error ? error.name : 'unknown' });
       throw clinicError(error);
     }
+    await publishCard(record.patientId).catch(() => undefined);
+  }
+
+  /**
+   * Shares the patient's names with the clinic's clinicians (a card sealed to the records
+   * key), once per patient and again after a change; retried with the publications.
+   */
+  async function publishCard(patientId: string): Promise<void> {
+    const { store: s } = open();
+    const { client } = me();
+    const patient = s.patient(patientId);
+    if (!patient) return;
+    const card = { givenName: patient.givenName, familyName: patient.familyName, dateOfBirth: patient.dateOfBirth, decisionMaker: patient.decisionMaker };
+    const marker = `card-published:${patientId}`;
+    if (client.local.get<string>(marker) === JSON.stringify(card)) return;
+    try {
+      await client.publishCard(patientId, card);
+      client.local.put(marker, JSON.stringify(card));
+    } catch (error) {
+      log.warn('consent.card-publish-failed', { kind: error instanceof Error ? error.name : 'unknown' });
+      throw clinicError(error);
+    }
   }
 
   /** Retries what could not be sent, oldest first; stops at the first failure to keep the order. */
@@ -189,6 +211,15 @@ export function createConsentService(options: ConsentServiceOptions) {
       try {
         await publish(record);
         sent += 1;
+      } catch {
+        return sent;
+      }
+    }
+    // Cards not shared yet (a relay that was out of reach, or records from before cards).
+    for (const patient of s.allPatients()) {
+      if ((s.latest(patient.id)?.publishedAt ?? null) === null) continue;
+      try {
+        await publishCard(patient.id);
       } catch {
         break;
       }

@@ -45,6 +45,31 @@ CREATE TABLE IF NOT EXISTS messages (
   received_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id, seq);
+CREATE TABLE IF NOT EXISTS patient_cards (
+  patient_id TEXT PRIMARY KEY NOT NULL,
+  sent_at INTEGER NOT NULL,
+  card_json TEXT NOT NULL CHECK (json_valid(card_json))
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS conversations (
+  patient_id TEXT PRIMARY KEY NOT NULL,
+  last_at INTEGER NOT NULL,
+  preview TEXT NOT NULL,
+  last_from_patient INTEGER NOT NULL CHECK (last_from_patient IN (0, 1)),
+  unread INTEGER NOT NULL DEFAULT 0 CHECK (unread >= 0),
+  waiting_since INTEGER
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pending_sends (
+  message_id TEXT PRIMARY KEY NOT NULL,
+  patient_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  send_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS drafts (
+  patient_id TEXT PRIMARY KEY NOT NULL,
+  text TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS receipts (
   message_id TEXT NOT NULL,
   device_id TEXT NOT NULL,
@@ -70,7 +95,22 @@ export type ClientMessage = {
   readonly state: MessageState;
   /** For a failed message: the relay's or the app's reason, in plain words. */
   readonly failure: string | null;
+  /** Written by the patient (not by the clinic). */
+  readonly fromPatient: boolean;
+  /** When this device marked a patient's message read. */
+  readonly readAt: number | null;
 };
+
+export type ConversationSummary = {
+  readonly patientId: string;
+  readonly lastAt: number;
+  readonly preview: string;
+  readonly lastFromPatient: boolean;
+  readonly unread: number;
+  /** The first patient message no one from the clinic has answered yet. */
+  readonly waitingSince: number | null;
+};
+export type PendingSend = { readonly messageId: string; readonly patientId: string; readonly body: string; readonly createdAt: number; readonly sendAt: number };
 
 export type OutboxItem = {
   readonly id: string;
@@ -94,6 +134,8 @@ type MessageRow = {
   relay_seq: number | null;
   state: MessageState;
   failure: string | null;
+  from_patient: number;
+  read_at: number | null;
 };
 const toMessage = (r: MessageRow): ClientMessage => ({
   messageId: r.message_id,
@@ -108,11 +150,46 @@ const toMessage = (r: MessageRow): ClientMessage => ({
   relaySeq: r.relay_seq,
   state: r.state,
   failure: r.failure,
+  fromPatient: r.from_patient === 1,
+  readAt: r.read_at,
 });
 
 const STATE_RANK: Record<MessageState, number> = { failed: 0, queued: 1, sent: 2, delivered: 3, read: 4, received: 5 };
 
 export type ClientStore = ReturnType<typeof wrap>;
+
+const PREVIEW_CHARS = 140;
+const preview = (body: string): string => {
+  const line = body.replace(/\s+/g, ' ').trim();
+  return line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS - 1)}…` : line;
+};
+
+/**
+ * Version 2 of this file: who wrote each message (patient or clinic), when this device read
+ * it, and one summary row per conversation kept in the same transaction as each message,
+ * so the inbox never scans every message. A version 1 file is brought up to date in place.
+ */
+function migrate(db: EncryptedDatabase): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version >= 2) return;
+  db.transaction(() => {
+    const columns = new Set((db.prepare('PRAGMA table_info(messages)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('from_patient')) db.exec('ALTER TABLE messages ADD COLUMN from_patient INTEGER NOT NULL DEFAULT 0 CHECK (from_patient IN (0, 1))');
+    if (!columns.has('read_at')) db.exec('ALTER TABLE messages ADD COLUMN read_at INTEGER');
+    db.exec('CREATE INDEX IF NOT EXISTS messages_unread ON messages (conversation_id) WHERE from_patient = 1 AND read_at IS NULL');
+    // Messages written before version 2: a message not sent by a staff device of this file
+    // cannot be told apart any more, so they count as read and answered.
+    db.exec('UPDATE messages SET read_at = received_at WHERE read_at IS NULL');
+    db.exec('DELETE FROM conversations');
+    const last = db.prepare<[], { conversation_id: string; sent_at: number; body: string; from_patient: number }>(
+      `SELECT conversation_id, sent_at, body, from_patient FROM messages AS m
+       WHERE rowid = (SELECT rowid FROM messages WHERE conversation_id = m.conversation_id ORDER BY sent_at DESC LIMIT 1)`,
+    );
+    const insert = db.prepare('INSERT INTO conversations (patient_id, last_at, preview, last_from_patient, unread, waiting_since) VALUES (?, ?, ?, ?, 0, NULL)');
+    for (const row of last.all()) insert.run(row.conversation_id, row.sent_at, preview(row.body), row.from_patient);
+    db.pragma('user_version = 2');
+  }).immediate();
+}
 
 export function openClientStore(file: string, key: Uint8Array): ClientStore {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -121,6 +198,7 @@ export function openClientStore(file: string, key: Uint8Array): ClientStore {
     chmodSync(file, 0o600);
     applyConnectionSettings(db);
     db.exec(SCHEMA);
+    migrate(db);
   } catch (error) {
     db.close();
     throw error;
@@ -132,10 +210,36 @@ function wrap(db: EncryptedDatabase) {
   const getKv = db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?');
   const putKv = db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const insertMessage = db.prepare(
-    `INSERT INTO messages (message_id, conversation_id, patient_id, sender_device_id, outgoing, scope, body, sent_at, seq, relay_seq, state, failure, received_at)
-     VALUES (@messageId, @conversationId, @patientId, @senderDeviceId, @outgoing, @scope, @body, @sentAt, @seq, @relaySeq, @state, NULL, @receivedAt)
+    `INSERT INTO messages (message_id, conversation_id, patient_id, sender_device_id, outgoing, scope, body, sent_at, seq, relay_seq, state, failure, received_at, from_patient, read_at)
+     VALUES (@messageId, @conversationId, @patientId, @senderDeviceId, @outgoing, @scope, @body, @sentAt, @seq, @relaySeq, @state, NULL, @receivedAt, @fromPatient, NULL)
      ON CONFLICT (message_id) DO NOTHING`,
   );
+  const getConversation = db.prepare<[string], { last_at: number; waiting_since: number | null; unread: number }>('SELECT last_at, waiting_since, unread FROM conversations WHERE patient_id = ?');
+  const putConversation = db.prepare(
+    `INSERT INTO conversations (patient_id, last_at, preview, last_from_patient, unread, waiting_since) VALUES (@patientId, @lastAt, @preview, @lastFromPatient, @unread, @waitingSince)
+     ON CONFLICT (patient_id) DO UPDATE SET last_at = excluded.last_at, preview = excluded.preview, last_from_patient = excluded.last_from_patient,
+       unread = excluded.unread, waiting_since = excluded.waiting_since`,
+  );
+  /** Folds one new message into its conversation's summary (same transaction as the insert). */
+  const summarise = (m: { conversationId: string; sentAt: number; body: string; fromPatient: boolean }): void => {
+    const c = getConversation.get(m.conversationId);
+    const newest = !c || m.sentAt >= c.last_at;
+    let waitingSince = c?.waiting_since ?? null;
+    if (m.fromPatient) waitingSince = waitingSince === null ? m.sentAt : Math.min(waitingSince, m.sentAt);
+    else if (waitingSince !== null && m.sentAt >= waitingSince) waitingSince = null;
+    if (c && !newest) {
+      db.prepare('UPDATE conversations SET unread = unread + ?, waiting_since = ? WHERE patient_id = ?').run(m.fromPatient ? 1 : 0, waitingSince, m.conversationId);
+      return;
+    }
+    putConversation.run({
+      patientId: m.conversationId,
+      lastAt: m.sentAt,
+      preview: preview(m.body),
+      lastFromPatient: m.fromPatient ? 1 : 0,
+      unread: (c?.unread ?? 0) + (m.fromPatient ? 1 : 0),
+      waitingSince,
+    });
+  };
   const insertOutbox = db.prepare('INSERT INTO outbox (id, kind, payload_json, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
 
   const store = {
@@ -162,15 +266,141 @@ function wrap(db: EncryptedDatabase) {
       return row?.epoch ?? null;
     },
 
-    /** Stores a message once (by id) and, for an outgoing one, its outbox entry, atomically. */
-    addMessage(message: Omit<ClientMessage, 'failure'>, now: number, outboxPayload?: string): boolean {
+    /**
+     * Stores a message once (by id), its conversation summary and, for an outgoing one, its
+     * outbox entry, atomically.
+     */
+    addMessage(message: Omit<ClientMessage, 'failure' | 'readAt'>, now: number, outboxPayload?: string): boolean {
       return db
         .transaction(() => {
-          const inserted = insertMessage.run({ ...message, outgoing: message.outgoing ? 1 : 0, receivedAt: now }).changes === 1;
-          if (inserted && outboxPayload !== undefined) insertOutbox.run(message.messageId, 'message', outboxPayload, now, now);
-          return inserted;
+          const inserted = insertMessage.run({ ...message, outgoing: message.outgoing ? 1 : 0, fromPatient: message.fromPatient ? 1 : 0, receivedAt: now }).changes === 1;
+          if (!inserted) return false;
+          summarise(message);
+          if (outboxPayload !== undefined) insertOutbox.run(message.messageId, 'message', outboxPayload, now, now);
+          return true;
         })
         .immediate();
+    },
+
+    /** Marks every unread patient message of a conversation read; returns their ids. */
+    markConversationRead(conversationId: string, now: number): string[] {
+      return db
+        .transaction(() => {
+          const ids = db
+            .prepare<[number, string], { message_id: string }>('UPDATE messages SET read_at = ? WHERE conversation_id = ? AND from_patient = 1 AND read_at IS NULL RETURNING message_id')
+            .all(now, conversationId)
+            .map((r) => r.message_id);
+          db.prepare('UPDATE conversations SET unread = 0 WHERE patient_id = ?').run(conversationId);
+          return ids;
+        })
+        .immediate();
+    },
+    conversations(): ConversationSummary[] {
+      return db
+        .prepare<[], { patient_id: string; last_at: number; preview: string; last_from_patient: number; unread: number; waiting_since: number | null }>('SELECT * FROM conversations')
+        .all()
+        .map((r) => ({ patientId: r.patient_id, lastAt: r.last_at, preview: r.preview, lastFromPatient: r.last_from_patient === 1, unread: r.unread, waitingSince: r.waiting_since }));
+    },
+    conversation(patientId: string): ConversationSummary | null {
+      const r = db
+        .prepare<[string], { patient_id: string; last_at: number; preview: string; last_from_patient: number; unread: number; waiting_since: number | null }>('SELECT * FROM conversations WHERE patient_id = ?')
+        .get(patientId);
+      return r ? { patientId: r.patient_id, lastAt: r.last_at, preview: r.preview, lastFromPatient: r.last_from_patient === 1, unread: r.unread, waitingSince: r.waiting_since } : null;
+    },
+    /** Conversations with a message containing `text` (case-insensitive for ASCII). */
+    conversationsMentioning(text: string): Set<string> {
+      const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      return new Set(
+        db
+          .prepare<[string], { conversation_id: string }>("SELECT DISTINCT conversation_id FROM messages WHERE body LIKE ? ESCAPE '\\'")
+          .all(pattern)
+          .map((r) => r.conversation_id),
+      );
+    },
+    /** A page of a conversation, newest last: up to `limit` messages older than `before`. */
+    messagePage(conversationId: string, limit: number, before?: string): { messages: ClientMessage[]; hasMore: boolean } {
+      const order = 'coalesce(seq, 1e15) DESC, sent_at DESC, message_id DESC';
+      const rows = before
+        ? db
+            .prepare<[string, string, number], MessageRow>(
+              `SELECT * FROM messages WHERE conversation_id = ? AND (coalesce(seq, 1e15), sent_at, message_id) <
+                 (SELECT coalesce(seq, 1e15), sent_at, message_id FROM messages WHERE message_id = ?) ORDER BY ${order} LIMIT ?`,
+            )
+            .all(conversationId, before, limit + 1)
+        : db.prepare<[string, number], MessageRow>(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY ${order} LIMIT ?`).all(conversationId, limit + 1);
+      const hasMore = rows.length > limit;
+      return { messages: rows.slice(0, limit).reverse().map(toMessage), hasMore };
+    },
+
+    /** Records a message this device wrote that never left it (refused before sealing). */
+    addFailed(message: { messageId: string; patientId: string; senderDeviceId: string; body: string; sentAt: number; failure: string }, now: number): void {
+      db.transaction(() => {
+        const inserted = insertMessage.run({
+          messageId: message.messageId,
+          conversationId: message.patientId,
+          patientId: message.patientId,
+          senderDeviceId: message.senderDeviceId,
+          outgoing: 1,
+          scope: 'clinical',
+          body: message.body,
+          sentAt: message.sentAt,
+          seq: null,
+          relaySeq: null,
+          state: 'failed',
+          receivedAt: now,
+          fromPatient: 0,
+        }).changes;
+        if (inserted === 1) db.prepare('UPDATE messages SET failure = ? WHERE message_id = ?').run(message.failure, message.messageId);
+      }).immediate();
+    },
+    /** Forgets a failed message (it never reached the relay), before it is written again. */
+    removeFailed(messageId: string): ClientMessage | null {
+      const row = db.prepare<[string], MessageRow>("DELETE FROM messages WHERE message_id = ? AND state = 'failed' RETURNING *").get(messageId);
+      return row ? toMessage(row) : null;
+    },
+
+    putCard(patientId: string, sentAt: number, cardJson: string): boolean {
+      return (
+        db
+          .prepare(
+            `INSERT INTO patient_cards (patient_id, sent_at, card_json) VALUES (?, ?, ?)
+             ON CONFLICT (patient_id) DO UPDATE SET sent_at = excluded.sent_at, card_json = excluded.card_json WHERE excluded.sent_at > patient_cards.sent_at`,
+          )
+          .run(patientId, sentAt, cardJson).changes === 1
+      );
+    },
+    cards(): Map<string, string> {
+      return new Map(db.prepare<[], { patient_id: string; card_json: string }>('SELECT patient_id, card_json FROM patient_cards').all().map((r) => [r.patient_id, r.card_json]));
+    },
+
+    addPending(p: PendingSend): void {
+      db.prepare('INSERT INTO pending_sends (message_id, patient_id, body, created_at, send_at) VALUES (?, ?, ?, ?, ?)').run(p.messageId, p.patientId, p.body, p.createdAt, p.sendAt);
+    },
+    /** Removes a pending message and returns it, or null when it already left (or never was). */
+    takePending(messageId: string): PendingSend | null {
+      const row = db
+        .prepare<[string], { message_id: string; patient_id: string; body: string; created_at: number; send_at: number }>('DELETE FROM pending_sends WHERE message_id = ? RETURNING *')
+        .get(messageId);
+      return row ? { messageId: row.message_id, patientId: row.patient_id, body: row.body, createdAt: row.created_at, sendAt: row.send_at } : null;
+    },
+    pending(patientId?: string): PendingSend[] {
+      const rows = (
+        patientId === undefined
+          ? db.prepare('SELECT * FROM pending_sends ORDER BY send_at, created_at').all()
+          : db.prepare('SELECT * FROM pending_sends WHERE patient_id = ? ORDER BY send_at').all(patientId)
+      ) as { message_id: string; patient_id: string; body: string; created_at: number; send_at: number }[];
+      return rows.map((row) => ({ messageId: row.message_id, patientId: row.patient_id, body: row.body, createdAt: row.created_at, sendAt: row.send_at }));
+    },
+
+    draft(patientId: string): string {
+      return db.prepare<[string], { text: string }>('SELECT text FROM drafts WHERE patient_id = ?').get(patientId)?.text ?? '';
+    },
+    draftPatients(): Set<string> {
+      return new Set(db.prepare<[], { patient_id: string }>('SELECT patient_id FROM drafts').all().map((r) => r.patient_id));
+    },
+    saveDraft(patientId: string, text: string, now: number): void {
+      if (text.trim().length === 0) db.prepare('DELETE FROM drafts WHERE patient_id = ?').run(patientId);
+      else db.prepare('INSERT INTO drafts (patient_id, text, updated_at) VALUES (?, ?, ?) ON CONFLICT (patient_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at').run(patientId, text, now);
     },
     hasMessage(messageId: string): boolean {
       return db.prepare('SELECT 1 FROM messages WHERE message_id = ?').get(messageId) !== undefined;

@@ -35,6 +35,7 @@ import { decodeChecked } from '../../shared/protocol/fields';
 import { generateDeviceKeys, generateRootKeys, rootFingerprint, rootFingerprintBytes } from '../../shared/protocol/keys';
 import { type ClinicPolicy, signClinicPolicy, verifyClinicPolicy } from '../../shared/protocol/policy';
 import { type AnswerBody, type SyncItem } from '../../shared/protocol/relay-frames';
+import { CARD_SCOPE, type PatientCard, cardMessageId, parsePatientCard } from '../../shared/protocol/patient-card';
 import { type Signed, hasValidSignature, signDocument } from '../../shared/protocol/signed';
 import { type SodiumApi, type SodiumKeyPair } from '../../shared/protocol/sodium-api';
 import { type StaffRole } from '../../shared/roles';
@@ -100,8 +101,10 @@ export type ClinicClientOptions = {
   readonly now?: () => number;
   /** Connect timeout and per-request timeout. */
   readonly timeoutMs?: number;
-  /** Called when something new was stored (messages, receipts, directory). */
+  /** Called when something new was stored (messages, receipts, directory, cards). */
   readonly onChange?: () => void;
+  /** Called with the messages a sync brought in from others (after they were stored). */
+  readonly onMessages?: (messages: readonly ClientMessage[]) => void;
 };
 
 export type SetUpClinicInput = {
@@ -141,6 +144,7 @@ export class ClinicClient {
   private syncAgain = false;
   private flushing: Promise<void> | null = null;
   private readonly onChange: () => void;
+  private readonly onMessages: (messages: readonly ClientMessage[]) => void;
 
   constructor(options: ClinicClientOptions) {
     this.store = options.store;
@@ -148,6 +152,7 @@ export class ClinicClient {
     this.now = options.now ?? Date.now;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.onChange = options.onChange ?? (() => undefined);
+    this.onMessages = options.onMessages ?? (() => undefined);
   }
 
   // ---------------------------------------------------------------- identity
@@ -694,6 +699,18 @@ export class ClinicClient {
     return this.directory;
   }
 
+  /** The directory last verified, without asking the relay (null when never fetched). */
+  cachedDirectory(): Directory | null {
+    if (this.directory) return this.directory;
+    const raw = this.store.get<AnswerBody<'directory.get'>>('directory-raw');
+    if (!raw || !this.joined) return null;
+    try {
+      return this.verifyDirectory(this.identity(), raw);
+    } catch {
+      return null;
+    }
+  }
+
   private verifyDirectory(id: Identity, raw: AnswerBody<'directory.get'>): Directory {
     const root = decodeChecked(id.rootPublicKey);
     const now = this.now();
@@ -827,7 +844,7 @@ export class ClinicClient {
    * clinic. The message is sealed and stored in the outbox in one step, then sent; if the
    * relay is out of reach it stays queued and is retried with backoff, across restarts.
    */
-  async send(input: { patientId?: string; body: string; scope?: ConsentScope }): Promise<ClientMessage> {
+  async send(input: { patientId?: string; body: string; scope?: ConsentScope; messageId?: string }): Promise<ClientMessage> {
     const id = this.identity();
     if (id.status !== 'active') this.fail('pending-approval', 'This device is waiting for an IT admin’s approval.');
     const text = input.body.trim();
@@ -851,7 +868,8 @@ export class ClinicClient {
     if (!consentAllows(directory.consents.get(patientId) ?? null, scope, this.now())) {
       this.fail('no-consent', id.kind === 'patient' ? 'Messaging is not active for you; please call the clinic.' : 'This patient has not agreed to these messages, or has withdrawn or let that consent expire.');
     }
-    const messageId = randomId(this.sodium, 'm');
+    const messageId = input.messageId ?? this.newMessageId();
+    if (this.store.hasMessage(messageId)) return this.store.message(messageId) as ClientMessage;
     const envelope = this.seal(id, directory, { messageId, patientId, scope, body: input.body, sentAt: this.now() });
     const message = {
       messageId,
@@ -865,6 +883,7 @@ export class ClinicClient {
       seq: null,
       relaySeq: null,
       state: 'queued' as const,
+      fromPatient: id.kind === 'patient',
     };
     this.store.addMessage(message, this.now(), JSON.stringify(envelope));
     this.onChange();
@@ -980,25 +999,31 @@ export class ClinicClient {
 
   private async syncOnce(): Promise<number> {
     const id = this.identity();
-    if (id.kind === 'staff' && id.role === 'front-desk') return 0;
+    if (id.kind === 'staff' && id.role === 'front-desk') {
+      await this.syncCards(id, await this.connection$());
+      return 0;
+    }
     const connection = await this.connection$();
     let received = 0;
+    const arrived: ClientMessage[] = [];
     do {
       this.syncAgain = false;
+      if (id.kind === 'staff') await this.syncCards(id, connection);
       for (;;) {
         const cursor = this.store.get<number>('cursor') ?? 0;
         const { items, more } = await connection.request('sync', { after: cursor, limit: 200 });
-        for (const item of items) received += await this.accept(id, item);
+        for (const item of items) received += await this.accept(id, item, arrived);
         if (items.length > 0) this.store.put('cursor', (items[items.length - 1] as SyncItem).relaySeq);
         if (!more) break;
       }
     } while (this.syncAgain);
     if (received > 0) this.onChange();
+    if (arrived.length > 0) this.onMessages(arrived);
     await this.flushOutbox().catch(() => undefined);
     return received;
   }
 
-  private async accept(id: Identity, item: SyncItem): Promise<number> {
+  private async accept(id: Identity, item: SyncItem, arrived: ClientMessage[] = []): Promise<number> {
     if (item.kind === 'receipt') {
       const own = this.store.message(item.messageId);
       if (own?.outgoing && item.deviceId !== id.deviceId) {
@@ -1060,10 +1085,13 @@ export class ClinicClient {
         seq: item.seq,
         relaySeq: item.relaySeq,
         state: outgoing ? 'sent' : 'received',
+        fromPatient: sender.kind === 'patient',
       },
       this.now(),
     );
     if (!inserted || outgoing) return 0;
+    const stored = this.store.message(messageId);
+    if (stored) arrived.push(stored);
     // Only the patient's side and clinicians acknowledge; a colleague's reply is not "delivered" by me.
     if (sender.kind !== id.kind) this.store.enqueue(`delivered:${messageId}`, 'receipt', JSON.stringify({ messageId, kind: 'delivered' }), this.now());
     return 1;
@@ -1077,8 +1105,126 @@ export class ClinicClient {
     await this.flushOutbox().catch(() => undefined);
   }
 
+  /** Marks every unread patient message of a conversation read and tells the patient. */
+  async markConversationRead(patientId: string): Promise<number> {
+    const ids = this.store.markConversationRead(patientId, this.now());
+    for (const messageId of ids) this.store.enqueue(`read:${messageId}`, 'receipt', JSON.stringify({ messageId, kind: 'read' }), this.now());
+    if (ids.length > 0) {
+      this.onChange();
+      await this.flushOutbox().catch(() => undefined);
+    }
+    return ids.length;
+  }
+
   messages(conversationId?: string): ClientMessage[] {
     return this.store.messages(conversationId);
+  }
+
+  /** A new message id, for a message written now and sent later (undo-send). */
+  newMessageId(): string {
+    return randomId(this.sodium, 'm');
+  }
+
+  /** The client's store, for the app's services built on this device (inbox, drafts). */
+  get local(): ClientStore {
+    return this.store;
+  }
+
+  // ---------------------------------------------------------------- patient cards
+
+  /**
+   * Publishes a patient's card (names as registered) sealed to the records key and to every
+   * active front desk and IT admin device; the newest card per patient wins everywhere.
+   */
+  async publishCard(patientId: string, card: Omit<PatientCard, 'v'>): Promise<void> {
+    const id = this.identity();
+    if (id.kind !== 'staff' || (id.role !== 'front-desk' && id.role !== 'it-admin') || id.status !== 'active') this.fail('not-allowed', 'Only front desk and IT admin devices publish patient cards.');
+    const body = JSON.stringify({ v: 1, ...card } satisfies PatientCard);
+    const sentAt = this.now();
+    for (let attempt = 0; ; attempt += 1) {
+      const directory = await this.verifiedDirectory(attempt > 0);
+      const epoch = directory.epoch ?? this.fail('untrusted', 'The clinic has no records key yet.');
+      const recipients: EnvelopeRecipient[] = [{ to: `records:${epoch.epoch}`, boxPublicKey: decodeChecked(epoch.publicKey) }];
+      for (const d of directory.devices.values()) {
+        if (d.kind === 'staff' && (d.role === 'front-desk' || d.role === 'it-admin')) recipients.push({ to: d.deviceId, boxPublicKey: d.boxKey });
+      }
+      const envelope = sealEnvelope(this.sodium, {
+        messageId: cardMessageId(patientId, sentAt),
+        conversationId: patientId,
+        patientId,
+        senderDeviceId: id.deviceId,
+        sentAt,
+        scope: CARD_SCOPE,
+        recordsEpoch: epoch.epoch,
+        body: new TextEncoder().encode(body),
+        recipients: recipients.slice(0, 64),
+        senderSigningKey: keyPair(id.signing).privateKey,
+      });
+      try {
+        await (await this.connection$()).request('card.publish', { card: envelope });
+        this.store.putCard(patientId, sentAt, body);
+        this.onChange();
+        return;
+      } catch (error) {
+        if (error instanceof RelayError && error.code === 'conflict') return; // a newer card is already there
+        if (!(error instanceof RelayError && error.code === 'stale-records-key') || attempt > 0) throw error;
+      }
+    }
+  }
+
+  /** Patient cards this device could open, by patient id. */
+  patientCards(): Map<string, PatientCard> {
+    const cards = new Map<string, PatientCard>();
+    for (const [patientId, json] of this.store.cards()) {
+      const card = parsePatientCard(json);
+      if (card) cards.set(patientId, card);
+    }
+    return cards;
+  }
+
+  /** Fetches cards newer than the stored cursor; keeps those that verify and open here. */
+  private async syncCards(id: Identity, connection: RelayConnection): Promise<void> {
+    let changed = false;
+    for (;;) {
+      const after = this.store.get<number>('card-cursor') ?? 0;
+      const { cards, more } = await connection.request('card.list', { after, limit: 500 });
+      if (cards.length === 0) break;
+      let directory = await this.verifiedDirectory();
+      for (const { card } of cards) {
+        let parsed;
+        try {
+          parsed = parseEnvelope(card);
+        } catch {
+          continue;
+        }
+        if (parsed.header.scope !== CARD_SCOPE || parsed.header.conversationId !== parsed.header.patientId) continue;
+        let sender = directory.devices.get(parsed.header.senderDeviceId);
+        if (!sender) {
+          directory = await this.verifiedDirectory(true);
+          sender = directory.devices.get(parsed.header.senderDeviceId);
+        }
+        // Only a registrar's card counts; the relay is not trusted to have checked.
+        if (!sender || sender.kind !== 'staff' || (sender.role !== 'front-desk' && sender.role !== 'it-admin')) continue;
+        const text = this.openCard(id, parsed, sender.signingKey);
+        if (text !== null && parsePatientCard(text) && this.store.putCard(parsed.header.patientId, parsed.header.sentAt, text)) changed = true;
+      }
+      this.store.put('card-cursor', (cards[cards.length - 1] as { cardSeq: number }).cardSeq);
+      if (!more) break;
+    }
+    if (changed) this.onChange();
+  }
+
+  private openCard(id: Identity, parsed: ReturnType<typeof parseEnvelope>, signingKey: Uint8Array): string | null {
+    try {
+      const records = this.store.recordsKey(parsed.header.recordsEpoch);
+      const opened =
+        records && parsed.sealedKeys.has(`records:${parsed.header.recordsEpoch}`)
+          ? openEnvelope(this.sodium, parsed, { recipientId: `records:${parsed.header.recordsEpoch}`, boxKeyPair: records, senderSigningPublicKey: signingKey })
+          : openEnvelope(this.sodium, parsed, { recipientId: id.deviceId, boxKeyPair: keyPair(id.box), senderSigningPublicKey: signingKey });
+      return new TextDecoder('utf-8', { fatal: true }).decode(opened.body);
+    } catch {
+      return null;
+    }
   }
 
   message(messageId: string): ClientMessage | null {

@@ -3,6 +3,7 @@ import type { EventName } from '../../shared/ipc/channel-names';
 import type { EventPayload } from '../../shared/ipc/contract';
 import { createClinicService } from '../clinic/clinic-service';
 import { createConsentService } from '../consent/consent-service';
+import { type IncomingNotice, type NoticePreview, createInboxService } from '../inbox/inbox-service';
 import type { Logger } from '../log';
 import type { DeviceKeystore } from '../profiles/device-keystore';
 import { type FileDialogs, createProfileService } from '../profiles/profile-service';
@@ -25,6 +26,8 @@ export type MainServicesOptions = {
   readonly emit: Emit;
   readonly idleLockMinutes?: number;
   readonly now?: () => number;
+  /** Shows a desktop notification for new patient messages (the Electron shell). */
+  readonly notify?: (notices: readonly IncomingNotice[], preview: NoticePreview) => void;
 };
 
 /**
@@ -45,6 +48,14 @@ export function createMainServices(options: MainServicesOptions) {
   });
   const clinic = createClinicService({ dataDir: options.dataDir, session: profiles.session, log: options.log, ...(options.now ? { now: options.now } : {}) });
   const consent = createConsentService({ session: profiles.session, clinic, log: options.log, dialogs: options.dialogs, ...(options.now ? { now: options.now } : {}) });
+  const inbox = createInboxService({
+    clinic,
+    log: options.log,
+    changed: () => options.emit('inbox:changed', { at: (options.now ?? Date.now)() }),
+    ...(options.notify ? { notify: options.notify } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  clinic.setHooks({ changed: inbox.clientEvents.changed, arrived: inbox.clientEvents.arrived, attached: inbox.attached, detached: inbox.detached });
   const router: Router = createRouter({
     trustedOrigins: options.trustedOrigins,
     caller: profiles.session.caller,
@@ -83,12 +94,19 @@ export function createMainServices(options: MainServicesOptions) {
       'people:invite': (input) => clinic.people.invite(input),
       'people:approve': () => clinic.people.approve(),
       'people:revoke': (input) => clinic.people.revoke(input),
+      'inbox:list': (request) => inbox.list(request),
+      'inbox:thread': (request) => inbox.thread(request),
+      'inbox:send': (request) => inbox.send(request),
+      'inbox:undo': (request) => inbox.undo(request),
+      'inbox:retry': (request) => inbox.retry(request),
+      'inbox:mark-read': (request) => inbox.markRead(request),
+      'inbox:save-draft': (request) => inbox.saveDraft(request),
       'audit:list': (request) => {
         const trail = consent.auditTrail(request);
         return { events: trail.events.map((e) => ({ ...e, details: e.details as Record<string, never> })), chain: trail.chain };
       },
     },
   });
-  return { router, settings, session: profiles.session, profiles: profiles.manager, clinic, consent };
+  return { router, settings, session: profiles.session, profiles: profiles.manager, clinic, consent, inbox };
 }
 export type MainServices = ReturnType<typeof createMainServices>;

@@ -22,6 +22,12 @@ vi.mock('electron', () => {
     BrowserWindow: function BrowserWindow(options: Record<string, unknown>) {
       return new (current().BrowserWindow)(options);
     },
+    Notification: Object.assign(
+      function Notification(options: { title: string; body: string }) {
+        return new (current().Notification)(options);
+      },
+      { isSupported: () => current().Notification.isSupported() },
+    ),
   };
 });
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { type BrowserWindow, Menu, app, dialog, ipcMain, powerMonitor, protocol, safeStorage, session, shell } from 'electron';
+import { type BrowserWindow, Menu, Notification, app, dialog, ipcMain, powerMonitor, protocol, safeStorage, session, shell } from 'electron';
 
 import { AppInfo } from '../../shared/app-info';
 import { translate } from '../../shared/i18n/catalogs';
@@ -15,6 +15,7 @@ import { defaultExternalAllowList } from './external-links';
 import { registerIpc } from './ipc-bridge';
 import { createMainWindow } from './main-window';
 import { menuTemplate } from './menu';
+import { createMessageNotifier } from './notifications';
 import { safeStorageKeystore } from './safe-storage-keystore';
 import { denyAllPermissions, hardenWebContents } from './web-contents';
 
@@ -81,7 +82,24 @@ export function startApp(): void {
       });
     }
 
+    // New patient messages: worded as the clinic's policy allows (default: "New message" only).
+    const notifier = createMessageNotifier({
+      Notification,
+      onClick: () => {
+        if (!mainWindow) return;
+        if (mainWindow.isMinimized()) mainWindow.restore();
+        mainWindow.focus();
+      },
+    });
     const services = createMainServices({
+      notify: (notices, preview) => {
+        const setting = services.settings.get().language;
+        notifier.notify(notices, {
+          preview,
+          language: setting === 'system' ? pickLanguage(app.getPreferredSystemLanguages()) : setting,
+          windowFocused: mainWindow !== null && !mainWindow.isDestroyed() && mainWindow.isFocused(),
+        });
+      },
       dataDir: app.getPath('userData'),
       appInfo: AppInfo.parse({
         name: app.getName(),

@@ -170,6 +170,13 @@ export type RelayStore = {
   getConsent(patientId: string): Promise<ConsentRecord | null>;
   /** A patient's own withdrawal (signed JSON); the newest replaces an older one. */
   putPatientWithdrawal(withdrawal: { readonly patientId: string; readonly requestedAt: number; readonly withdrawalJson: string }): Promise<void>;
+  /**
+   * Stores a patient card (envelope JSON) unless the stored one is newer (by sentAt); each
+   * stored card gets the next cardSeq. Returns null when an older card was ignored.
+   */
+  putCard(card: { readonly patientId: string; readonly sentAt: number; readonly cardJson: string }): Promise<{ cardSeq: number; replaced: boolean } | null>;
+  /** The newest card of each patient whose cardSeq is after `after`, in cardSeq order. */
+  listCards(after: number, limit: number): Promise<{ cardSeq: number; patientId: string; cardJson: string }[]>;
   /** The newest patient withdrawal of every patient (or of one). */
   listPatientWithdrawals(patientId?: string): Promise<{ patientId: string; requestedAt: number; withdrawalJson: string }[]>;
   /** The newest consent status of every patient, by patient id. */

@@ -166,6 +166,20 @@ const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'patient-cards',
+    up(db) {
+      db.exec(`
+        CREATE TABLE patient_cards (
+          patient_id TEXT PRIMARY KEY NOT NULL,
+          card_seq INTEGER NOT NULL UNIQUE CHECK (card_seq >= 1),
+          sent_at INTEGER NOT NULL,
+          card_json TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const relayStoreSchemaVersion = migrations.length;
@@ -652,6 +666,28 @@ function createStore(db: Db, now: () => number): RelayStore {
           )
           .run(w.patientId, w.requestedAt, w.withdrawalJson),
       );
+    },
+    async putCard(card: { patientId: string; sentAt: number; cardJson: string }) {
+      ensureOpen();
+      return write(() => {
+        const existing = db.prepare('SELECT sent_at FROM patient_cards WHERE patient_id = ?').get(card.patientId) as { sent_at: number } | undefined;
+        if (existing && existing.sent_at > card.sentAt) return null;
+        const next = ((db.prepare('SELECT max(card_seq) AS n FROM patient_cards').get() as { n: number | null }).n ?? 0) + 1;
+        db.prepare(
+          `INSERT INTO patient_cards (patient_id, card_seq, sent_at, card_json) VALUES (?, ?, ?, ?)
+           ON CONFLICT (patient_id) DO UPDATE SET card_seq = excluded.card_seq, sent_at = excluded.sent_at, card_json = excluded.card_json`,
+        ).run(card.patientId, next, card.sentAt, card.cardJson);
+        return { cardSeq: next, replaced: existing !== undefined };
+      });
+    },
+    async listCards(after: number, limit: number) {
+      ensureOpen();
+      const rows = db.prepare('SELECT card_seq, patient_id, card_json FROM patient_cards WHERE card_seq > ? ORDER BY card_seq LIMIT ?').all(after, limit) as {
+        card_seq: number;
+        patient_id: string;
+        card_json: string;
+      }[];
+      return rows.map((r) => ({ cardSeq: r.card_seq, patientId: r.patient_id, cardJson: r.card_json }));
     },
     async listPatientWithdrawals(patientId?: string) {
       ensureOpen();

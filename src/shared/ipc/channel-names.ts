@@ -41,12 +41,19 @@ export const channelNames = [
   'people:invite',
   'people:approve',
   'people:revoke',
+  'inbox:list',
+  'inbox:thread',
+  'inbox:send',
+  'inbox:undo',
+  'inbox:mark-read',
+  'inbox:save-draft',
+  'inbox:retry',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];
 
 /** Events main sends to the renderer, by name; the preload lets the page subscribe to these only. */
-export const eventNames = ['session:changed', 'task:progress'] as const;
+export const eventNames = ['session:changed', 'task:progress', 'inbox:changed'] as const;
 export type EventName = (typeof eventNames)[number];
 
 export type DomainOf<C extends string> = C extends `${infer D}:${string}` ? D : never;

@@ -22,7 +22,8 @@ import {
   SessionStatus,
   TaskProgress,
 } from '../profiles';
-import { type Caller, staffRoles, anyUnlocked, everyone, itAdmins, registrars, signedOutOnly, staffOnly, unenrolledOnly } from '../roles';
+import { type Caller, staffRoles, anyUnlocked, clinicians, everyone, itAdmins, registrars, signedOutOnly, staffOnly, unenrolledOnly } from '../roles';
+import { InboxChanged, inboxChannels } from '../inbox';
 import { AppSettings, SettingsPatch } from '../settings';
 import type { ChannelName, DomainOf, EventName, VerbOf } from './channel-names';
 import type { IpcResult } from './errors';
@@ -181,12 +182,20 @@ export const contract = {
     response: z.object({ revoked: z.literal(true) }).strict(),
     roles: itAdmins,
   },
+  'inbox:list': { ...inboxChannels['inbox:list'], roles: clinicians },
+  'inbox:thread': { ...inboxChannels['inbox:thread'], roles: clinicians },
+  'inbox:send': { ...inboxChannels['inbox:send'], roles: clinicians },
+  'inbox:undo': { ...inboxChannels['inbox:undo'], roles: clinicians },
+  'inbox:mark-read': { ...inboxChannels['inbox:mark-read'], roles: clinicians },
+  'inbox:save-draft': { ...inboxChannels['inbox:save-draft'], roles: clinicians },
+  'inbox:retry': { ...inboxChannels['inbox:retry'], roles: clinicians },
 } as const satisfies { readonly [C in ChannelName]: ChannelSpec };
 
 /** What each event carries from main to the renderer. */
 export const events = {
   'session:changed': SessionStatus,
   'task:progress': TaskProgress,
+  'inbox:changed': InboxChanged,
 } as const satisfies { readonly [E in EventName]: z.ZodType };
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
 

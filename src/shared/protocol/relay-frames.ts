@@ -107,6 +107,18 @@ export const requests = {
   'enroll.create': { body: z.strictObject({ enrollment: signedEnrollmentSchema, consent: signedConsentSchema }), answer: empty, who: 'registrar' },
   'consent.publish': { body: z.strictObject({ consent: signedConsentSchema }), answer: empty, who: 'registrar' },
   'consent.withdraw-request': { body: z.strictObject({ withdrawal: signedPatientWithdrawalSchema }), answer: empty, who: 'patient' },
+  /**
+   * A patient card: the patient's names as the front desk registered them, in an envelope v1
+   * with scope `patient-card`, sealed to the records key and to the registrars' devices.
+   * The newest card of each patient replaces the older one.
+   */
+  'card.publish': { body: z.strictObject({ card: envelopeSchema }), answer: z.strictObject({ cardSeq: z.number().int().min(1), replaced: z.boolean() }), who: 'registrar' },
+  /** Cards newer than `after` (a cardSeq), oldest first: staff only. */
+  'card.list': {
+    body: z.strictObject({ after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), limit: z.number().int().min(1).max(1000).optional() }),
+    answer: z.strictObject({ cards: z.array(z.strictObject({ cardSeq: z.number().int().min(1), card: envelopeSchema })).max(1000), more: z.boolean() }),
+    who: 'device',
+  },
   'message.send': {
     body: z.strictObject({ envelope: envelopeSchema }),
     answer: z.strictObject({ seq: z.number().int().min(1), relaySeq: z.number().int().min(1), duplicate: z.boolean() }),

@@ -1,0 +1,390 @@
+// Runs in main (Node): the clinician's inbox on top of this profile's ClinicClient. Lists
+// conversations from the per-conversation summary kept with each message (never a scan of
+// every message), names from the clinic's patient cards, consent from the verified
+// directory, and the reply clock from the clinic's stated hours. A reply waits in the
+// encrypted store for the policy's undo-send window before it is sealed and sent; drafts
+// live in the same store, so both survive a restart.
+import { replyDueAt } from '../../shared/clinic-hours';
+import {
+  type ComposeBlock,
+  type ConversationConsent,
+  type ConversationRow,
+  type InboxFilter,
+  type InboxList,
+  type Thread,
+  type ThreadMessage,
+} from '../../shared/inbox';
+import { type ConsentStatus } from '../../shared/protocol/documents';
+import { type PatientCard } from '../../shared/protocol/patient-card';
+import { type ClinicService, clinicError } from '../clinic/clinic-service';
+import { type Logger } from '../log';
+import { type ClientMessage, type ConversationSummary, type PendingSend } from '../network/client-store';
+import { type ClinicClient, ClientError, type Directory } from '../network/clinic-client';
+import { AppError } from '../router/app-error';
+import { type IncomingNotice, type NoticePreview } from '../shell/notifications';
+
+export type { IncomingNotice, NoticePreview };
+
+export type InboxServiceOptions = {
+  readonly clinic: ClinicService;
+  readonly log: Logger;
+  /** Tells the renderer that the inbox changed (debounced here). */
+  readonly changed: () => void;
+  /** Shows a desktop notification for new patient messages, as the policy allows. */
+  readonly notify?: (notices: readonly IncomingNotice[], preview: NoticePreview) => void;
+  readonly now?: () => number;
+  /** How often the inbox asks the relay for news even without a push. */
+  readonly pollMs?: number;
+};
+
+const DEFAULT_THREAD_PAGE = 200;
+const CHANGE_DEBOUNCE_MS = 100;
+
+const fold = (text: string): string =>
+  text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
+
+function consentOf(status: ConsentStatus | null, now: number): ConversationConsent {
+  if (!status) return { state: 'none', scopes: [], expiresAt: null };
+  if (status.activeScopes.length === 0) return { state: 'withdrawn', scopes: [], expiresAt: status.expiresAt };
+  if (status.expiresAt !== null && now >= status.expiresAt) return { state: 'expired', scopes: [...status.activeScopes], expiresAt: status.expiresAt };
+  return { state: 'active', scopes: [...status.activeScopes], expiresAt: status.expiresAt };
+}
+
+/** Why a clinician cannot write to this patient now, or null when they can. */
+export function composeBlock(directory: Directory | null, patientId: string, now: number): ComposeBlock | null {
+  if (!directory) return 'offline-unknown';
+  const consent = consentOf(directory.consents.get(patientId) ?? null, now);
+  if (consent.state === 'withdrawn') return 'withdrawn';
+  if (consent.state === 'expired') return 'expired';
+  if (consent.state === 'none' || !consent.scopes.includes('clinical')) return 'no-consent';
+  for (const d of directory.devices.values()) if (d.kind === 'patient' && d.patientId === patientId) return null;
+  return 'no-device';
+}
+
+/** Conversations needing an answer first (soonest due first), then unread, then the most recent. */
+export function compareRows(a: ConversationRow, b: ConversationRow): number {
+  if (a.needsAnswer !== b.needsAnswer) return a.needsAnswer ? -1 : 1;
+  if (a.needsAnswer) {
+    const due = (a.replyDueAt ?? Number.MAX_SAFE_INTEGER) - (b.replyDueAt ?? Number.MAX_SAFE_INTEGER);
+    if (due !== 0) return due;
+  }
+  if (a.unread > 0 !== b.unread > 0) return a.unread > 0 ? -1 : 1;
+  const recent = (b.lastMessageAt ?? 0) - (a.lastMessageAt ?? 0);
+  if (recent !== 0) return recent;
+  return (a.name ?? '\uffff').localeCompare(b.name ?? '\uffff') || a.patientId.localeCompare(b.patientId);
+}
+
+export function createInboxService(options: InboxServiceOptions) {
+  const { clinic, log } = options;
+  const now = options.now ?? Date.now;
+  const timers = new Map<string, NodeJS.Timeout>();
+  let poll: NodeJS.Timeout | null = null;
+  let changeTimer: NodeJS.Timeout | null = null;
+  /** replyDueAt per (policy version, waiting since): the same few values are asked again and again. */
+  const dueCache = new Map<string, number | null>();
+
+  const client = (): ClinicClient => clinic.client();
+
+  const changed = (): void => {
+    if (changeTimer) return;
+    changeTimer = setTimeout(() => {
+      changeTimer = null;
+      options.changed();
+    }, CHANGE_DEBOUNCE_MS);
+    changeTimer.unref();
+  };
+
+  const directoryOf = async (c: ClinicClient): Promise<Directory | null> => {
+    try {
+      return await c.verifiedDirectory();
+    } catch {
+      return c.cachedDirectory();
+    }
+  };
+
+  const dueAt = (directory: Directory | null, waitingSince: number | null): number | null => {
+    if (waitingSince === null || !directory?.rules) return null;
+    const key = `${directory.policy?.version ?? 0}:${waitingSince}`;
+    if (!dueCache.has(key)) {
+      if (dueCache.size > 50_000) dueCache.clear();
+      dueCache.set(key, replyDueAt(waitingSince, directory.rules));
+    }
+    return dueCache.get(key) ?? null;
+  };
+
+  function rowFor(
+    patientId: string,
+    summary: ConversationSummary | undefined,
+    card: PatientCard | undefined,
+    directory: Directory | null,
+    enrolled: ReadonlySet<string>,
+    drafts: ReadonlySet<string>,
+    at: number,
+  ): ConversationRow {
+    return {
+      patientId,
+      name: card ? `${card.givenName} ${card.familyName}` : null,
+      dateOfBirth: card?.dateOfBirth ?? null,
+      unread: summary?.unread ?? 0,
+      lastMessageAt: summary?.lastAt ?? null,
+      preview: summary?.preview ?? '',
+      lastFromPatient: summary?.lastFromPatient ?? false,
+      needsAnswer: (summary?.waitingSince ?? null) !== null,
+      waitingSince: summary?.waitingSince ?? null,
+      replyDueAt: dueAt(directory, summary?.waitingSince ?? null),
+      consent: consentOf(directory?.consents.get(patientId) ?? null, at),
+      enrolled: enrolled.has(patientId),
+      hasDraft: drafts.has(patientId),
+    };
+  }
+
+  const enrolledSet = (directory: Directory | null): Set<string> => {
+    const set = new Set<string>();
+    for (const d of directory?.devices.values() ?? []) if (d.kind === 'patient' && d.patientId) set.add(d.patientId);
+    return set;
+  };
+
+  async function list(request: { query: string; filter: InboxFilter }): Promise<InboxList> {
+    const c = client();
+    const at = now();
+    const directory = await directoryOf(c);
+    const store = c.local;
+    const summaries = new Map(store.conversations().map((s) => [s.patientId, s]));
+    const cards = c.patientCards();
+    const ids = new Set<string>([...summaries.keys(), ...(directory?.consents.keys() ?? []), ...cards.keys()]);
+    const enrolled = enrolledSet(directory);
+    const drafts = store.draftPatients();
+    const query = fold(request.query.trim());
+    const mentioning = query.length >= 3 ? store.conversationsMentioning(request.query.trim()) : null;
+    const rows: ConversationRow[] = [];
+    for (const patientId of ids) {
+      const row = rowFor(patientId, summaries.get(patientId), cards.get(patientId), directory, enrolled, drafts, at);
+      if (request.filter === 'needs-answer' && !row.needsAnswer) continue;
+      if (request.filter === 'unread' && row.unread === 0) continue;
+      if (query && !(fold(`${row.name ?? ''} ${row.dateOfBirth ?? ''}`).includes(query) || patientId.toLowerCase().startsWith(query) || mentioning?.has(patientId))) continue;
+      rows.push(row);
+    }
+    rows.sort(compareRows);
+    return { rows, total: ids.size, now: at };
+  }
+
+  const pendingMessage = (p: PendingSend): ThreadMessage => ({
+    messageId: p.messageId,
+    fromPatient: false,
+    mine: true,
+    body: p.body,
+    sentAt: p.createdAt,
+    state: 'pending',
+    failure: null,
+    sendAt: p.sendAt,
+  });
+  const threadMessage = (m: ClientMessage, ownDeviceId: string): ThreadMessage => ({
+    messageId: m.messageId,
+    fromPatient: m.fromPatient,
+    mine: m.senderDeviceId === ownDeviceId,
+    body: m.body,
+    sentAt: m.sentAt,
+    state: m.state,
+    failure: m.failure,
+    sendAt: null,
+  });
+
+  async function thread(request: { patientId: string; before?: string | undefined; limit?: number | undefined }): Promise<Thread> {
+    const c = client();
+    const at = now();
+    const directory = await directoryOf(c);
+    const store = c.local;
+    const page = store.messagePage(request.patientId, request.limit ?? DEFAULT_THREAD_PAGE, request.before);
+    const own = c.deviceId;
+    const messages = page.messages.map((m) => threadMessage(m, own));
+    if (request.before === undefined) messages.push(...store.pending(request.patientId).map(pendingMessage));
+    const blockedBy = composeBlock(directory, request.patientId, at);
+    const conversation = rowFor(
+      request.patientId,
+      store.conversation(request.patientId) ?? undefined,
+      c.patientCards().get(request.patientId),
+      directory,
+      enrolledSet(directory),
+      store.draftPatients(),
+      at,
+    );
+    return {
+      conversation,
+      messages,
+      hasMore: page.hasMore,
+      compose: { allowed: blockedBy === null, blockedBy },
+      undoSendSeconds: directory?.rules?.security.undoSendSeconds ?? 0,
+      draft: store.draft(request.patientId),
+      now: at,
+    };
+  }
+
+  /** Seals and sends a message whose undo window ran out; a refusal is kept as a failed message. */
+  async function release(messageId: string): Promise<void> {
+    timers.delete(messageId);
+    let c: ClinicClient;
+    try {
+      c = client();
+    } catch {
+      return; // locked: it leaves at the next unlock
+    }
+    const pending = c.local.takePending(messageId);
+    if (!pending) return;
+    await dispatch(c, pending.patientId, pending.body, pending.messageId, pending.createdAt);
+    changed();
+  }
+
+  async function dispatch(c: ClinicClient, patientId: string, body: string, messageId: string, writtenAt: number): Promise<ClientMessage> {
+    try {
+      return await c.send({ patientId, body, messageId });
+    } catch (error) {
+      const reason = error instanceof ClientError || error instanceof Error ? error.message : 'The message could not be sent.';
+      log.warn('inbox.send-refused', { code: error instanceof ClientError ? error.code : 'error' });
+      c.local.addFailed({ messageId, patientId, senderDeviceId: c.deviceId, body, sentAt: writtenAt, failure: reason }, now());
+      const failed = c.local.message(messageId);
+      if (!failed) throw clinicError(error);
+      return failed;
+    }
+  }
+
+  function schedule(p: PendingSend): void {
+    const delay = Math.max(0, p.sendAt - now());
+    const timer = setTimeout(() => void release(p.messageId), delay);
+    timers.set(p.messageId, timer);
+  }
+
+  async function send(request: { patientId: string; body: string }): Promise<ThreadMessage> {
+    const c = client();
+    const at = now();
+    const directory = await directoryOf(c);
+    const blocked = composeBlock(directory, request.patientId, at);
+    if (blocked !== null && blocked !== 'offline-unknown') {
+      throw new AppError('clinic-refused', 'This patient cannot receive messages right now.', undefined, undefined, blocked);
+    }
+    const undoSeconds = directory?.rules?.security.undoSendSeconds ?? 0;
+    const messageId = c.newMessageId();
+    c.local.saveDraft(request.patientId, '', at);
+    if (undoSeconds > 0) {
+      const pending: PendingSend = { messageId, patientId: request.patientId, body: request.body, createdAt: at, sendAt: at + undoSeconds * 1000 };
+      c.local.addPending(pending);
+      schedule(pending);
+      changed();
+      return pendingMessage(pending);
+    }
+    const message = await dispatch(c, request.patientId, request.body, messageId, at);
+    changed();
+    return threadMessage(message, c.deviceId);
+  }
+
+  function undo(request: { messageId: string }): { undone: boolean; body: string } {
+    const c = client();
+    const pending = c.local.takePending(request.messageId);
+    const timer = timers.get(request.messageId);
+    if (timer) clearTimeout(timer);
+    timers.delete(request.messageId);
+    if (!pending) return { undone: false, body: '' };
+    // The text goes back to the composer, and to the draft in case the app closes first.
+    c.local.saveDraft(pending.patientId, pending.body, now());
+    changed();
+    return { undone: true, body: pending.body };
+  }
+
+  async function retry(request: { messageId: string }): Promise<ThreadMessage> {
+    const c = client();
+    const failed = c.local.removeFailed(request.messageId);
+    if (!failed) throw new AppError('not-found', 'This message is no longer waiting to be sent again.');
+    return send({ patientId: failed.patientId, body: failed.body });
+  }
+
+  async function markRead(request: { patientId: string }): Promise<{ marked: number }> {
+    const marked = await client().markConversationRead(request.patientId);
+    if (marked > 0) changed();
+    return { marked };
+  }
+
+  function saveDraft(request: { patientId: string; text: string }): { saved: boolean } {
+    client().local.saveDraft(request.patientId, request.text, now());
+    return { saved: true };
+  }
+
+  /** New patient messages from a sync: a notification, worded as the policy allows. */
+  function arrived(messages: readonly ClientMessage[]): void {
+    changed();
+    if (!options.notify) return;
+    const fromPatients = messages.filter((m) => m.fromPatient);
+    if (fromPatients.length === 0) return;
+    let c: ClinicClient;
+    try {
+      c = client();
+    } catch {
+      return;
+    }
+    if (c.summary()?.role !== 'clinician') return;
+    const preview = c.cachedDirectory()?.rules?.security.notificationPreview ?? 'nothing';
+    const cards = preview === 'nothing' ? new Map<string, PatientCard>() : c.patientCards();
+    options.notify(
+      fromPatients.map((m) => {
+        const card = cards.get(m.patientId);
+        return { patientId: m.patientId, patientName: card ? `${card.givenName} ${card.familyName}` : null, body: preview === 'sender-and-text' ? m.body : '' };
+      }),
+      preview,
+    );
+  }
+
+  /** A profile was unlocked: pending replies are rescheduled and the inbox starts listening. */
+  function attached(): void {
+    detached();
+    let c: ClinicClient;
+    try {
+      c = client();
+    } catch {
+      return;
+    }
+    const summary = c.summary();
+    if (!summary || summary.pending || summary.kind !== 'staff') return;
+    for (const p of c.local.pending()) schedule(p);
+    const tick = (): void => {
+      c.sync().catch(() => undefined);
+    };
+    tick();
+    poll = setInterval(tick, options.pollMs ?? 30_000);
+    poll.unref();
+  }
+
+  function detached(): void {
+    for (const timer of timers.values()) clearTimeout(timer);
+    timers.clear();
+    if (poll) clearInterval(poll);
+    poll = null;
+    dueCache.clear();
+  }
+
+  const guard =
+    <A, R>(work: (a: A) => R | Promise<R>) =>
+    async (a: A): Promise<R> => {
+      try {
+        return await work(a);
+      } catch (error) {
+        throw clinicError(error);
+      }
+    };
+
+  return {
+    list: guard(list),
+    thread: guard(thread),
+    send: guard(send),
+    undo: guard(undo),
+    retry: guard(retry),
+    markRead: guard(markRead),
+    saveDraft: guard(saveDraft),
+    /** For the clinic service's client: called on every stored change and new messages. */
+    clientEvents: { changed, arrived },
+    attached,
+    detached,
+  };
+}
+
+export type InboxService = ReturnType<typeof createInboxService>;

@@ -1,0 +1,133 @@
+// Runs in main (Node), though it imports nothing: desktop notifications for new patient
+// messages. What a notification may reveal is the clinic policy's `notificationPreview`:
+// by default nothing about who wrote or what, since a screen can be seen by anyone passing.
+// Electron's Notification class is injected, so this file is tested without Electron.
+import type { Language } from '../../shared/i18n/languages';
+
+export type IncomingNotice = { readonly patientId: string; readonly patientName: string | null; readonly body: string };
+export type NoticePreview = 'nothing' | 'sender' | 'sender-and-text';
+
+const appName = 'Clinic Messenger';
+const maxTextLength = 100;
+const maxNameLength = 60;
+/** At most one notification per this many ms; notices in between are counted into the next one. */
+export const coalesceMs = 3000;
+
+type Texts = {
+  readonly newMessages: (count: number) => string;
+  readonly from: (newMessages: string, sender: string) => string;
+  readonly aPatient: string;
+  readonly patients: (count: number) => string;
+  readonly labelled: (name: string, text: string) => string;
+  readonly noText: string;
+};
+
+const texts: Record<Language, Texts> = {
+  en: {
+    newMessages: (count) => (count === 1 ? 'New message' : `New messages (${count})`),
+    from: (newMessages, sender) => `${newMessages} from ${sender}`,
+    aPatient: 'a patient',
+    patients: (count) => `${count} patients`,
+    labelled: (name, text) => `${name}: ${text}`,
+    noText: '(no text)',
+  },
+  fr: {
+    newMessages: (count) => (count === 1 ? 'Nouveau message' : `Nouveaux messages (${count})`),
+    // "de" elides before a vowel: « d'un patient », « d'Émilie ».
+    from: (newMessages, sender) => `${newMessages} ${/^[aeiouyàâäéèêëîïôöùûüÿæœ]/iu.test(sender) ? "d'" : 'de '}${sender}`,
+    aPatient: 'un patient',
+    patients: (count) => `${count} patients`,
+    labelled: (name, text) => `${name} : ${text}`,
+    noText: '(sans texte)',
+  },
+};
+
+/** One line, no control characters, at most `max` characters including the ellipsis. */
+function oneLine(text: string, max: number): string {
+  const chars = Array.from(text.replace(/[\s\p{Cc}]+/gu, ' ').trim());
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+}
+
+function nameOf(notice: IncomingNotice): string | null {
+  const name = notice.patientName === null ? '' : oneLine(notice.patientName, maxNameLength);
+  return name === '' ? null : name;
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The title and body of one notification for these notices (oldest first). `nothing` says
+ * only that messages arrived and how many; `sender` adds who, never what; `sender-and-text`
+ * adds the newest message's text, cut at 100 characters.
+ */
+export function noticeText(notices: readonly IncomingNotice[], preview: NoticePreview, language: Language): { title: string; body: string } {
+  const t = texts[language];
+  const newMessages = t.newMessages(notices.length);
+  if (preview === 'nothing') return { title: appName, body: newMessages };
+
+  const conversations = new Set(notices.map((n) => n.patientId)).size;
+  const latest = notices.at(-1);
+  const latestName = latest ? nameOf(latest) : null;
+  const sender = conversations === 1 ? (latestName ?? t.aPatient) : t.patients(conversations);
+  const who = t.from(newMessages, sender);
+  if (preview === 'sender' || !latest) return { title: appName, body: who };
+
+  const text = oneLine(latest.body, maxTextLength) || t.noText;
+  return { title: who, body: conversations === 1 ? text : t.labelled(latestName ?? capitalized(t.aPatient), text) };
+}
+
+type NotificationLike = { show(): void; on(event: 'click', listener: () => void): unknown };
+export type NotifierDeps = {
+  readonly Notification: { new (options: { title: string; body: string; silent?: boolean }): NotificationLike; isSupported(): boolean };
+  /** The patient whose conversation to open, or null for the inbox (several conversations). */
+  readonly onClick: (patientId: string | null) => void;
+  readonly now?: () => number;
+};
+export type NotifyOptions = { readonly preview: NoticePreview; readonly language: Language; readonly windowFocused: boolean };
+export type MessageNotifier = {
+  /** Shows one notification for these notices, unless it should stay quiet; returns whether it showed one. */
+  notify(notices: readonly IncomingNotice[], options: NotifyOptions): boolean;
+};
+
+/**
+ * A notifier that stays quiet while the app window has focus (the inbox shows the message)
+ * and coalesces bursts: within `coalesceMs` of a notification, notices are held and counted
+ * into the next one. No timers: held notices wait for the next call.
+ */
+export function createMessageNotifier(deps: NotifierDeps): MessageNotifier {
+  const now = deps.now ?? Date.now;
+  let lastShownAt: number | null = null;
+  let held: IncomingNotice[] = [];
+  // Holds the latest notification so it, and its click listener, is not garbage-collected while on screen.
+  const retained: { notification?: NotificationLike } = {};
+
+  return {
+    notify(notices, options) {
+      if (notices.length === 0) return false;
+      if (options.windowFocused) {
+        // Whatever was held is on screen now.
+        held = [];
+        return false;
+      }
+      if (!deps.Notification.isSupported()) return false;
+      const at = now();
+      if (lastShownAt !== null && at >= lastShownAt && at - lastShownAt < coalesceMs) {
+        held.push(...notices);
+        return false;
+      }
+      const all = [...held, ...notices];
+      held = [];
+      lastShownAt = at;
+      const { title, body } = noticeText(all, options.preview, options.language);
+      const patients = new Set(all.map((n) => n.patientId));
+      const target = patients.size === 1 ? (all[0]?.patientId ?? null) : null;
+      const notification = new deps.Notification({ title, body });
+      notification.on('click', () => deps.onClick(target));
+      notification.show();
+      retained.notification = notification;
+      return true;
+    },
+  };
+}

@@ -1,0 +1,124 @@
+// Runs anywhere: what the clinician's inbox, thread and compose exchange with main. Patient
+// names come from the clinic's shared patient cards (sealed to the records key); content is
+// decrypted in main and only ever crosses IPC to the renderer of the signed-in clinician.
+import { z } from 'zod';
+
+import { consentScopeSchema } from './protocol/documents';
+import { idSchema } from './protocol/fields';
+
+/** What the consent in force lets a clinician do in one conversation. */
+export const ConversationConsent = z.strictObject({
+  state: z.enum(['active', 'withdrawn', 'expired', 'none']),
+  scopes: z.array(consentScopeSchema),
+  expiresAt: z.number().int().nullable(),
+});
+export type ConversationConsent = z.infer<typeof ConversationConsent>;
+
+export const ConversationRow = z.strictObject({
+  patientId: idSchema,
+  /** From the patient card; null until a registrar's card reached this computer. */
+  name: z.string().nullable(),
+  dateOfBirth: z.string().nullable(),
+  /** Messages from the patient nobody has read on this computer. */
+  unread: z.number().int().min(0),
+  lastMessageAt: z.number().int().nullable(),
+  /** The last message's first characters (at most 140), for the list. */
+  preview: z.string(),
+  lastFromPatient: z.boolean(),
+  /** The patient wrote and no one from the clinic answered since. */
+  needsAnswer: z.boolean(),
+  /** The first patient message still waiting for an answer. */
+  waitingSince: z.number().int().nullable(),
+  /** When the clinic's stated response time runs out for that message (business hours). */
+  replyDueAt: z.number().int().nullable(),
+  consent: ConversationConsent,
+  /** Whether the patient has connected a device (a reply can reach them). */
+  enrolled: z.boolean(),
+  hasDraft: z.boolean(),
+});
+export type ConversationRow = z.infer<typeof ConversationRow>;
+
+export const InboxFilter = z.enum(['all', 'needs-answer', 'unread']);
+export type InboxFilter = z.infer<typeof InboxFilter>;
+
+export const InboxList = z.strictObject({
+  /** Sorted: needs an answer first (the soonest due first), then unread, then most recent. */
+  rows: z.array(ConversationRow),
+  /** Conversations in the inbox, before the query and filter. */
+  total: z.number().int(),
+  /** Main's clock when the list was built, so the reply clock agrees with main. */
+  now: z.number().int(),
+});
+export type InboxList = z.infer<typeof InboxList>;
+
+/**
+ * A message's state as the clinician sees it. `pending`: still inside the undo-send window,
+ * not sealed nor sent; `queued`: sealed, waiting for the relay.
+ */
+export const ThreadMessageState = z.enum(['pending', 'queued', 'sent', 'delivered', 'read', 'failed', 'received']);
+export type ThreadMessageState = z.infer<typeof ThreadMessageState>;
+
+export const ThreadMessage = z.strictObject({
+  messageId: idSchema,
+  /** Written by the patient. */
+  fromPatient: z.boolean(),
+  /** Written on this computer (otherwise a colleague or the patient). */
+  mine: z.boolean(),
+  body: z.string(),
+  sentAt: z.number().int(),
+  state: ThreadMessageState,
+  /** For a failed message: why, in plain words. */
+  failure: z.string().nullable(),
+  /** For a pending message: when it leaves unless undone. */
+  sendAt: z.number().int().nullable(),
+});
+export type ThreadMessage = z.infer<typeof ThreadMessage>;
+
+/** Why the composer is closed, when it is. */
+export const ComposeBlock = z.enum(['withdrawn', 'expired', 'no-consent', 'no-device', 'offline-unknown']);
+export type ComposeBlock = z.infer<typeof ComposeBlock>;
+
+export const Thread = z.strictObject({
+  conversation: ConversationRow,
+  /** Oldest first. */
+  messages: z.array(ThreadMessage),
+  /** There are older messages before the first one returned. */
+  hasMore: z.boolean(),
+  compose: z.strictObject({ allowed: z.boolean(), blockedBy: ComposeBlock.nullable() }),
+  undoSendSeconds: z.number().int().min(0),
+  draft: z.string(),
+  now: z.number().int(),
+});
+export type Thread = z.infer<typeof Thread>;
+
+export const MessageBody = z.string().max(20_000, 'too-long').refine((t) => t.trim().length > 0, 'required');
+
+export const inboxChannels = {
+  'inbox:list': {
+    request: z.strictObject({ query: z.string().max(100), filter: InboxFilter }),
+    response: InboxList,
+  },
+  'inbox:thread': {
+    /** `before`: a message id; returns up to `limit` messages older than it. */
+    request: z.strictObject({ patientId: idSchema, before: idSchema.optional(), limit: z.number().int().min(1).max(500).optional() }),
+    response: Thread,
+  },
+  'inbox:send': {
+    request: z.strictObject({ patientId: idSchema, body: MessageBody }),
+    response: ThreadMessage,
+  },
+  /** Takes a pending message back; its text is returned so the composer can restore it. */
+  'inbox:undo': {
+    request: z.strictObject({ messageId: idSchema }),
+    response: z.strictObject({ undone: z.boolean(), body: z.string() }),
+  },
+  /** Marks every message of the conversation read (and tells the patient). */
+  'inbox:mark-read': { request: z.strictObject({ patientId: idSchema }), response: z.strictObject({ marked: z.number().int() }) },
+  /** Keeps the composer's text, encrypted with the profile; an empty text removes it. */
+  'inbox:save-draft': { request: z.strictObject({ patientId: idSchema, text: z.string().max(20_000, 'too-long') }), response: z.strictObject({ saved: z.boolean() }) },
+  /** Sends again a message that failed for a reason that may have passed. */
+  'inbox:retry': { request: z.strictObject({ messageId: idSchema }), response: ThreadMessage },
+} as const;
+
+/** Pushed to the renderer when messages, receipts or consents changed; the page refetches. */
+export const InboxChanged = z.strictObject({ at: z.number().int() });

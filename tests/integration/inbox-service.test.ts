@@ -1,0 +1,229 @@
+// The clinician's inbox through the real router: a clinic on this computer, a front desk that
+// records two consents (their patient cards reach the clinician), two patient devices that
+// write, and a clinician app that lists, reads, answers with undo, keeps drafts across a
+// lock, and is stopped by a withdrawal with the reason named.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { defaultClinicRules } from '../../src/shared/protocol/clinic-rules';
+import { type ConversationRow, type InboxList, type Thread, type ThreadMessage } from '../../src/shared/inbox';
+import { type HeadlessDevice, openDevice } from '../../src/main/network/headless';
+import { type IncomingNotice } from '../../src/main/inbox/inbox-service';
+import { type TestApp, startTestApp } from '../support/main-app';
+
+const passphrase = 'granite puffin lantern ninety';
+const dirs: string[] = [];
+const apps: TestApp[] = [];
+const devices: HeadlessDevice[] = [];
+afterEach(async () => {
+  for (const device of devices.splice(0)) await device.client.close().catch(() => undefined);
+  for (const app of apps.splice(0)) await app.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-inbox-'));
+  dirs.push(dir);
+  return dir;
+};
+async function app(notices?: IncomingNotice[][]): Promise<TestApp> {
+  const started = await startTestApp(notices ? { notify: (n) => notices.push([...n]) } : {});
+  apps.push(started);
+  return started;
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Template = { document: { version: string; sections: { id: string }[] }; textHash: string };
+
+async function consentFor(desk: TestApp, patient: { givenName: string; familyName: string; dateOfBirth: string }): Promise<{ patientId: string; code: string }> {
+  const { id } = await desk.call<{ id: string }>('patients:register', patient);
+  const { document, textHash } = await desk.call<Template>('consent:template', { language: 'en' });
+  const receipt = await desk.call<{ enrollment: { code: string } | null }>('consent:record', {
+    patientId: id,
+    language: 'en',
+    textVersion: document.version,
+    textHash,
+    acknowledged: document.sections.map((s) => s.id),
+    identityMethod: 'photo-id',
+    identityNote: '',
+    choices: ['clinical', 'reminders', 'newsletters', 'attachments'].map((scope) => ({ scope, granted: scope === 'clinical' })),
+    excludedTopics: [],
+    signature: { kind: 'typed', name: `${patient.givenName} ${patient.familyName}` },
+    decisionMaker: null,
+  });
+  return { patientId: id, code: receipt.enrollment?.code as string };
+}
+
+async function clinic(options: { undoSendSeconds: number; notificationPreview?: 'nothing' | 'sender' | 'sender-and-text' }) {
+  const admin = await app();
+  await admin.call('profiles:create', { displayName: 'IT', passphrase });
+  const { relayUrl } = await admin.call<{ relayUrl: string }>('clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Clinic', yourName: 'Robin', timeZone: 'America/Toronto' });
+  const rules = defaultClinicRules('Lakeside Clinic', 'America/Toronto');
+  await admin.call('clinic:update-rules', {
+    rules: { ...rules, phone: '+1 555 0100', security: { ...rules.security, undoSendSeconds: options.undoSendSeconds, notificationPreview: options.notificationPreview ?? 'nothing' } },
+  });
+  const join = async (who: TestApp, role: 'front-desk' | 'clinician', name: string) => {
+    await who.call('profiles:create', { displayName: name, passphrase });
+    await who.call('clinic:join', { relayUrl, inviteCode: await admin.clinic.client().createInvite({ staffId: name.toLowerCase(), displayName: name, role }) });
+    await admin.clinic.client().approvePendingDevices();
+    await who.call('clinic:check-approval');
+  };
+  const desk = await app();
+  await join(desk, 'front-desk', 'Desk');
+  const notices: IncomingNotice[][] = [];
+  const doctor = await app(notices);
+  await join(doctor, 'clinician', 'Lee');
+  const patient = async (code: string): Promise<HeadlessDevice> => {
+    const device = await openDevice(tempDir(), `patient-${devices.length}`);
+    devices.push(device);
+    await device.client.redeemEnrollment({ relayUrl, code });
+    return device;
+  };
+  return { admin, desk, doctor, patient, notices };
+}
+
+const list = (doctor: TestApp, query = '', filter: 'all' | 'needs-answer' | 'unread' = 'all') => doctor.call<InboxList>('inbox:list', { query, filter });
+const row = (inbox: InboxList, patientId: string): ConversationRow => inbox.rows.find((r) => r.patientId === patientId) as ConversationRow;
+
+describe('the clinician inbox', () => {
+  it('lists patients by name with what needs an answer first, reads, answers with undo, and keeps drafts across a lock', async () => {
+    const { desk, doctor, patient, notices } = await clinic({ undoSendSeconds: 1 });
+    const alex = await consentFor(desk, { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
+    const bea = await consentFor(desk, { givenName: 'Béatrice', familyName: 'Roy', dateOfBirth: '1975-11-30' });
+    const alexPhone = await patient(alex.code);
+    const beaPhone = await patient(bea.code);
+
+    // Before anyone writes: both patients are there, named from their cards, nothing to answer.
+    await doctor.clinic.client().sync();
+    let inbox = await list(doctor);
+    expect(inbox.total).toBe(2);
+    expect(row(inbox, alex.patientId)).toMatchObject({ name: 'Alex Martin', dateOfBirth: '1980-04-02', unread: 0, needsAnswer: false, enrolled: true, consent: { state: 'active', scopes: ['clinical'] } });
+
+    await alexPhone.client.send({ body: 'My refill ran out, can you renew it?' });
+    await alexPhone.client.send({ body: 'It is the blood pressure one.' });
+    await beaPhone.client.send({ body: 'Are the test results in?' });
+    await doctor.clinic.client().sync();
+    inbox = await list(doctor);
+    expect(inbox.rows.map((r) => [r.patientId, r.unread, r.needsAnswer])).toEqual([
+      [alex.patientId, 2, true],
+      [bea.patientId, 1, true],
+    ]);
+    const alexRow = row(inbox, alex.patientId);
+    expect(alexRow.preview).toBe('It is the blood pressure one.');
+    expect(alexRow.replyDueAt).toBeGreaterThan(alexRow.waitingSince as number);
+    // Default policy: the notification names no one and shows no text.
+    expect(notices.flat().length).toBe(3);
+    expect(notices.flat().every((n) => n.patientName === null && n.body === '')).toBe(true);
+
+    // Search by name (accents ignored), by date of birth, and by what was written.
+    expect((await list(doctor, 'beatrice')).rows.map((r) => r.patientId)).toEqual([bea.patientId]);
+    expect((await list(doctor, '1980-04')).rows.map((r) => r.patientId)).toEqual([alex.patientId]);
+    expect((await list(doctor, 'blood pressure')).rows.map((r) => r.patientId)).toEqual([alex.patientId]);
+    expect((await list(doctor, '', 'unread')).rows).toHaveLength(2);
+
+    // Opening and reading the thread clears the count and tells the patient.
+    let thread = await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId });
+    expect(thread.messages.map((m) => [m.body, m.fromPatient, m.state])).toEqual([
+      ['My refill ran out, can you renew it?', true, 'received'],
+      ['It is the blood pressure one.', true, 'received'],
+    ]);
+    expect(thread.compose).toEqual({ allowed: true, blockedBy: null });
+    expect(thread.undoSendSeconds).toBe(1);
+    expect(await doctor.call('inbox:mark-read', { patientId: alex.patientId })).toEqual({ marked: 2 });
+    expect(row(await list(doctor), alex.patientId).unread).toBe(0);
+    expect((await list(doctor, '', 'unread')).rows.map((r) => r.patientId)).toEqual([bea.patientId]);
+    await alexPhone.client.sync();
+    expect(alexPhone.client.messages().map((m) => m.state)).toEqual(['read', 'read']);
+
+    // A reply waits for the undo window; undo gives the text back (and keeps it as the draft).
+    const first = await doctor.call<ThreadMessage>('inbox:send', { patientId: alex.patientId, body: 'Renewed, pick it up tomorrow.' });
+    expect(first).toMatchObject({ state: 'pending', mine: true });
+    expect(await doctor.call('inbox:undo', { messageId: first.messageId })).toEqual({ undone: true, body: 'Renewed, pick it up tomorrow.' });
+    expect((await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId })).draft).toBe('Renewed, pick it up tomorrow.');
+    await sleep(1300);
+    await alexPhone.client.sync();
+    expect(alexPhone.client.messages()).toHaveLength(2); // nothing left
+
+    const second = await doctor.call<ThreadMessage>('inbox:send', { patientId: alex.patientId, body: 'Renewed: pick it up tomorrow after 10.' });
+    expect((await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId })).messages.at(-1)).toMatchObject({ messageId: second.messageId, state: 'pending' });
+    expect(await doctor.call('inbox:undo', { messageId: 'mNotAPendingOne' })).toEqual({ undone: false, body: '' });
+    await sleep(1500);
+    thread = await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId });
+    expect(thread.messages.at(-1)).toMatchObject({ messageId: second.messageId, mine: true, fromPatient: false });
+    // The patient's device is connected: it may already have said "delivered".
+    expect(['sent', 'delivered']).toContain(thread.messages.at(-1)?.state);
+    expect(thread.draft).toBe('');
+    await alexPhone.client.sync();
+    expect(alexPhone.client.messages().at(-1)?.body).toBe('Renewed: pick it up tomorrow after 10.');
+    await alexPhone.client.markRead(second.messageId);
+    await doctor.clinic.client().sync();
+    expect((await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId })).messages.at(-1)?.state).toBe('read');
+    inbox = await list(doctor);
+    expect(inbox.rows[0]?.patientId).toBe(bea.patientId); // Alex is answered now
+    expect(row(inbox, alex.patientId)).toMatchObject({ needsAnswer: false, waitingSince: null, replyDueAt: null, lastFromPatient: false });
+
+    // A draft is kept encrypted with the profile, across a lock.
+    await doctor.call('inbox:save-draft', { patientId: bea.patientId, text: 'The results are' });
+    expect(row(await list(doctor), bea.patientId).hasDraft).toBe(true);
+    await doctor.call('session:lock');
+    await expect(doctor.call('inbox:list', { query: '', filter: 'all' })).rejects.toMatchObject({ code: 'forbidden' });
+    const [profile] = await doctor.call<{ id: string }[]>('profiles:list');
+    await doctor.call('profiles:unlock', { profileId: profile?.id, passphrase });
+    expect((await doctor.call<Thread>('inbox:thread', { patientId: bea.patientId })).draft).toBe('The results are');
+  }, 60_000);
+
+  it('sends a reply whose undo window ran out while the account was locked, once it is unlocked', async () => {
+    const { desk, doctor, patient } = await clinic({ undoSendSeconds: 2 });
+    const alex = await consentFor(desk, { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
+    const phone = await patient(alex.code);
+    await doctor.clinic.client().verifiedDirectory(true);
+    await doctor.call('inbox:send', { patientId: alex.patientId, body: 'Please book a visit for next week.' });
+    await doctor.call('session:lock');
+    await sleep(2300);
+    await phone.client.sync();
+    expect(phone.client.messages()).toHaveLength(0);
+    const [profile] = await doctor.call<{ id: string }[]>('profiles:list');
+    await doctor.call('profiles:unlock', { profileId: profile?.id, passphrase });
+    await expect.poll(async () => (await phone.client.sync(), phone.client.messages().map((m) => m.body)), { timeout: 5000 }).toEqual(['Please book a visit for next week.']);
+  }, 60_000);
+
+  it('closes the composer with the reason when consent is withdrawn or the patient has no device, and names senders only when the policy allows', async () => {
+    const { desk, doctor, patient, notices } = await clinic({ undoSendSeconds: 0, notificationPreview: 'sender-and-text' });
+    const alex = await consentFor(desk, { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
+    const cam = await consentFor(desk, { givenName: 'Cam', familyName: 'Ng', dateOfBirth: '1990-01-01' });
+    const phone = await patient(alex.code);
+    await doctor.clinic.client().verifiedDirectory(true);
+
+    // No device yet: the reply could not reach Cam.
+    let thread = await doctor.call<Thread>('inbox:thread', { patientId: cam.patientId });
+    expect(thread.compose).toEqual({ allowed: false, blockedBy: 'no-device' });
+    await expect(doctor.call('inbox:send', { patientId: cam.patientId, body: 'Hello' })).rejects.toMatchObject({ code: 'clinic-refused', reason: 'no-device' });
+
+    // Without an undo window the reply leaves at once.
+    expect(await doctor.call<ThreadMessage>('inbox:send', { patientId: alex.patientId, body: 'Hello Alex' })).toMatchObject({ state: 'sent' });
+    await phone.client.sync();
+    await phone.client.send({ body: 'Thanks, see you Monday' });
+    await doctor.clinic.client().sync();
+    expect(notices.flat()).toEqual([{ patientId: alex.patientId, patientName: 'Alex Martin', body: 'Thanks, see you Monday' }]);
+
+    await desk.call('consent:withdraw', { patientId: alex.patientId, reason: 'Prefers phone calls' });
+    await doctor.clinic.client().verifiedDirectory(true);
+    thread = await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId });
+    expect(thread.compose).toEqual({ allowed: false, blockedBy: 'withdrawn' });
+    expect(thread.conversation.consent.state).toBe('withdrawn');
+    await expect(doctor.call('inbox:send', { patientId: alex.patientId, body: 'One more thing' })).rejects.toMatchObject({ reason: 'withdrawn' });
+    // What was written before stays in the record.
+    expect(thread.messages.map((m) => m.body)).toEqual(['Hello Alex', 'Thanks, see you Monday']);
+  }, 60_000);
+
+  it('refuses bad input with clear errors and keeps the other roles out', async () => {
+    const { desk, doctor } = await clinic({ undoSendSeconds: 0 });
+    await expect(doctor.call('inbox:send', { patientId: 'p1', body: '   ' })).rejects.toMatchObject({ code: 'bad-request' });
+    await expect(doctor.call('inbox:send', { patientId: 'p1', body: 'x'.repeat(20_001) })).rejects.toMatchObject({ code: 'bad-request' });
+    await expect(doctor.call('inbox:thread', { patientId: '../etc' })).rejects.toMatchObject({ code: 'bad-request' });
+    await expect(desk.call('inbox:list', { query: '', filter: 'all' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(doctor.call('inbox:retry', { messageId: 'mUnknown' })).rejects.toMatchObject({ code: 'not-found' });
+  }, 60_000);
+});

@@ -8,7 +8,8 @@ const role = z.enum(staffRoles);
 const relayUrl = z.string().max(300);
 
 export const ClinicStatus = z.discriminatedUnion('state', [
-  z.strictObject({ state: z.literal('none') }),
+  /** localServer: the address of a clinic server already running on this computer, if any. */
+  z.strictObject({ state: z.literal('none'), localServer: z.string().nullable() }),
   /** Redeemed an invite; an IT admin has not approved this computer yet. */
   z.strictObject({ state: z.literal('pending'), role, fingerprint: z.string(), relayUrl }),
   z.strictObject({

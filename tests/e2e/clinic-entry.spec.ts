@@ -46,5 +46,5 @@ test('joining with a mistyped invite code says what is wrong and joins nothing',
   await expect(page.getByRole('alert')).toContainText('This is not a complete code. It has eighteen groups of four characters.');
   await shoot('clinic-join-error-en');
   const status = await app.router.dispatch('clinic:status', {}, { origin: app.origin });
-  expect(status.ok && status.value).toEqual({ state: 'none' });
+  expect(status.ok && status.value).toEqual({ state: 'none', localServer: null });
 });

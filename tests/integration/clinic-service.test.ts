@@ -22,7 +22,7 @@ describe('clinic membership in the app', () => {
     const a = await app();
     const created = (await a.call('profiles:create', { displayName: 'IT', passphrase })) as { state: string; clinicRole: string | null; profile: { id: string } };
     expect(created.clinicRole).toBeNull();
-    expect(await a.call('clinic:status')).toEqual({ state: 'none' });
+    expect(await a.call('clinic:status')).toEqual({ state: 'none', localServer: null });
     // Before joining, staff-only channels are closed; after, set-up is.
     const status = (await a.call('clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Clinic', yourName: 'Robin IT', timeZone: 'America/Toronto' })) as Record<string, unknown>;
     expect(status).toMatchObject({ state: 'member', role: 'it-admin', embeddedRelay: true, holdsRoot: true, online: true });
@@ -57,6 +57,17 @@ describe('clinic membership in the app', () => {
     expect(b.session.caller()).toBe('clinician');
   });
 
+  it('offers the clinic of this computer to a second account, which joins it as a clinician', async () => {
+    const a = await app();
+    await a.call('profiles:create', { displayName: 'IT', passphrase });
+    const { relayUrl } = await a.call<{ relayUrl: string }>('clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Clinic', yourName: 'Robin IT', timeZone: 'UTC' });
+    const { code } = await a.call<{ code: string }>('people:invite', { displayName: 'Dr Lee', role: 'clinician', validDays: 1 });
+    await a.call('session:lock');
+    await a.call('profiles:create', { displayName: 'Dr Lee', passphrase });
+    expect(await a.call('clinic:status')).toEqual({ state: 'none', localServer: relayUrl });
+    expect(await a.call('clinic:join', { relayUrl, inviteCode: code })).toMatchObject({ state: 'pending', role: 'clinician' });
+  });
+
   it('explains an unreachable server and a wrong setup token', async () => {
     const a = await app();
     await a.call('profiles:create', { displayName: 'IT', passphrase });
@@ -64,7 +75,7 @@ describe('clinic membership in the app', () => {
       code: 'clinic-offline',
     });
     await expect(a.call('clinic:set-up', { where: 'relay', clinicName: 'Clinic', yourName: 'R', timeZone: 'UTC' })).rejects.toMatchObject({ code: 'bad-request' });
-    expect(await a.call('clinic:status')).toEqual({ state: 'none' });
+    expect(await a.call('clinic:status')).toEqual({ state: 'none', localServer: null });
   });
 });
 

@@ -131,7 +131,10 @@ export function createClinicService(options: ClinicServiceOptions) {
   async function status(): Promise<ClinicStatus> {
     const c = current();
     const summary = c.summary();
-    if (!summary || summary.kind !== 'staff' || summary.role === null) return { state: 'none' };
+    if (!summary || summary.kind !== 'staff' || summary.role === null) {
+      const port = existsSync(join(embeddedDir, 'relay.db')) ? embeddedPort() : null;
+      return { state: 'none', localServer: port === null ? null : `http://127.0.0.1:${port}` };
+    }
     if (summary.pending) return { state: 'pending', role: summary.role, fingerprint: c.fingerprint, relayUrl: summary.relayUrl };
     let rules: ClinicRules | null = null;
     try {
@@ -185,6 +188,8 @@ export function createClinicService(options: ClinicServiceOptions) {
     const c = current();
     if (c.summary()) throw new AppError('clinic-refused', 'This account already belongs to a clinic.');
     try {
+      // The clinic of this very computer: its server runs in this app, started on demand.
+      if (isEmbeddedUrl(input.relayUrl.trim())) await ensureEmbeddedRelay();
       await c.redeemInvite({ relayUrl: input.relayUrl.trim(), code: input.inviteCode });
     } catch (error) {
       throw clinicError(error);

@@ -249,6 +249,15 @@ export function createConsentService(options: ConsentServiceOptions) {
     return recorded;
   }
 
+  /** The patient portal: served by the clinic's server, at its address. */
+  function portalUrl(): string | null {
+    const relayUrl = clinic.client().summary()?.relayUrl;
+    if (!relayUrl) return null;
+    const url = new URL(relayUrl);
+    if (url.protocol === 'ws:' || url.protocol === 'wss:') url.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
+    return `${url.origin}/`;
+  }
+
   function enrolled(patientId: string): boolean {
     try {
       return clinic.client().patientEnrolled(patientId);
@@ -453,7 +462,7 @@ export function createConsentService(options: ConsentServiceOptions) {
         fingerprint: clinic.client().fingerprint,
         // The text is rebuilt from the rules; if they changed since, the record's own version and hash stay authoritative.
         document: agreed as ReceiptView['document'],
-        enrollment: code ? { code: code.code, expiresAt: code.expiresAt } : null,
+        enrollment: code ? { code: code.code, expiresAt: code.expiresAt, portalUrl: portalUrl() } : null,
       };
     },
 
@@ -476,7 +485,7 @@ export function createConsentService(options: ConsentServiceOptions) {
         timeZone: view.clinic.timeZone,
         signature: view.record.signature ?? { kind: 'typed', name: `${view.patient.givenName} ${view.patient.familyName}` },
         witness: view.record.recordedBy.name,
-        enrollment: { code: view.enrollment.code, expiresAt: view.enrollment.expiresAt, portalUrl: null },
+        enrollment: { code: view.enrollment.code, expiresAt: view.enrollment.expiresAt, portalUrl: view.enrollment.portalUrl },
       });
       const suggested = `consent-receipt-${view.record.recordedAt}.pdf`;
       const path = await options.dialogs.chooseReceiptDestination(suggested);

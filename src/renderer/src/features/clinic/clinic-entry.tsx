@@ -52,7 +52,7 @@ export function ClinicEntry({ displayName }: Readonly<{ displayName: string }>) 
       ) : mode === 'set-up' ? (
         <SetUpForm defaultName={displayName} onBack={() => setMode('choose')} onStatus={setStatus} />
       ) : (
-        <JoinForm onBack={() => setMode('choose')} onStatus={setStatus} />
+        <JoinForm localServer={status.state === 'none' ? status.localServer : null} onBack={() => setMode('choose')} onStatus={setStatus} />
       )}
     </section>
   );
@@ -100,9 +100,10 @@ function SetUpForm({ defaultName, onBack, onStatus }: Readonly<{ defaultName: st
   );
 }
 
-function JoinForm({ onBack, onStatus }: Readonly<{ onBack: () => void; onStatus: (s: ClinicStatus) => void }>) {
+function JoinForm({ localServer, onBack, onStatus }: Readonly<{ localServer: string | null; onBack: () => void; onStatus: (s: ClinicStatus) => void }>) {
   const { t } = useTranslation();
-  const [relayUrl, setRelayUrl] = useState('');
+  // A clinic already set up on this computer: its address is the likely answer.
+  const [relayUrl, setRelayUrl] = useState(localServer ?? '');
   const [inviteCode, setInviteCode] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<IpcError | null>(null);
@@ -120,8 +121,27 @@ function JoinForm({ onBack, onStatus }: Readonly<{ onBack: () => void; onStatus:
   return (
     <form className="card clinic-form" aria-labelledby="join-title" onSubmit={(e) => void submit(e)} noValidate>
       <h3 id="join-title">{t('flow.clinic.joinTitle')}</h3>
-      <TextField label={t('flow.clinic.relayUrl')} hint={t('flow.clinic.relayUrlHint')} value={relayUrl} onChange={(e) => setRelayUrl(e.target.value)} error={fieldError(t, error, 'relayUrl')} inputMode="url" required autoFocus />
-      <TextField label={t('flow.clinic.inviteCode')} hint={t('flow.clinic.inviteCodeHint')} value={inviteCode} onChange={(e) => setInviteCode(e.target.value)} error={fieldError(t, error, 'inviteCode')} autoComplete="off" spellCheck={false} required />
+      <TextField
+        label={t('flow.clinic.relayUrl')}
+        hint={localServer ? t('flow.clinic.relayUrlLocal') : t('flow.clinic.relayUrlHint')}
+        value={relayUrl}
+        onChange={(e) => setRelayUrl(e.target.value)}
+        error={fieldError(t, error, 'relayUrl')}
+        inputMode="url"
+        required
+        autoFocus={!localServer}
+      />
+      <TextField
+        label={t('flow.clinic.inviteCode')}
+        hint={t('flow.clinic.inviteCodeHint')}
+        value={inviteCode}
+        onChange={(e) => setInviteCode(e.target.value)}
+        error={fieldError(t, error, 'inviteCode')}
+        autoComplete="off"
+        spellCheck={false}
+        required
+        autoFocus={Boolean(localServer)}
+      />
       {error && !error.fields ? <p role="alert" className="form-error">{errorText(t, error)}</p> : null}
       <div className="form-actions">
         <Button onClick={onBack}>{t('flow.back')}</Button>

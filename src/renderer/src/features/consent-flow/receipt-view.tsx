@@ -67,11 +67,11 @@ export function ReceiptView({ receipt: initial, onDone, headingRef }: Readonly<{
           <h3>{t('flow.receipt.connect')}</h3>
           {enrollment ? (
             <>
-              <p>{t('flow.receipt.connectBody')}</p>
+              <p>{enrollment.portalUrl ? t('flow.receipt.connectAt', { url: enrollment.portalUrl }) : t('flow.receipt.connectBody')}</p>
               <p className="enrollment-code" data-testid="enrollment-code">
                 {enrollment.code}
               </p>
-              <QrCode text={enrollment.code} label={t('flow.receipt.qrLabel')} />
+              <QrCode text={enrollment.portalUrl ? `${enrollment.portalUrl}#code=${enrollment.code}` : enrollment.code} label={t('flow.receipt.qrLabel')} />
               <p>{t('flow.receipt.expires', { date: dateTime(enrollment.expiresAt) })}</p>
             </>
           ) : (

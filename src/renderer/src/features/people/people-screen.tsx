@@ -238,6 +238,7 @@ function InviteCard() {
         </dl>
         <p>{t('people.invite.expires', { date: expires })}</p>
         <p className="people__compare">{t('people.invite.handOver')}</p>
+        <p className="muted">{t('people.invite.sameComputer')}</p>
         <div className="actions actions--start">
           <Button onClick={() => void copy()}>{t('people.invite.copy')}</Button>
           <Button variant="quiet" onClick={again}>

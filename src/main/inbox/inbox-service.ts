@@ -324,7 +324,7 @@ export function createInboxService(options: InboxServiceOptions) {
     }
     if (c.summary()?.role !== 'clinician') return;
     const preview = c.cachedDirectory()?.rules?.security.notificationPreview ?? 'nothing';
-    const cards = preview === 'nothing' ? new Map<string, PatientCard>() : c.patientCards();
+    const cards: ReadonlyMap<string, PatientCard> = preview === 'nothing' ? new Map() : c.patientCards();
     options.notify(
       fromPatients.map((m) => {
         const card = cards.get(m.patientId);

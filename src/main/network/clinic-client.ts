@@ -142,6 +142,7 @@ export class ClinicClient {
   private directory: Directory | null = null;
   private syncing: Promise<number> | null = null;
   private syncAgain = false;
+  private cards: ReadonlyMap<string, PatientCard> | null = null;
   private flushing: Promise<void> | null = null;
   private readonly onChange: () => void;
   private readonly onMessages: (messages: readonly ClientMessage[]) => void;
@@ -586,9 +587,11 @@ export class ClinicClient {
       { v: 1, clinicId: id.clinicId, enrollmentId: code.id, patientId: input.patientId, enrollmentKey: toBase64(codeKeys(this.sodium, code).publicKey), issuedBy: id.deviceId, issuedAt, expiresAt },
       signing,
     );
-    const consent = this.signConsent(input.patientId, input.scopes, input.consentExpiresAt ?? null, await this.nextConsentVersion(input.patientId));
-    await (await this.connection$()).request('enroll.create', { enrollment, consent });
-    this.directory = null;
+    await this.withConsentVersion(input.patientId, async (version) => {
+      const consent = this.signConsent(input.patientId, input.scopes, input.consentExpiresAt ?? null, version);
+      await (await this.connection$()).request('enroll.create', { enrollment, consent });
+      return consent;
+    });
     return { code: formatCode(this.sodium, code), fingerprint: this.fingerprint, expiresAt };
   }
 
@@ -596,15 +599,36 @@ export class ClinicClient {
   async publishConsent(patientId: string, scopes: readonly ConsentScope[], expiresAt: number | null = null): Promise<number> {
     const id = this.identity();
     if (id.role !== 'front-desk' && id.role !== 'it-admin') this.fail('not-allowed', 'Only front desk and IT admins record consent.');
-    const version = await this.nextConsentVersion(patientId);
-    await (await this.connection$()).request('consent.publish', { consent: this.signConsent(patientId, scopes, expiresAt, version) });
-    this.directory = null;
-    return version;
+    const consent = await this.withConsentVersion(patientId, async (version) => {
+      const signed = this.signConsent(patientId, scopes, expiresAt, version);
+      await (await this.connection$()).request('consent.publish', { consent: signed });
+      return signed;
+    });
+    return consent.document.version;
   }
 
-  private async nextConsentVersion(patientId: string): Promise<number> {
-    const held = (await this.verifiedDirectory(true)).consents.get(patientId);
-    return (held?.version ?? 0) + 1;
+  /**
+   * Publishes the next consent version of a patient: numbered from the directory this device
+   * holds (fetching all of it per consent would make a large clinic's front desk slow), and
+   * once more from a fresh directory if another registrar published in between (`conflict`).
+   * The directory held here then learns the new status without being fetched again.
+   */
+  private async withConsentVersion(patientId: string, publish: (version: number) => Promise<Signed<ConsentStatus>>): Promise<Signed<ConsentStatus>> {
+    let published: Signed<ConsentStatus>;
+    try {
+      published = await publish(((await this.verifiedDirectory()).consents.get(patientId)?.version ?? 0) + 1);
+    } catch (error) {
+      if (!(error instanceof RelayError && error.code === 'conflict')) throw error;
+      published = await publish(((await this.verifiedDirectory(true)).consents.get(patientId)?.version ?? 0) + 1);
+    }
+    const directory = this.directory;
+    if (directory) {
+      const consents = new Map(directory.consents);
+      const withdrawal = directory.withdrawals.get(patientId) ?? null;
+      consents.set(patientId, effectiveConsent(published.document, withdrawal) ?? published.document);
+      this.directory = { ...directory, consents };
+    }
+    return published;
   }
 
   private signConsent(patientId: string, scopes: readonly ConsentScope[], expiresAt: number | null, version: number): Signed<ConsentStatus> {
@@ -1163,6 +1187,7 @@ export class ClinicClient {
       try {
         await (await this.connection$()).request('card.publish', { card: envelope });
         this.store.putCard(patientId, sentAt, body);
+        this.cards = null;
         this.onChange();
         return;
       } catch (error) {
@@ -1172,13 +1197,15 @@ export class ClinicClient {
     }
   }
 
-  /** Patient cards this device could open, by patient id. */
-  patientCards(): Map<string, PatientCard> {
+  /** Patient cards this device could open, by patient id (parsed once, until a card changes). */
+  patientCards(): ReadonlyMap<string, PatientCard> {
+    if (this.cards) return this.cards;
     const cards = new Map<string, PatientCard>();
     for (const [patientId, json] of this.store.cards()) {
       const card = parsePatientCard(json);
       if (card) cards.set(patientId, card);
     }
+    this.cards = cards;
     return cards;
   }
 
@@ -1211,7 +1238,10 @@ export class ClinicClient {
       this.store.put('card-cursor', (cards[cards.length - 1] as { cardSeq: number }).cardSeq);
       if (!more) break;
     }
-    if (changed) this.onChange();
+    if (changed) {
+      this.cards = null;
+      this.onChange();
+    }
   }
 
   private openCard(id: Identity, parsed: ReturnType<typeof parseEnvelope>, signingKey: Uint8Array): string | null {

@@ -142,6 +142,8 @@ export class ClinicClient {
   private directory: Directory | null = null;
   private syncing: Promise<number> | null = null;
   private syncAgain = false;
+  /** A receipt moved one of this device's messages during the running sync. */
+  private receiptsArrived = false;
   private cards: ReadonlyMap<string, PatientCard> | null = null;
   private flushing: Promise<void> | null = null;
   private readonly onChange: () => void;
@@ -239,7 +241,11 @@ export class ClinicClient {
         const connection = await connectRelay(id.relayUrl, {
           timeoutMs: this.timeoutMs,
           onPush: (kind) => {
-            if (kind === 'directory') this.directory = null;
+            if (kind === 'directory') {
+              // Consents, devices or cards changed: whoever shows them fetches again.
+              this.directory = null;
+              this.onChange();
+            }
             void this.sync().catch(() => undefined);
           },
           onClose: () => {
@@ -1041,7 +1047,8 @@ export class ClinicClient {
         if (!more) break;
       }
     } while (this.syncAgain);
-    if (received > 0) this.onChange();
+    if (received > 0 || this.receiptsArrived) this.onChange();
+    this.receiptsArrived = false;
     if (arrived.length > 0) this.onMessages(arrived);
     await this.flushOutbox().catch(() => undefined);
     return received;
@@ -1055,6 +1062,7 @@ export class ClinicClient {
           this.store.addReceipt(item.messageId, item.deviceId, item.receipt, item.at);
           this.store.advanceState(item.messageId, item.receipt);
         });
+        this.receiptsArrived = true;
       }
       return 0;
     }

@@ -3,6 +3,7 @@
 // and the same {{placeholders}} (checked by catalog.test.ts).
 
 import { flowEn } from './parts/flow-en';
+import { inboxEn } from './parts/inbox-en';
 import { peopleEn } from './parts/people-en';
 import { registerEn } from './parts/register-en';
 import { rulesEn } from './parts/rules-en';
@@ -12,6 +13,7 @@ export const en = {
   rules: rulesEn,
   people: peopleEn,
   flow: flowEn,
+  inbox: inboxEn,
   app: {
     name: 'Clinic Messenger',
     tagline: 'Secure messages between your clinic and the patients who agreed to them.',

@@ -1,6 +1,7 @@
 // Runs anywhere: pure TypeScript, no Node, no DOM.
 import type { Catalog } from './en';
 import { flowFr } from './parts/flow-fr';
+import { inboxFr } from './parts/inbox-fr';
 import { peopleFr } from './parts/people-fr';
 import { registerFr } from './parts/register-fr';
 import { rulesFr } from './parts/rules-fr';
@@ -10,6 +11,7 @@ export const fr = {
   rules: rulesFr,
   people: peopleFr,
   flow: flowFr,
+  inbox: inboxFr,
   app: {
     name: 'Clinic Messenger',
     tagline: 'Des messages sécurisés entre votre clinique et les patients qui y ont consenti.',

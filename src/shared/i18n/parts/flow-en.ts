@@ -21,10 +21,6 @@ export const flowEn = {
     'front-desk': 'Front desk',
     'it-admin': 'IT administrator',
   },
-  conversations: {
-    title: 'Your patients’ conversations will appear here',
-    body: 'Messaging opens once patients have enrolled with the code from their receipt.',
-  },
   fieldErrors: {
     invalid: 'Check this field.',
     required: 'Fill in this field.',

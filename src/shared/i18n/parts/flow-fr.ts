@@ -23,10 +23,6 @@ export const flowFr: Catalog['flow'] = {
     'front-desk': 'Accueil',
     'it-admin': 'Administrateur informatique',
   },
-  conversations: {
-    title: 'Les conversations de vos patients s’afficheront ici',
-    body: 'La messagerie s’ouvre quand un patient s’est inscrit avec le code de son reçu.',
-  },
   fieldErrors: {
     invalid: 'Vérifiez ce champ.',
     required: 'Remplissez ce champ.',

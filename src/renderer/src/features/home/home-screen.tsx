@@ -11,7 +11,7 @@ import { ChecksCard } from '../computer/checks-card';
 import { DeviceCard } from '../computer/device-card';
 import { ConsentFlow } from '../consent-flow/consent-flow';
 import { ReceiptLoader } from '../consent-flow/receipt-loader';
-import { EmptyState } from '../../components/empty-state';
+import { InboxScreen } from '../inbox/inbox-screen';
 import { RegisterScreen } from '../register/register-screen';
 import { PeopleScreen } from '../people/people-screen';
 import { RulesScreen } from '../rules/rules-screen';
@@ -132,7 +132,7 @@ function Workspace({ status, role }: Readonly<{ status: Unlocked; role: StaffRol
             }}
           />
         ) : null}
-        {tab === 'conversations' ? <EmptyState title={t('flow.conversations.title')} body={t('flow.conversations.body')} /> : null}
+        {tab === 'conversations' ? <InboxScreen /> : null}
         {tab === 'people' ? <PeopleScreen /> : null}
         {tab === 'rules' ? <RulesScreen /> : null}
         {tab === 'account' ? <AccountTab status={status} /> : null}

@@ -1,0 +1,155 @@
+// Runs in the renderer: DOM only, no Node.
+// The reply box. Closed, with the reason in words, when the patient's consent or device does
+// not allow a message; otherwise Ctrl+Enter (or Send) hands the text to main, which holds it
+// for the clinic's undo-send window before sealing it. "Needs a visit" fills in the clinic's
+// in-person rule for the clinician to edit.
+import { type JSX, type RefObject, useId, useLayoutEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+
+import type { Thread, ThreadMessage } from '../../../../shared/inbox';
+import type { ClinicRules } from '../../../../shared/protocol/clinic-rules';
+import { Button } from '../../components/button';
+import { useToast } from '../../components/toast';
+import { call } from '../../lib/api';
+import { errorText } from '../../lib/i18n';
+import { insertText, visitReply } from './format';
+import type { Draft } from './use-draft';
+
+const maxBody = 20_000;
+
+export type ComposerProps = Readonly<{
+  patientId: string;
+  patientName: string;
+  thread: Thread;
+  rules: ClinicRules | null;
+  draft: Draft;
+  textareaRef: RefObject<HTMLTextAreaElement | null>;
+  onSent: (message: ThreadMessage) => void;
+  /** Main refused for a reason the thread should show (consent changed meanwhile). */
+  onRefused: () => void;
+}>;
+
+export function Composer({ patientId, patientName, thread, rules, draft, textareaRef, onSent, onRefused }: ComposerProps): JSX.Element {
+  const { t } = useTranslation();
+  const toast = useToast();
+  const id = useId();
+  const [error, setError] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const allowed = thread.compose.allowed;
+  const blockedBy = thread.compose.blockedBy ?? 'no-consent';
+
+  // The box grows with its text, up to a few lines; beyond that it scrolls.
+  useLayoutEffect(() => {
+    const el = textareaRef.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    const max = Number.parseFloat(getComputedStyle(el).fontSize) * 7.5;
+    el.style.height = `${Math.min(el.scrollHeight + 2, max)}px`;
+  }, [draft.text, textareaRef]);
+
+  const send = async () => {
+    if (!allowed || sending) return;
+    const body = draft.textRef.current;
+    if (body.trim() === '') {
+      setError(t('inbox.compose.required'));
+      return textareaRef.current?.focus();
+    }
+    if (body.length > maxBody) {
+      setError(t('inbox.compose.tooLong'));
+      return textareaRef.current?.focus();
+    }
+    setSending(true);
+    const result = await call('inbox:send', { patientId, body });
+    setSending(false);
+    if (!result.ok) {
+      if (result.error.fields?.body === 'too-long') setError(t('inbox.compose.tooLong'));
+      else toast.show('error', errorText(t, result.error));
+      if (['no-consent', 'forbidden', 'clinic-refused'].includes(result.error.code)) onRefused();
+      return;
+    }
+    setError(null);
+    draft.clear();
+    onSent(result.value);
+    textareaRef.current?.focus();
+  };
+
+  const fillVisit = () => {
+    if (!rules) return;
+    draft.setText(insertText(draft.textRef.current, visitReply(rules, (key, values) => t(key, { ...values }))));
+    setError(null);
+    const el = textareaRef.current;
+    if (el) {
+      el.focus();
+      requestAnimationFrame(() => el.setSelectionRange(el.value.length, el.value.length));
+    }
+  };
+
+  const describedBy = [allowed ? null : `${id}-blocked`, `${id}-hint`, error ? `${id}-error` : null].filter(Boolean).join(' ');
+
+  return (
+    <div className={allowed ? 'inbox-compose' : 'inbox-compose inbox-compose--blocked'}>
+      {allowed ? null : (
+        <div className="inbox-compose__blocked" id={`${id}-blocked`} role="note" data-blocked-by={blockedBy}>
+          <svg className="inbox-compose__blocked-icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+            <circle cx="8" cy="8" r="6.2" fill="none" stroke="currentColor" strokeWidth="1.6" />
+            <path d="M3.8 12.2 12.2 3.8" stroke="currentColor" strokeWidth="1.6" />
+          </svg>
+          <div>
+            <p className="inbox-compose__blocked-title">{t('inbox.compose.blocked.title')}</p>
+            <p>{t(`inbox.compose.blocked.${blockedBy}`)}</p>
+          </div>
+        </div>
+      )}
+      <label className="inbox-compose__label" htmlFor={`${id}-text`}>
+        {t('inbox.compose.label', { name: patientName })}
+      </label>
+      <textarea
+        ref={textareaRef}
+        id={`${id}-text`}
+        className="inbox-compose__text"
+        value={draft.text}
+        rows={allowed ? 2 : 1}
+        disabled={!allowed}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+        onChange={(event) => {
+          draft.setText(event.target.value);
+          if (error) setError(null);
+        }}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+            event.preventDefault();
+            void send();
+          }
+        }}
+      />
+      {error ? (
+        <p className="field__error inbox-compose__error" id={`${id}-error`}>
+          {error}
+        </p>
+      ) : null}
+      <div className="inbox-compose__bar">
+        <p className={allowed ? 'inbox-compose__hint' : 'visually-hidden'} id={`${id}-hint`}>
+          {t('inbox.compose.hint')}
+          {thread.undoSendSeconds > 0 ? ` ${t('inbox.compose.undoHint', { seconds: String(thread.undoSendSeconds) })}` : null}
+        </p>
+        <span className="inbox-compose__draft" data-status={draft.status}>
+          {draft.status === 'saved' ? t('inbox.compose.draftSaved') : draft.status === 'failed' ? t('inbox.compose.draftFailed') : null}
+        </span>
+        <div className="inbox-compose__actions">
+          {rules ? (
+            <Button variant="secondary" disabled={!allowed} onClick={fillVisit} aria-describedby={`${id}-visit`}>
+              {t('inbox.compose.needsVisit')}
+            </Button>
+          ) : null}
+          <Button variant="primary" busy={sending} disabled={!allowed} onClick={() => void send()}>
+            {t('inbox.compose.send')}
+          </Button>
+        </div>
+        <p className="visually-hidden" id={`${id}-visit`}>
+          {t('inbox.compose.needsVisitHint')}
+        </p>
+      </div>
+    </div>
+  );
+}

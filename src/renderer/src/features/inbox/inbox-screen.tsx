@@ -1,0 +1,396 @@
+// Runs in the renderer: DOM only, no Node.
+// The clinician's inbox: the conversations (what needs an answer first), and the open one
+// beside them. Main sorts, counts and decrypts; this screen lists, searches and filters, keeps
+// the reply clocks ticking, and refetches when main says something changed.
+import { type CSSProperties, type JSX, type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+
+import type { ConversationRow, InboxFilter, InboxList } from '../../../../shared/inbox';
+import type { IpcError } from '../../../../shared/ipc/errors';
+import type { ClinicRules } from '../../../../shared/protocol/clinic-rules';
+import { Button } from '../../components/button';
+import { EmptyState } from '../../components/empty-state';
+import { VirtualList, type VirtualListHandle } from '../../components/virtual-list';
+import { listMoveForKey, moveIndex } from '../../components/virtual-range';
+import { call, subscribe } from '../../lib/api';
+import { errorText } from '../../lib/i18n';
+import { ConsentChip, ReplyClockChip, useClockText } from './chips';
+import { patientLabel, shortTime } from './format';
+import { ThreadView } from './thread-view';
+import { useNow } from './use-now';
+import './inbox.css';
+
+type ListLoad =
+  | { readonly state: 'loading' }
+  | { readonly state: 'ready'; readonly list: InboxList; readonly skew: number }
+  | { readonly state: 'failed'; readonly error: IpcError };
+
+const filters = ['all', 'needs-answer', 'unread'] as const satisfies readonly InboxFilter[];
+const searchDelayMs = 150;
+/** Row height in rem: the list stays right when the text size changes. */
+const rowRem = 5.25;
+
+const rowDomId = (patientId: string) => `inbox-row-${patientId}`;
+const unreadSum = (rows: readonly ConversationRow[]) => rows.reduce((sum, row) => sum + row.unread, 0);
+
+function isTyping(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+}
+
+export function InboxScreen(): JSX.Element {
+  const { t } = useTranslation();
+  const [searchText, setSearchText] = useState('');
+  const [query, setQuery] = useState('');
+  const [filter, setFilter] = useState<InboxFilter>('all');
+  const [load, setLoad] = useState<ListLoad>({ state: 'loading' });
+  const [rules, setRules] = useState<ClinicRules | null>(null);
+  const [openId, setOpenId] = useState<string | null>(null);
+  const [activeId, setActiveId] = useState<string | null>(null);
+  /** Whether the conversation being opened takes the focus (opened from the keyboard). */
+  const [focusOnOpen, setFocusOnOpen] = useState(false);
+  const [changes, setChanges] = useState(0);
+  const [retries, setRetries] = useState(0);
+  const [announcement, setAnnouncement] = useState('');
+  const [rowHeight] = useState(() => Math.round((Number.parseFloat(getComputedStyle(document.documentElement).fontSize) || 16) * rowRem));
+  const localNow = useNow(20_000);
+
+  const latest = useRef(0);
+  /** Unread messages in the last list, for "new messages" announcements; null before the first list. */
+  const lastUnread = useRef<{ key: string; unread: number } | null>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const listRef = useRef<VirtualListHandle>(null);
+  const threadHeading = useRef<HTMLHeadingElement>(null);
+
+  // The search waits for a short pause in typing.
+  useEffect(() => {
+    const timer = window.setTimeout(() => setQuery(searchText.trim()), searchDelayMs);
+    return () => window.clearTimeout(timer);
+  }, [searchText]);
+
+  useEffect(() => subscribe('inbox:changed', () => setChanges((n) => n + 1)), []);
+
+  useEffect(() => {
+    void call('clinic:status', {}).then((result) => {
+      if (result.ok && result.value.state === 'member') setRules(result.value.rules);
+    });
+  }, []);
+
+  useEffect(() => {
+    const ticket = ++latest.current;
+    const key = `${filter}\u0000${query}`;
+    void call('inbox:list', { query, filter }).then((result) => {
+      if (ticket !== latest.current) return;
+      if (!result.ok) {
+        // Keep the list on screen when only a refresh failed.
+        setLoad((current) => (current.state === 'ready' ? current : { state: 'failed', error: result.error }));
+        return;
+      }
+      const unread = unreadSum(result.value.rows);
+      const previous = lastUnread.current;
+      if (previous && previous.key === key && unread > previous.unread) setAnnouncement(t('inbox.announce.newMessages', { count: String(unread - previous.unread) }));
+      lastUnread.current = { key, unread };
+      setLoad({ state: 'ready', list: result.value, skew: result.value.now - Date.now() });
+    });
+  }, [query, filter, changes, retries, t]);
+
+  const rows = load.state === 'ready' ? load.list.rows : [];
+  const activeIndex = activeId === null ? -1 : rows.findIndex((row) => row.patientId === activeId);
+  const now = localNow + (load.state === 'ready' ? load.skew : 0);
+
+  const open = useCallback(
+    (patientId: string, focusThread: boolean) => {
+      setActiveId(patientId);
+      setFocusOnOpen(focusThread);
+      setOpenId(patientId);
+      // Opening the conversation already open: its heading is on screen.
+      if (focusThread && patientId === openId) threadHeading.current?.focus();
+    },
+    [openId],
+  );
+
+  // "/" or Ctrl+F go to the search from anywhere in the inbox.
+  useEffect(() => {
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      const find = (event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'f';
+      const slash = event.key === '/' && !event.ctrlKey && !event.metaKey && !event.altKey && !isTyping(event.target);
+      if (!find && !slash) return;
+      if (document.querySelector('dialog[open]')) return;
+      event.preventDefault();
+      searchRef.current?.focus();
+      searchRef.current?.select();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+
+  const onListKey = (event: KeyboardEvent<HTMLDivElement>) => {
+    const move = listMoveForKey(event.key);
+    if (move) {
+      event.preventDefault();
+      const next = moveIndex(activeIndex, move, rows.length, listRef.current?.pageSize() ?? 1);
+      const row = rows[next];
+      if (!row) return;
+      setActiveId(row.patientId);
+      listRef.current?.scrollToIndex(next);
+      return;
+    }
+    if (event.key === 'Enter' || event.key === ' ') {
+      const row = rows[activeIndex] ?? rows[0];
+      if (!row) return;
+      event.preventDefault();
+      open(row.patientId, true);
+    }
+  };
+
+  const onListFocus = () => {
+    // Focus lands on the open conversation, or the first one, so the arrow keys start somewhere.
+    if (activeIndex >= 0 || rows.length === 0) return;
+    const start = Math.max(0, openId ? rows.findIndex((row) => row.patientId === openId) : 0);
+    const row = rows[start];
+    if (!row) return;
+    setActiveId(row.patientId);
+    listRef.current?.scrollToIndex(start);
+  };
+
+  const changed = useCallback(() => setChanges((n) => n + 1), []);
+
+  const backToList = useCallback(() => {
+    listRef.current?.focus();
+  }, []);
+
+  const total = load.state === 'ready' ? load.list.total : 0;
+
+  return (
+    <section className="inbox" aria-labelledby="inbox-title">
+      <h2 id="inbox-title" className="visually-hidden">
+        {t('inbox.title')}
+      </h2>
+      <div className="visually-hidden" role="status" aria-live="polite" aria-atomic="true">
+        {announcement}
+      </div>
+
+      <div className="inbox__list-pane">
+        <div className="inbox__tools">
+          <div className="inbox-search">
+            <label htmlFor="inbox-search" className="inbox-search__label">
+              {t('inbox.search.label')}
+            </label>
+            <div className="inbox-search__box">
+              <svg className="inbox-search__icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+                <circle cx="7" cy="7" r="4.8" fill="none" stroke="currentColor" strokeWidth="1.6" />
+                <path d="m10.6 10.6 3.6 3.6" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" />
+              </svg>
+              <input
+                ref={searchRef}
+                id="inbox-search"
+                className="inbox-search__input"
+                type="search"
+                value={searchText}
+                maxLength={100}
+                autoComplete="off"
+                spellCheck={false}
+                aria-describedby="inbox-search-hint"
+                aria-controls="inbox-list"
+                onChange={(e) => setSearchText(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Escape') {
+                    e.preventDefault();
+                    setSearchText('');
+                  } else if (e.key === 'ArrowDown' && rows.length > 0) {
+                    e.preventDefault();
+                    listRef.current?.focus();
+                  }
+                }}
+              />
+              {searchText ? (
+                <button type="button" className="inbox-search__clear" aria-label={t('inbox.search.clear')} onClick={() => {
+                  setSearchText('');
+                  searchRef.current?.focus();
+                }}>
+                  ×
+                </button>
+              ) : null}
+            </div>
+            <p id="inbox-search-hint" className="visually-hidden">
+              {t('inbox.search.hint')}
+            </p>
+          </div>
+          <div className="inbox-filters" role="group" aria-label={t('inbox.filters.label')}>
+            {filters.map((id) => (
+              <button key={id} type="button" className="inbox-filters__button" aria-pressed={filter === id} onClick={() => setFilter(id)}>
+                {t(`inbox.filters.${id}`)}
+              </button>
+            ))}
+          </div>
+          {load.state === 'ready' && total > 0 ? (
+            <p className="inbox__count" aria-live="polite">
+              {t('inbox.count', { shown: String(rows.length), total: String(total) })}
+            </p>
+          ) : null}
+        </div>
+
+        {load.state === 'loading' ? (
+          <div className="inbox__skeleton">
+            <p className="visually-hidden" role="status">
+              {t('inbox.loading')}
+            </p>
+            {[0, 1, 2, 3, 4, 5].map((i) => (
+              <div key={i} className="inbox-skeleton-row" style={{ height: rowHeight }} aria-hidden="true">
+                <span />
+                <span />
+                <span />
+              </div>
+            ))}
+          </div>
+        ) : load.state === 'failed' ? (
+          <div className="notice notice--warn inbox__error" role="alert">
+            <p>
+              {t('inbox.loadFailed')} {errorText(t, load.error)}
+            </p>
+            <Button
+              onClick={() => {
+                setLoad({ state: 'loading' });
+                setRetries((n) => n + 1);
+              }}
+            >
+              {t('inbox.retry')}
+            </Button>
+          </div>
+        ) : rows.length === 0 ? (
+          <div className="inbox__empty">
+            <ListEmpty total={total} query={query} filter={filter} onShowAll={() => {
+              setSearchText('');
+              setFilter('all');
+              searchRef.current?.focus();
+            }} />
+          </div>
+        ) : (
+          <VirtualList
+            handle={listRef}
+            id="inbox-list"
+            className="inbox-list"
+            role="listbox"
+            aria-label={t('inbox.listLabel')}
+            aria-describedby="inbox-shortcuts"
+            aria-activedescendant={activeIndex >= 0 && rows[activeIndex] ? rowDomId(rows[activeIndex].patientId) : undefined}
+            tabIndex={0}
+            count={rows.length}
+            rowHeight={rowHeight}
+            keepMounted={activeIndex}
+            onKeyDown={onListKey}
+            onFocus={onListFocus}
+            renderRow={(index, style) => {
+              const row = rows[index];
+              if (!row) return null;
+              return (
+                <ConversationOption
+                  key={row.patientId}
+                  row={row}
+                  index={index}
+                  count={rows.length}
+                  style={style}
+                  now={now}
+                  rules={rules}
+                  active={index === activeIndex}
+                  open={row.patientId === openId}
+                  onOpen={() => open(row.patientId, false)}
+                />
+              );
+            }}
+          />
+        )}
+        <p id="inbox-shortcuts" className="visually-hidden">
+          {t('inbox.shortcuts')}
+        </p>
+      </div>
+
+      <div className="inbox__thread-pane">
+        {openId ? (
+          <ThreadView
+            key={openId}
+            patientId={openId}
+            rules={rules}
+            changes={changes}
+            headingRef={threadHeading}
+            focusHeading={focusOnOpen}
+            onBackToList={backToList}
+            onChanged={changed}
+          />
+        ) : (
+          <div className="inbox__no-thread">
+            <EmptyState title={t('inbox.thread.choose.title')} body={t('inbox.thread.choose.body')} />
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function ListEmpty({ total, query, filter, onShowAll }: Readonly<{ total: number; query: string; filter: InboxFilter; onShowAll: () => void }>) {
+  const { t } = useTranslation();
+  if (total === 0) return <EmptyState title={t('inbox.empty.title')} body={t('inbox.empty.body')} />;
+  const action = <Button onClick={onShowAll}>{t('inbox.showAll')}</Button>;
+  if (query) return <EmptyState title={t('inbox.noMatch.title', { query })} body={t('inbox.noMatch.body')} action={action} />;
+  if (filter === 'needs-answer') return <EmptyState title={t('inbox.noneNeedAnswer.title')} body={t('inbox.noneNeedAnswer.body')} action={action} />;
+  return <EmptyState title={t('inbox.noneUnread.title')} body={t('inbox.noneUnread.body')} action={action} />;
+}
+
+type OptionProps = Readonly<{
+  row: ConversationRow;
+  index: number;
+  count: number;
+  style: CSSProperties;
+  now: number;
+  rules: ClinicRules | null;
+  active: boolean;
+  open: boolean;
+  onOpen: () => void;
+}>;
+
+function ConversationOption({ row, index, count, style, now, rules, active, open, onOpen }: OptionProps) {
+  const { t, i18n } = useTranslation();
+  const clockText = useClockText();
+  const clock = clockText(row, now, rules);
+  const name = patientLabel(row, (key, values) => t(key, { ...values }));
+  const classes = ['inbox-row', active ? 'inbox-row--active' : '', open ? 'inbox-row--open' : '', row.unread > 0 ? 'inbox-row--unread' : ''].filter(Boolean).join(' ');
+  return (
+    <div
+      id={rowDomId(row.patientId)}
+      role="option"
+      aria-selected={open}
+      aria-setsize={count}
+      aria-posinset={index + 1}
+      className={classes}
+      style={style}
+      data-patient-id={row.patientId}
+      onClick={onOpen}
+    >
+      <div className="inbox-row__top">
+        <span className={row.name ? 'inbox-row__name' : 'inbox-row__name inbox-row__name--unnamed'}>{name}</span>
+        {row.unread > 0 ? (
+          <span className="inbox-row__badge">
+            <span aria-hidden="true">{row.unread}</span>
+            <span className="visually-hidden">{t('inbox.row.unread', { count: String(row.unread) })}</span>
+          </span>
+        ) : null}
+        {row.lastMessageAt !== null ? <span className="inbox-row__time">{shortTime(row.lastMessageAt, now, i18n.language)}</span> : null}
+      </div>
+      <p className="inbox-row__preview">
+        {row.lastMessageAt === null ? (
+          <span className="muted">{t('inbox.row.noMessages')}</span>
+        ) : (
+          <>
+            {row.lastFromPatient ? null : <span className="inbox-row__from">{t('inbox.row.fromClinic')}</span>}
+            {row.preview}
+          </>
+        )}
+      </p>
+      <div className="inbox-row__chips">
+        {clock ? <ReplyClockChip text={clock.text} tone={clock.chip.tone} /> : null}
+        <ConsentChip consent={row.consent} />
+        {row.hasDraft ? <span className="chip chip--draft">{t('inbox.row.draft')}</span> : null}
+        {!row.enrolled ? <span className="chip chip--muted">{t('inbox.row.notConnected')}</span> : null}
+      </div>
+    </div>
+  );
+}

@@ -30,6 +30,19 @@ export default tseslint.config(
     },
   },
   {
+    // The patient portal: browser code, React, the same rules as the renderer.
+    files: ['src/portal/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-properties': [
+        'error',
+        { property: 'innerHTML', message: 'Render with React; never assign HTML strings.' },
+        { property: 'outerHTML', message: 'Render with React; never assign HTML strings.' },
+      ],
+    },
+  },
+  {
     files: ['scripts/**/*.mjs', 'packaging/**/*.ts', 'tests/**/*.ts', '**/*.test.ts', 'src/main/cli/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },

@@ -5,6 +5,7 @@
 //   preload   sandboxed: Electron and shared code only.
 //   main      never imports renderer code; it may start the relay embedded (src/relay).
 //   relay     Node only, never Electron, never main.
+//   portal    the patient's browser: DOM only; it does its own crypto with libsodium (WebAssembly).
 // Usage: node scripts/check-boundaries.mjs [root]   (exit 1 and one line per violation)
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -30,7 +31,7 @@ export function zoneOf(relPath) {
 
 const rules = {
   renderer: { zones: ['renderer', 'shared'], allowPackage: (p) => !nativeOrMainOnly.has(p), builtins: false },
-  portal: { zones: ['portal', 'shared'], allowPackage: (p) => !nativeOrMainOnly.has(p), builtins: false },
+  portal: { zones: ['portal', 'shared'], allowPackage: (p) => p === 'libsodium-wrappers-sumo' || !nativeOrMainOnly.has(p), builtins: false },
   shared: { zones: ['shared'], allowPackage: (p) => sharedPackages.has(p), builtins: false },
   preload: { zones: ['preload', 'shared'], allowPackage: (p) => p === 'electron', builtins: false },
   main: { zones: ['main', 'shared', 'preload', 'relay'], allowPackage: () => true, builtins: true },

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every check the project has, in order, with one summary at the end.
 //   typecheck → lint and import boundaries → unit and integration tests (vitest)
-//   → build → end-to-end tests in Chromium (+ Electron smoke test where a binary exists)
+//   → build (app, then patient portal) → end-to-end tests in Chromium (+ Electron smoke test where a binary exists)
 //   → security scan (Electronegativity with the reviewed allow-list).
 // Every step runs even when an earlier one failed (except e2e after a failed build), so
 // one run shows everything that is wrong. Exit code 1 if anything failed.
@@ -28,11 +28,12 @@ const steps = [
     args: ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`],
   },
   { name: 'build', cmd: bin('electron-vite'), args: ['build'] },
+  { name: 'portal build', cmd: 'npm', args: ['run', '--silent', 'build:portal'], needs: 'build' },
   {
     name: 'end-to-end tests',
     cmd: bin('playwright'),
     args: ['test'],
-    needs: 'build',
+    needs: 'portal build',
   },
   { name: 'security scan', cmd: process.execPath, args: [join(root, 'scripts', 'security-scan.mjs')] },
 ];

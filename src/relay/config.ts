@@ -22,6 +22,8 @@ export const RelayConfig = z
     tlsKeyPath: PathText.optional(),
     /** Behind a reverse proxy on this host: rate-limit by the X-Forwarded-For address it adds. */
     trustProxy: z.boolean().optional(),
+    /** The built patient portal to serve at `/` (the CLI defaults to `out/portal` when it exists). */
+    portalDir: PathText.optional(),
   })
   .strict()
   .refine((c) => (c.tlsCertPath === undefined) === (c.tlsKeyPath === undefined), {
@@ -38,7 +40,7 @@ export class RelayConfigError extends Error {
   }
 }
 
-type Key = 'port' | 'host' | 'dataDir' | 'tlsCertPath' | 'tlsKeyPath' | 'trustProxy';
+type Key = 'port' | 'host' | 'dataDir' | 'tlsCertPath' | 'tlsKeyPath' | 'trustProxy' | 'portalDir';
 const options: Readonly<Record<Key, { flag: string; env: string }>> = {
   port: { flag: '--port', env: 'RELAY_PORT' },
   host: { flag: '--host', env: 'RELAY_HOST' },
@@ -46,12 +48,13 @@ const options: Readonly<Record<Key, { flag: string; env: string }>> = {
   tlsCertPath: { flag: '--tls-cert', env: 'RELAY_TLS_CERT' },
   tlsKeyPath: { flag: '--tls-key', env: 'RELAY_TLS_KEY' },
   trustProxy: { flag: '--trust-proxy', env: 'RELAY_TRUST_PROXY' },
+  portalDir: { flag: '--portal-dir', env: 'RELAY_PORTAL_DIR' },
 };
 const byFlag = new Map(Object.entries(options).map(([key, o]) => [o.flag, key as Key]));
 const describeKey = (key: Key): string => `${options[key].flag} / ${options[key].env}`;
 
 export const RELAY_USAGE = [
-  'Usage: relay --data-dir DIR [--port N] [--host ADDR] [--tls-cert FILE --tls-key FILE] [--trust-proxy yes]',
+  'Usage: relay --data-dir DIR [--port N] [--host ADDR] [--tls-cert FILE --tls-key FILE] [--trust-proxy yes] [--portal-dir DIR]',
   ...Object.values(options).map((o) => `  ${o.flag.padEnd(11)} or ${o.env}`),
   `  Defaults: host ${DEFAULT_HOST}, port ${DEFAULT_PORT}; port 0 picks a free port.`,
 ].join('\n');
@@ -94,6 +97,7 @@ export function parseRelayConfig(argv: readonly string[], env: Readonly<Record<s
   }
   if (raw('tlsCertPath') !== undefined) candidate.tlsCertPath = raw('tlsCertPath');
   if (raw('tlsKeyPath') !== undefined) candidate.tlsKeyPath = raw('tlsKeyPath');
+  if (raw('portalDir') !== undefined) candidate.portalDir = raw('portalDir');
   const proxy = raw('trustProxy');
   if (proxy !== undefined) {
     if (/^(yes|true|1)$/i.test(proxy.trim())) candidate.trustProxy = true;

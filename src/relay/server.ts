@@ -14,6 +14,7 @@ import sodium from 'libsodium-wrappers-sumo';
 
 import { type RequestType } from '../shared/protocol/relay-frames';
 import { type PushKind, RelayRefusal, type Session, createRelayCore } from './core';
+import { createPortalHandler } from './portal-static';
 import { type Answer, FRAME_VERSION, MAX_FRAME_BYTES, answerError, answerOk, parseFrame } from './frames';
 import { type RelayLogger, silentRelayLogger } from './log';
 import { type RateLimitOptions, createRateLimiter } from './rate-limit';
@@ -53,6 +54,8 @@ export type RelayOptions = {
   readonly maxBadFrames?: number;
   /** How long close() waits for sockets to finish their closing handshake. */
   readonly closeTimeoutMs?: number;
+  /** The built patient portal (`out/portal`) to serve at `/`; without it, only /healthz and /ws. */
+  readonly portalDir?: string;
 };
 export type Relay = {
   readonly url: string;
@@ -117,12 +120,14 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     ...(options.now ? { now: options.now } : {}),
   });
 
+  const portal = options.portalDir ? createPortalHandler(options.portalDir) : null;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const path = pathOf(req);
     if (path === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { ok: false, error: { code: 'method-not-allowed' } }, { allow: 'GET, HEAD' });
       return sendJson(res, 200, { ok: true, version });
     }
+    if (portal) return void portal(req, res, path).catch(() => res.destroy());
     sendJson(res, 404, { ok: false, error: { code: 'not-found' } });
   };
   const server: Server = tls

@@ -48,7 +48,7 @@ test('the IT admin changes the clinic rules; a bad value saves nothing', async (
   await shoot('rules-error-en');
   await checkA11y();
   const unchanged = await rulesOf(app);
-  expect(unchanged.responseTimeBusinessHours).toBe(48);
+  expect(unchanged.responseTimeBusinessHours).toBe(16);
   expect(unchanged.businessHours.saturday).toEqual([]);
   expect(unchanged.consentText.templateVersion).toBe(1);
 
@@ -56,9 +56,9 @@ test('the IT admin changes the clinic rules; a bad value saves nothing', async (
   await page.getByLabel('Phone number').fill('613-555-0142');
   const preview = page.getByTestId('reply-preview');
   await page.getByLabel('Reply within (business hours)').fill('24');
-  await expect(preview).toHaveText('Patients will read: we reply within 1 business day (24 business hours).');
+  await expect(preview).toHaveText('Patients will read: we reply within 24 business hours (hours when the clinic is open).');
   await page.getByLabel('Reply within (business hours)').fill('36');
-  await expect(preview).toHaveText('Patients will read: we reply within 36 business hours.');
+  await expect(preview).toHaveText('Patients will read: we reply within 36 business hours (hours when the clinic is open).');
   await saturday.getByLabel('Open', { exact: true }).uncheck();
   await expect(saturday.getByLabel('Opens')).toBeDisabled();
   await saturday.getByLabel('Open', { exact: true }).check();

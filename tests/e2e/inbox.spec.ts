@@ -90,7 +90,7 @@ test('the clinician answers from the inbox: sorted, searched, read, replied with
       await expect(row).toContainText('Consent active · Care, Reminders');
     }
     await expect(camilleRow).toContainText('Also, should I come fasting?');
-    await expect(page.getByText('2 of 2 conversations')).toBeVisible();
+    await expect(page.getByText('Conversations: 2 of 2')).toBeVisible();
     await shoot('inbox-list-en');
     await checkA11y();
 
@@ -323,7 +323,7 @@ test('five thousand conversations and a long thread stay quick at 1024 × 700', 
 
     await openInbox(page, app);
     const list = page.getByRole('listbox', { name: 'Conversations' });
-    await expect(page.getByText('5000 of 5000 conversations')).toBeVisible();
+    await expect(page.getByText('Conversations: 5000 of 5000')).toBeVisible();
     // Only the rows in view (and a few around them) are in the page.
     const rendered = await list.getByRole('option').count();
     expect(rendered).toBeGreaterThan(3);

@@ -140,16 +140,16 @@ describe('consent template: every clause of DOMAIN.md', () => {
     expect(section(fr, 'safeguards')).toMatch(/ne peut pas garantir/);
   });
 
-  it('5. response time in business hours and days, the opening hours, holidays, and not waiting when urgent', () => {
+  it('5. response time in business hours (opening hours only), the opening hours, holidays, and not waiting when urgent', () => {
     const s = section(en, 'response-time');
-    expect(s).toContain('within 2 business days (48 business hours)');
+    expect(s).toContain('within 16 business hours (hours when the clinic is open)');
     expect(s).toContain('Monday to Friday, 8:30 to 17:00');
     expect(s).toContain('Saturday and Sunday, closed');
     expect(s).toMatch(/public holidays/);
     expect(s).toMatch(/do not wait for an answer/);
     expect(s).toContain('555-0100');
     const f = section(fr, 'response-time');
-    expect(f).toContain('dans un délai de 2 jours ouvrables (48 heures ouvrables)');
+    expect(f).toContain('dans un délai de 16 heures ouvrables (heures d’ouverture de la clinique)');
     expect(f).toContain('Du lundi au vendredi : de 8 h 30 à 17 h');
     expect(f).toMatch(/jours fériés/);
     expect(section(build(rules({ responseTimeBusinessHours: 4 }), 'en'), 'response-time')).toContain('within 4 business hours');
@@ -302,14 +302,11 @@ describe('consent template: clinic edits', () => {
 
 describe('consent template: formatters', () => {
   it('says the response time in plain words', () => {
-    expect(formatResponseTime(48, 'en')).toBe('within 2 business days (48 business hours)');
-    expect(formatResponseTime(24, 'en')).toBe('within 1 business day (24 business hours)');
-    expect(formatResponseTime(4, 'en')).toBe('within 4 business hours');
-    expect(formatResponseTime(1, 'en')).toBe('within 1 business hour');
-    expect(formatResponseTime(48, 'fr')).toBe('dans un délai de 2 jours ouvrables (48 heures ouvrables)');
-    expect(formatResponseTime(24, 'fr')).toBe('dans un délai de 1 jour ouvrable (24 heures ouvrables)');
-    expect(formatResponseTime(4, 'fr')).toBe('dans un délai de 4 heures ouvrables');
-    expect(formatResponseTime(1, 'fr')).toBe('dans un délai de 1 heure ouvrable');
+    // Never restated in days: a business day is the clinic's opening hours, not 24 hours.
+    expect(formatResponseTime(48, 'en')).toBe('within 48 business hours (hours when the clinic is open)');
+    expect(formatResponseTime(1, 'en')).toBe('within 1 business hour (hours when the clinic is open)');
+    expect(formatResponseTime(24, 'fr')).toBe('dans un délai de 24 heures ouvrables (heures d’ouverture de la clinique)');
+    expect(formatResponseTime(1, 'fr')).toBe('dans un délai de 1 heure ouvrable (heures d’ouverture de la clinique)');
     expect(() => formatResponseTime(0, 'en')).toThrow(RangeError);
   });
 
@@ -408,7 +405,6 @@ describe('consent template: the text always carries the current policy values', 
           const h = r.responseTimeBusinessHours;
           expect(section(doc, 'response-time')).toContain(formatResponseTime(h, language));
           expect(text).toMatch(new RegExp(`\\b${h} (business hours?|heures? ouvrables?)`));
-          if (h % 24 === 0 && h > 24) expect(text).toMatch(new RegExp(`\\b${h / 24} (business days|jours ouvrables)`));
           for (const t of r.inPersonTopics) expect(section(doc, 'topics')).toContain(t);
           for (const p of r.purposes) expect(section(doc, 'purposes')).toContain(p);
           expect(section(doc, 'record-keeping')).toMatch(new RegExp(`\\b${r.security.retentionYears} (years?|ans?)\\b`));

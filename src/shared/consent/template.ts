@@ -70,19 +70,15 @@ function clean(value: string): string {
 }
 
 /**
- * The promised response time in plain words. Whole multiples of 24 business hours are also
- * said in business days: 48 → "within 2 business days (48 business hours)".
+ * The promised response time in plain words. It is counted in opening hours only (the reply
+ * clock counts the same way, `clinic-hours.ts`), so it is never restated in days: with
+ * 8.5-hour days, 24 business hours are three days, not one.
  */
 export function formatResponseTime(hours: number, language: ConsentLanguage): string {
   if (!Number.isInteger(hours) || hours < 1) throw new RangeError('The response time is a whole number of business hours, at least 1.');
-  if (hours % 24 === 0) {
-    const days = hours / 24;
-    if (language === 'en') return `within ${days} business ${days === 1 ? 'day' : 'days'} (${hours} business hours)`;
-    return `dans un délai de ${days} ${days === 1 ? 'jour ouvrable' : 'jours ouvrables'} (${hours} heures ouvrables)`;
-  }
-  if (language === 'en') return `within ${hours} business ${hours === 1 ? 'hour' : 'hours'}`;
+  if (language === 'en') return `within ${hours} business ${hours === 1 ? 'hour' : 'hours'} (hours when the clinic is open)`;
   // Always with digits, even for 1: the patient should see the number the clinic promised.
-  return `dans un délai de ${hours} ${hours === 1 ? 'heure ouvrable' : 'heures ouvrables'}`;
+  return `dans un délai de ${hours} ${hours === 1 ? 'heure ouvrable' : 'heures ouvrables'} (heures d’ouverture de la clinique)`;
 }
 
 const dayNames: Record<ConsentLanguage, Record<Weekday, string>> = {

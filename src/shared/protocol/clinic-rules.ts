@@ -73,7 +73,8 @@ export function defaultClinicRules(clinicName: string, timeZone = 'UTC'): Clinic
     clinicName,
     phone: 'Not set yet',
     timeZone,
-    responseTimeBusinessHours: 48,
+    // About two working days at 8:30–17:00.
+    responseTimeBusinessHours: 16,
     businessHours: { monday: weekday, tuesday: weekday, wednesday: weekday, thursday: weekday, friday: weekday, saturday: [], sunday: [] },
     holidays: [],
     emergency: { number: '911', nearestEmergencyDepartment: 'The emergency department of your nearest hospital' },

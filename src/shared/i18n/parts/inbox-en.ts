@@ -14,7 +14,7 @@ export const inboxEn = {
     'needs-answer': 'Needs an answer',
     unread: 'Unread',
   },
-  count: '{{shown}} of {{total}} conversations',
+  count: 'Conversations: {{shown}} of {{total}}',
   loading: 'Loading conversations…',
   loadFailed: 'The conversations could not be loaded.',
   retry: 'Try again',

@@ -16,7 +16,7 @@ export const inboxFr: Catalog['inbox'] = {
     'needs-answer': 'À répondre',
     unread: 'Non lues',
   },
-  count: '{{shown}} conversations sur {{total}}',
+  count: 'Conversations : {{shown}} sur {{total}}',
   loading: 'Chargement des conversations…',
   loadFailed: 'Les conversations n’ont pas pu être chargées.',
   retry: 'Réessayer',

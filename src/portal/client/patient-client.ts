@@ -1,0 +1,553 @@
+// Runs in the portal (browser; Node 22 in tests): the patient's side of the clinic network,
+// a browser counterpart of the patient paths of ClinicClient (src/main/network). It keeps one
+// WebSocket open (reconnecting with backoff), logs in by signing the relay's challenge,
+// verifies the directory against the pinned clinic root, seals and queues messages in an
+// outbox that survives reloads and leaves in writing order, fetches new items on the
+// relay's push hints, and sends "delivered" and "read" receipts. Everything it keeps goes
+// through the encrypted vault.
+import { PREFIX, consentAllows, patientWithdrawalSchema, relayAuthSchema } from '../../shared/protocol/documents';
+import { toBase64 } from '../../shared/protocol/encoding';
+import { type Envelope, type EnvelopeRecipient, openEnvelope, parseEnvelope, sealEnvelope } from '../../shared/protocol/envelope';
+import { decodeChecked } from '../../shared/protocol/fields';
+import { rootFingerprint } from '../../shared/protocol/keys';
+import { type SyncItem } from '../../shared/protocol/relay-frames';
+import { signDocument } from '../../shared/protocol/signed';
+import { type SodiumApi, type SodiumKeyPair } from '../../shared/protocol/sodium-api';
+import { type Vault } from '../storage/vault';
+import { type PatientDirectory, type RawDirectory, type TrustMemory, UntrustedError, freshTrustMemory, verifyPatientDirectory } from './directory';
+import { type PatientIdentity } from './identity';
+import { RelayError, type RelaySocket, openRelaySocket } from './relay-socket';
+
+export type MessageState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
+
+export type PortalMessage = {
+  readonly messageId: string;
+  /** Written by the patient (on this or another of their devices). */
+  readonly outgoing: boolean;
+  readonly body: string;
+  readonly sentAt: number;
+  readonly seq: number | null;
+  readonly state: MessageState;
+  /** For a failed message: the relay's refusal code. */
+  readonly failure: string | null;
+  /** For a received message: whether this device has sent its "read" receipt. */
+  readonly readSent: boolean;
+};
+
+type OutboxItem = {
+  readonly id: string;
+  readonly kind: 'message' | 'receipt';
+  readonly payload: string;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+};
+
+type StoredState = { readonly cursor: number; readonly memory: TrustMemory; readonly directoryRaw: RawDirectory | null };
+
+export type ConnectionState = 'connecting' | 'online' | 'offline';
+/** Why the portal cannot go on as usual: the relay's answers do not verify, or this device was removed. */
+export type Problem = 'untrusted' | 'removed' | null;
+
+export type PortalSnapshot = {
+  readonly connection: ConnectionState;
+  readonly problem: Problem;
+  readonly messages: readonly PortalMessage[];
+  readonly directory: PatientDirectory | null;
+  readonly fingerprint: string;
+  readonly patientId: string;
+};
+
+export class PortalError extends Error {
+  constructor(
+    readonly code: 'empty' | 'too-long' | 'no-consent' | 'not-ready' | 'offline',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PortalError';
+  }
+}
+
+export type VaultSecrets = { readonly identity: PatientIdentity };
+
+const MAX_BODY_CHARS = 20_000;
+const STATE_RANK: Record<MessageState, number> = { failed: 0, queued: 1, sent: 2, delivered: 3, read: 4, received: 5 };
+/** Relay refusals after which sending the same envelope again cannot succeed. */
+const PERMANENT = new Set(['no-consent', 'wrong-patient', 'forbidden', 'invalid', 'bad-signature', 'conflict', 'revoked', 'not-found', 'malformed', 'too-large']);
+
+/** Backoff: 1 s, 2 s, 4 s … capped at `capMs`, with ±20 % jitter. */
+export function backoffMs(attempts: number, capMs = 300_000, random: () => number = Math.random): number {
+  const base = Math.min(capMs, 1000 * 2 ** Math.min(attempts, 20));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+const keyPair = (text: { publicKey: string; privateKey: string }): SodiumKeyPair => ({ publicKey: decodeChecked(text.publicKey), privateKey: decodeChecked(text.privateKey) });
+
+const byConversationOrder = (a: PortalMessage, b: PortalMessage): number => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER) || a.sentAt - b.sentAt;
+
+export type PatientClientOptions = {
+  readonly sodium: SodiumApi;
+  readonly vault: Vault<VaultSecrets>;
+  readonly now?: () => number;
+  readonly timeoutMs?: number;
+};
+
+export class PatientClient {
+  private readonly sodium: SodiumApi;
+  private readonly vault: Vault<VaultSecrets>;
+  private readonly id: PatientIdentity;
+  private readonly now: () => number;
+  private readonly timeoutMs: number;
+  private messages = new Map<string, PortalMessage>();
+  private outbox: OutboxItem[] = [];
+  private state: StoredState = { cursor: 0, memory: freshTrustMemory, directoryRaw: null };
+  private directory: PatientDirectory | null = null;
+  private socket: RelaySocket | null = null;
+  private connection: ConnectionState = 'offline';
+  private problem: Problem = null;
+  private running = false;
+  /** Set by stop(): the vault's key is about to be wiped, so nothing more is written. */
+  private stopped = false;
+  private reconnectAttempts = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private connecting: Promise<void> | null = null;
+  private syncing: Promise<void> | null = null;
+  private syncAgain = false;
+  private flushing: Promise<void> | null = null;
+  private flushAgain = false;
+  private saving: Promise<void> = Promise.resolve();
+  private listeners = new Set<() => void>();
+  private current: PortalSnapshot;
+
+  private constructor(options: PatientClientOptions) {
+    this.sodium = options.sodium;
+    this.vault = options.vault;
+    this.id = options.vault.secrets.identity;
+    this.now = options.now ?? Date.now;
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.current = this.buildSnapshot();
+  }
+
+  /** Loads what the vault holds; verifies the stored directory again before using it. */
+  static async open(options: PatientClientOptions): Promise<PatientClient> {
+    const client = new PatientClient(options);
+    const [state, messages, outbox] = await Promise.all([
+      options.vault.read<StoredState>('state'),
+      options.vault.read<PortalMessage[]>('messages'),
+      options.vault.read<OutboxItem[]>('outbox'),
+    ]);
+    if (state) client.state = state;
+    for (const m of messages ?? []) client.messages.set(m.messageId, m);
+    client.outbox = outbox ?? [];
+    if (client.state.directoryRaw) {
+      try {
+        client.directory = verifyPatientDirectory(client.sodium, client.id, client.state.directoryRaw, client.state.memory, client.now()).directory;
+      } catch {
+        client.directory = null;
+      }
+    }
+    client.changed();
+    return client;
+  }
+
+  // ------------------------------------------------------------ observing
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  snapshot(): PortalSnapshot {
+    return this.current;
+  }
+
+  private buildSnapshot(): PortalSnapshot {
+    return {
+      connection: this.connection,
+      problem: this.problem,
+      messages: [...this.messages.values()].sort(byConversationOrder),
+      directory: this.directory,
+      fingerprint: rootFingerprint(this.sodium, decodeChecked(this.id.rootPublicKey)),
+      patientId: this.id.patientId,
+    };
+  }
+
+  private changed(): void {
+    this.current = this.buildSnapshot();
+    for (const listener of this.listeners) listener();
+  }
+
+  private setConnection(state: ConnectionState): void {
+    if (this.connection === state) return;
+    this.connection = state;
+    this.changed();
+  }
+
+  /** Writes the whole state, in order; the last write always holds the newest state. */
+  private save(): Promise<void> {
+    if (this.stopped) return this.saving;
+    const records = { state: this.state, messages: [...this.messages.values()], outbox: this.outbox };
+    this.saving = this.saving.then(() => this.vault.write(records)).catch(() => undefined);
+    return this.saving;
+  }
+
+  // ------------------------------------------------------------ connection
+
+  /** Starts connecting, and keeps reconnecting with backoff until stop(). */
+  start(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    void this.connect();
+  }
+
+  /** Tries at once (e.g. when the browser says it is back online). */
+  reconnectNow(): void {
+    if (!this.running || this.socket?.open) return;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.reconnectAttempts = 0;
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.reconnectTimer = null;
+    this.flushTimer = null;
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close();
+    await this.saving;
+    this.vault.close();
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= this.connectOnce().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private async connectOnce(): Promise<void> {
+    if (!this.running || this.socket?.open) return;
+    this.setConnection('connecting');
+    let socket: RelaySocket | null = null;
+    try {
+      socket = await openRelaySocket(this.id.wsUrl, {
+        timeoutMs: this.timeoutMs,
+        onPush: (kind) => {
+          if (kind === 'directory') void this.refreshDirectory().then(() => this.sync()).catch(() => undefined);
+          else void this.sync().catch(() => undefined);
+        },
+        onClose: () => {
+          if (this.socket !== socket) return;
+          this.socket = null;
+          this.setConnection('offline');
+          this.scheduleReconnect();
+        },
+      });
+      const { challenge } = await socket.request('auth.challenge', {});
+      const proof = signDocument(this.sodium, PREFIX.relayAuth, relayAuthSchema, { v: 1, clinicId: this.id.clinicId, deviceId: this.id.deviceId, challenge }, keyPair(this.id.signing).privateKey);
+      await socket.request('auth.login', { proof });
+      if (!this.running) {
+        socket.close();
+        return;
+      }
+      this.socket = socket;
+      this.reconnectAttempts = 0;
+      this.setConnection('online');
+      await this.refreshDirectory();
+      await this.sync();
+    } catch (error) {
+      if (error instanceof RelayError && (error.code === 'revoked' || error.code === 'unknown-device')) {
+        this.problem = 'removed';
+        this.running = false;
+      }
+      if (socket && this.socket !== socket) socket.close();
+      if (this.socket === socket) {
+        // Logged in, but the first refresh failed: the close handler reconnects if the socket drops.
+        this.changed();
+        return;
+      }
+      this.setConnection('offline');
+      this.changed();
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running || this.reconnectTimer) return;
+    const delay = backoffMs(this.reconnectAttempts++, 30_000);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connect();
+    }, delay);
+  }
+
+  // ------------------------------------------------------------ directory
+
+  /** Fetches and verifies the directory; an answer that does not verify is never used. */
+  async refreshDirectory(): Promise<PatientDirectory | null> {
+    const socket = this.socket;
+    if (!socket?.open) return this.directory;
+    const raw = await socket.request('directory.get', {});
+    try {
+      const { directory, memory } = verifyPatientDirectory(this.sodium, this.id, raw, this.state.memory, this.now());
+      this.directory = directory;
+      this.state = { ...this.state, memory, directoryRaw: raw };
+      this.problem = null;
+    } catch (error) {
+      if (!(error instanceof UntrustedError)) throw error;
+      this.problem = 'untrusted';
+    }
+    this.changed();
+    await this.save();
+    return this.directory;
+  }
+
+  /** Whether the clinic may currently receive messages from this patient. */
+  canWrite(): boolean {
+    return consentAllows(this.directory?.consent ?? null, 'clinical', this.now());
+  }
+
+  // ------------------------------------------------------------ sending
+
+  /** Seals a message and queues it; it leaves now if online, else when the connection returns. */
+  async send(body: string): Promise<PortalMessage> {
+    if (body.trim().length === 0) throw new PortalError('empty', 'Write something before sending.');
+    if (body.length > MAX_BODY_CHARS) throw new PortalError('too-long', `A message holds at most ${MAX_BODY_CHARS} characters.`);
+    const directory = this.directory;
+    if (!directory?.epoch) throw new PortalError('not-ready', 'The clinic’s keys are not known yet.');
+    if (!this.canWrite()) throw new PortalError('no-consent', 'Messaging is not active; please call the clinic.');
+    const messageId = `m${toBase64(this.sodium.randombytes_buf(12)).replace(/\+/g, '-').replace(/\//g, '_')}`;
+    const sentAt = this.now();
+    const envelope = this.seal(directory, messageId, body, sentAt);
+    const message: PortalMessage = { messageId, outgoing: true, body, sentAt, seq: null, state: 'queued', failure: null, readSent: true };
+    this.messages.set(messageId, message);
+    this.outbox = [...this.outbox, { id: messageId, kind: 'message', payload: JSON.stringify(envelope), attempts: 0, nextAttemptAt: sentAt }];
+    this.changed();
+    await this.save();
+    void this.flush();
+    return message;
+  }
+
+  private seal(directory: PatientDirectory, messageId: string, body: string, sentAt: number): Envelope {
+    const epoch = directory.epoch;
+    if (!epoch) throw new PortalError('not-ready', 'The clinic’s keys are not known yet.');
+    const recipients: EnvelopeRecipient[] = [{ to: `records:${epoch.epoch}`, boxPublicKey: decodeChecked(epoch.publicKey) }];
+    for (const d of directory.devices.values()) if (d.kind === 'patient') recipients.push({ to: d.deviceId, boxPublicKey: d.boxKey });
+    return sealEnvelope(this.sodium, {
+      messageId,
+      conversationId: this.id.patientId,
+      patientId: this.id.patientId,
+      senderDeviceId: this.id.deviceId,
+      sentAt,
+      scope: 'clinical',
+      recordsEpoch: epoch.epoch,
+      body: new TextEncoder().encode(body),
+      recipients,
+      senderSigningKey: keyPair(this.id.signing).privateKey,
+    });
+  }
+
+  private update(messageId: string, state: MessageState, fields: Partial<Pick<PortalMessage, 'seq' | 'failure' | 'readSent'>> = {}): void {
+    const m = this.messages.get(messageId);
+    if (!m) return;
+    const next = state === 'failed' || STATE_RANK[state] > STATE_RANK[m.state] ? state : m.state;
+    this.messages.set(messageId, { ...m, ...fields, state: next, failure: state === 'failed' ? (fields.failure ?? 'refused') : m.failure });
+  }
+
+  /** Sends what is due in the outbox, oldest first; a transient failure holds back the rest. */
+  flush(): Promise<void> {
+    if (this.flushing) {
+      // The running pass may already be past the new item: go round again when it ends.
+      this.flushAgain = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      do {
+        this.flushAgain = false;
+        await this.flushOnce();
+      } while (this.flushAgain && this.socket?.open);
+    })().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const socket = this.socket;
+    if (!socket?.open || this.outbox.length === 0) return;
+    const first = this.outbox[0];
+    if (first && first.nextAttemptAt > this.now()) return this.scheduleFlush(first.nextAttemptAt);
+    const resealed = new Set<string>();
+    while (this.outbox.length > 0 && socket.open) {
+      const item = this.outbox[0] as OutboxItem;
+      try {
+        if (item.kind === 'message') {
+          const answer = await socket.request('message.send', { envelope: JSON.parse(item.payload) as Envelope });
+          this.update(item.id, 'sent', { seq: answer.seq });
+        } else {
+          await socket.request('receipt.send', JSON.parse(item.payload) as { messageId: string; kind: 'delivered' | 'read' });
+        }
+        this.outbox = this.outbox.filter((o) => o.id !== item.id);
+      } catch (error) {
+        const code = error instanceof RelayError ? error.code : 'internal';
+        if (item.kind === 'message' && code === 'stale-records-key' && !resealed.has(item.id)) {
+          resealed.add(item.id);
+          const m = this.messages.get(item.id);
+          const directory = await this.refreshDirectory().catch(() => null);
+          if (m && directory?.epoch) {
+            const envelope = this.seal(directory, m.messageId, m.body, m.sentAt);
+            this.outbox = this.outbox.map((o) => (o.id === item.id ? { ...o, payload: JSON.stringify(envelope) } : o));
+            continue;
+          }
+        }
+        if (PERMANENT.has(code) || (item.kind === 'receipt' && code === 'not-found')) {
+          this.outbox = this.outbox.filter((o) => o.id !== item.id);
+          if (item.kind === 'message') this.update(item.id, 'failed', { failure: code });
+          continue;
+        }
+        const at = this.now() + backoffMs(item.attempts);
+        this.outbox = this.outbox.map((o) => (o.id === item.id ? { ...o, attempts: o.attempts + 1, nextAttemptAt: at } : o));
+        this.scheduleFlush(at);
+        break;
+      } finally {
+        this.changed();
+      }
+    }
+    await this.save();
+  }
+
+  private scheduleFlush(at: number): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      void this.flush();
+    }, Math.max(0, at - this.now()));
+  }
+
+  // ------------------------------------------------------------ receiving
+
+  /** Fetches everything new since the stored cursor. */
+  sync(): Promise<void> {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return this.syncing;
+    }
+    this.syncing = this.syncOnce().finally(() => {
+      this.syncing = null;
+    });
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<void> {
+    const socket = this.socket;
+    if (!socket?.open) return;
+    do {
+      this.syncAgain = false;
+      for (;;) {
+        const { items, more } = await socket.request('sync', { after: this.state.cursor, limit: 200 });
+        for (const item of items) await this.accept(item);
+        if (items.length > 0) this.state = { ...this.state, cursor: (items[items.length - 1] as SyncItem).relaySeq };
+        if (!more) break;
+      }
+    } while (this.syncAgain);
+    this.changed();
+    await this.save();
+    await this.flush();
+  }
+
+  private async accept(item: SyncItem): Promise<void> {
+    if (item.kind === 'receipt') {
+      const own = this.messages.get(item.messageId);
+      if (own?.outgoing && item.deviceId !== this.id.deviceId) this.update(item.messageId, item.receipt);
+      return;
+    }
+    const messageId = item.envelope.header.messageId;
+    const known = this.messages.get(messageId);
+    if (known) {
+      // Our own message coming back: the relay's order number, never a step back.
+      if (known.outgoing && known.seq === null) this.messages.set(messageId, { ...known, seq: item.seq });
+      return;
+    }
+    let parsed;
+    try {
+      parsed = parseEnvelope(item.envelope);
+    } catch {
+      return;
+    }
+    let sender = this.directory?.devices.get(parsed.header.senderDeviceId);
+    if (!sender) sender = (await this.refreshDirectory().catch(() => null))?.devices.get(parsed.header.senderDeviceId);
+    // A sender that does not verify, or a message about another patient, is dropped unseen.
+    if (!sender || parsed.header.patientId !== this.id.patientId) return;
+    let body: string;
+    try {
+      const opened = openEnvelope(this.sodium, parsed, { recipientId: this.id.deviceId, boxKeyPair: keyPair(this.id.box), senderSigningPublicKey: sender.signingKey });
+      body = new TextDecoder('utf-8', { fatal: true }).decode(opened.body);
+    } catch {
+      return;
+    }
+    const outgoing = sender.kind === 'patient';
+    this.messages.set(messageId, {
+      messageId,
+      outgoing,
+      body,
+      sentAt: parsed.header.sentAt,
+      seq: item.seq,
+      state: outgoing ? 'sent' : 'received',
+      failure: null,
+      readSent: outgoing,
+    });
+    if (!outgoing) this.enqueueReceipt(messageId, 'delivered');
+  }
+
+  private enqueueReceipt(messageId: string, kind: 'delivered' | 'read'): void {
+    const id = `${kind}:${messageId}`;
+    if (this.outbox.some((o) => o.id === id)) return;
+    this.outbox = [...this.outbox, { id, kind: 'receipt', payload: JSON.stringify({ messageId, kind }), attempts: 0, nextAttemptAt: this.now() }];
+  }
+
+  /** Marks received messages as read (they are on screen) and tells the clinic. */
+  async markRead(messageIds: readonly string[]): Promise<void> {
+    let any = false;
+    for (const messageId of messageIds) {
+      const m = this.messages.get(messageId);
+      if (!m || m.outgoing || m.readSent) continue;
+      this.messages.set(messageId, { ...m, readSent: true });
+      this.enqueueReceipt(messageId, 'read');
+      any = true;
+    }
+    if (!any) return;
+    this.changed();
+    await this.save();
+    void this.flush();
+  }
+
+  // ------------------------------------------------------------ consent
+
+  /** The patient withdraws their consent from this device; needs the connection. */
+  async withdraw(): Promise<void> {
+    const socket = this.socket;
+    if (!socket?.open) throw new PortalError('offline', 'The clinic’s server cannot be reached right now.');
+    const withdrawal = signDocument(
+      this.sodium,
+      PREFIX.patientWithdrawal,
+      patientWithdrawalSchema,
+      { v: 1, clinicId: this.id.clinicId, patientId: this.id.patientId, deviceId: this.id.deviceId, requestedAt: this.now() },
+      keyPair(this.id.signing).privateKey,
+    );
+    await socket.request('consent.withdraw-request', { withdrawal });
+    await this.refreshDirectory();
+  }
+
+  /** Waits for pending writes (tests, and before the page goes away). */
+  async settled(): Promise<void> {
+    await this.connecting;
+    await this.syncing?.catch(() => undefined);
+    await this.flushing?.catch(() => undefined);
+    await this.saving;
+  }
+}

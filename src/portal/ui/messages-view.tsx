@@ -1,0 +1,188 @@
+// Runs in the portal: the conversation, the emergency notice (always on screen with the
+// composer), when the clinic usually answers (from its signed hours, via replyDueAt), the
+// topics that need a visit or a call, and the composer. Clinic messages on screen are
+// marked read, which sends the "read" receipt.
+import { type FormEvent, useEffect, useId, useState } from 'react';
+
+import { replyDueAt } from '../../shared/clinic-hours';
+import { formatResponseTime } from '../../shared/consent/template';
+import { type ClinicRules } from '../../shared/protocol/clinic-rules';
+import { type PatientClient, type PortalMessage, PortalError, type PortalSnapshot } from '../client/patient-client';
+import { type MessageKey } from '../i18n/catalog';
+import { formatWhen, useI18n } from './i18n';
+
+const stateKey: Record<Exclude<PortalMessage['state'], 'received'>, MessageKey> = {
+  queued: 'stateQueued',
+  sent: 'stateSent',
+  delivered: 'stateDelivered',
+  read: 'stateRead',
+  failed: 'stateFailed',
+};
+
+export function EmergencyNotice({ rules }: { readonly rules: ClinicRules | null }) {
+  const { t } = useI18n();
+  const headingId = useId();
+  return (
+    <section className="emergency" aria-labelledby={headingId}>
+      <h2 id={headingId}>{t('emergencyTitle')}</h2>
+      {rules ? <p className="emergency-call">{t('emergencyCall', { number: rules.emergency.number, department: rules.emergency.nearestEmergencyDepartment })}</p> : null}
+      <p>
+        <strong>{t('notForEmergencies')}</strong> {t('emergencyNeverWait')}
+      </p>
+      {rules?.emergency.otherAdvice ? <p>{rules.emergency.otherAdvice}</p> : null}
+    </section>
+  );
+}
+
+/** One final full stop, not two (a time may end in "p.m."). */
+const endSentence = (text: string): string => (text.endsWith('.') ? text : `${text}.`);
+
+function ReplyTime({ rules }: { readonly rules: ClinicRules }) {
+  const { t, language } = useI18n();
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(timer);
+  }, []);
+  const due = replyDueAt(now, rules);
+  return (
+    <div className="reply-time" data-testid="reply-time">
+      {due !== null ? <p className="reply-by">{endSentence(t('replyBy', { when: formatWhen(due, language) }))}</p> : null}
+      <p className="hint">{due !== null ? t('replyPromise') : formatResponseTime(rules.responseTimeBusinessHours, language)}</p>
+    </div>
+  );
+}
+
+function InPersonTopics({ rules }: { readonly rules: ClinicRules }) {
+  const { t } = useI18n();
+  const headingId = useId();
+  if (rules.inPersonTopics.length === 0) return null;
+  return (
+    <section className="in-person" aria-labelledby={headingId}>
+      <h2 id={headingId}>{t('inPersonTitle')}</h2>
+      <p>{t('inPersonIntro', { phone: rules.phone })}</p>
+      <ul>
+        {rules.inPersonTopics.map((topic) => (
+          <li key={topic}>{topic}</li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function MessageItem({ message }: { readonly message: PortalMessage }) {
+  const { t, language } = useI18n();
+  const status = message.state === 'received' ? null : message.state === 'failed' ? t(message.failure === 'no-consent' ? 'failedNoConsent' : 'failedOther') : t(stateKey[message.state]);
+  return (
+    <li className={message.outgoing ? 'message mine' : 'message theirs'} data-testid="message" data-state={message.state}>
+      <p className="message-meta">
+        <span className="sender">{message.outgoing ? t('you') : t('clinic')}</span>
+        <span aria-hidden="true"> · </span>
+        <time dateTime={new Date(message.sentAt).toISOString()}>{formatWhen(message.sentAt, language, false)}</time>
+      </p>
+      <p className="message-body">{message.body}</p>
+      {status ? (
+        <p className={message.state === 'failed' ? 'message-state failed' : 'message-state'} data-testid="message-state">
+          {status}
+        </p>
+      ) : null}
+    </li>
+  );
+}
+
+export function MessagesView({ client, snapshot }: { readonly client: PatientClient; readonly snapshot: PortalSnapshot }) {
+  const { t } = useI18n();
+  const [draft, setDraft] = useState('');
+  const [error, setError] = useState<MessageKey | null>(null);
+  const [sending, setSending] = useState(false);
+  const ids = { conversation: useId(), compose: useId(), composeHint: useId(), error: useId() };
+  const rules = snapshot.directory?.rules ?? null;
+  const canWrite = client.canWrite();
+
+  // Messages on screen while the page is visible count as read.
+  useEffect(() => {
+    const markVisible = () => {
+      if (document.visibilityState !== 'visible') return;
+      const unread = snapshot.messages.filter((m) => !m.outgoing && !m.readSent).map((m) => m.messageId);
+      if (unread.length > 0) void client.markRead(unread);
+    };
+    markVisible();
+    document.addEventListener('visibilitychange', markVisible);
+    return () => document.removeEventListener('visibilitychange', markVisible);
+  }, [client, snapshot.messages]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (sending) return;
+    setSending(true);
+    setError(null);
+    try {
+      await client.send(draft);
+      setDraft('');
+    } catch (caught) {
+      const code = caught instanceof PortalError ? caught.code : null;
+      setError(code === 'empty' ? 'composeEmpty' : code === 'too-long' ? 'composeTooLong' : code === 'no-consent' ? 'composeStopped' : code === 'not-ready' ? 'composeNotReady' : 'somethingWrong');
+    } finally {
+      setSending(false);
+    }
+  };
+
+  return (
+    <div className="messages-view">
+      <EmergencyNotice rules={rules} />
+      <section className="conversation" aria-labelledby={ids.conversation}>
+        <h2 id={ids.conversation}>{t('conversationTitle')}</h2>
+        {snapshot.messages.length === 0 ? <p className="hint">{t('conversationEmpty')}</p> : null}
+        <div role="log" aria-labelledby={ids.conversation}>
+          <ol className="message-list">
+            {snapshot.messages.map((m) => (
+              <MessageItem key={m.messageId} message={m} />
+            ))}
+          </ol>
+        </div>
+      </section>
+      <section className="compose" aria-labelledby={ids.compose}>
+        <h2 id={ids.compose}>{t('composeTitle')}</h2>
+        {rules && canWrite ? <ReplyTime rules={rules} /> : null}
+        {rules ? (
+          <p className="emergency-short" data-testid="emergency-short">
+            {t('emergencyShort', { number: rules.emergency.number })}
+          </p>
+        ) : null}
+        {canWrite ? (
+          <form onSubmit={(e) => void submit(e)} noValidate>
+            <div className="field">
+              <label htmlFor={`${ids.compose}-text`}>{t('composeLabel')}</label>
+              <p id={ids.composeHint} className="hint">
+                {t('composeHint')}
+              </p>
+              <textarea
+                id={`${ids.compose}-text`}
+                rows={4}
+                value={draft}
+                onChange={(e) => setDraft(e.target.value)}
+                aria-describedby={error ? `${ids.composeHint} ${ids.error}` : ids.composeHint}
+                aria-invalid={error ? true : undefined}
+              />
+            </div>
+            {error ? (
+              <p id={ids.error} className="error" role="alert">
+                {t(error)}
+              </p>
+            ) : null}
+            <div className="actions">
+              <button type="submit" className="primary" disabled={sending}>
+                {sending ? t('sending') : t('send')}
+              </button>
+            </div>
+          </form>
+        ) : (
+          <p className="notice" role="status">
+            {t('composeStopped')}
+          </p>
+        )}
+      </section>
+      {rules ? <InPersonTopics rules={rules} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,222 @@
+// The patient portal in Chromium, served by a real relay (port 0) from the built bundle
+// (out/portal). A headless clinic (IT admin, clinician) runs in this process. The patient
+// enrolls with the code from the receipt's QR link, compares the fingerprint, sets a
+// passphrase, reads the terms, writes; the clinician reads and answers; receipts flow both
+// ways; a reload unlocks from IndexedDB; the patient withdraws and the clinician is stopped.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import AxeBuilder from '@axe-core/playwright';
+import { type Page, expect, test } from '@playwright/test';
+
+import { type HeadlessClinic, type HeadlessDevice, startHeadlessClinic } from '../../src/main/network/headless';
+import { defaultClinicRules } from '../../src/shared/protocol/clinic-rules';
+
+const portalDir = resolve(import.meta.dirname, '../../out/portal');
+const shotsDir = resolve(import.meta.dirname, '../../test-results/screenshots');
+const passphrase = 'maple harbour violin seventy';
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 360, height: 740 };
+
+async function expectAccessible(page: Page, only?: string): Promise<void> {
+  const builder = new AxeBuilder({ page });
+  const axe = await (only ? builder.include(only) : builder).analyze();
+  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}
+
+/** Saves the screen as it is (the whole page, or what a modal dialog covers). */
+async function shoot(page: Page, name: string, fullPage = true): Promise<void> {
+  await page.screenshot({ path: join(shotsDir, `portal-${name}.png`), fullPage });
+}
+
+/** Checks the screen with axe, then saves it. */
+async function screen(page: Page, name: string, fullPage = true): Promise<void> {
+  await expectAccessible(page);
+  await shoot(page, name, fullPage);
+}
+
+async function until(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let dir: string;
+let clinic: HeadlessClinic;
+let dr: HeadlessDevice;
+let code: string;
+
+test.beforeAll(async () => {
+  mkdirSync(shotsDir, { recursive: true });
+  dir = mkdtempSync(join(tmpdir(), 'cm-e2e-portal-'));
+  clinic = await startHeadlessClinic({
+    dir,
+    clinicName: 'Lakeside Family Clinic',
+    relay: { portalDir, connectionRate: { capacity: 1000, refillPerSecond: 100 } },
+  });
+  const rules = defaultClinicRules('Lakeside Family Clinic', 'America/Toronto');
+  await clinic.admin.client.publishPolicy({
+    ...rules,
+    phone: '613-555-0142',
+    emergency: { number: '911', nearestEmergencyDepartment: 'Lakeside General Hospital, 200 Shore Road', otherAdvice: 'For health advice at night, call the nurse line at 811.' },
+  });
+  dr = await clinic.addStaff('dr', 'clinician');
+  code = (await clinic.admin.client.enrollPatient({ patientId: 'pat-ana', scopes: ['clinical', 'reminders'] })).code;
+});
+
+test.afterAll(async () => {
+  await clinic?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('a patient enrolls in the portal, writes, gets an answer, unlocks again and withdraws', async ({ page }) => {
+  // About 35 s on an idle machine (three Argon2id runs at 64 MiB, axe on the long terms text).
+  test.setTimeout(90_000);
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  const workers: string[] = [];
+  page.on('worker', (w) => workers.push(w.url()));
+  await page.setViewportSize(DESKTOP);
+
+  // 1. The receipt's QR link: the code arrives in the fragment, which is then cleared.
+  const url = clinic.relay.url;
+  await page.goto(`${url}/#code=${code}`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Connect to your clinic' })).toBeVisible();
+  await expect(page).toHaveURL(`${url}/`);
+  const codeField = page.getByLabel('Enrollment code');
+  await expect(codeField).toHaveValue(code);
+  await screen(page, 'enroll-desktop-en');
+
+  // A typing mistake is caught before anything is sent.
+  const typo = `${code.slice(0, 2)}${code[2] === 'A' ? 'B' : 'A'}${code.slice(3)}`;
+  await codeField.fill(typo);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('alert')).toContainText('typing mistake');
+  await screen(page, 'enroll-typo-desktop-en');
+  await codeField.fill(code.toLowerCase().replace(/-/g, ' '));
+  await page.getByRole('button', { name: 'Continue' }).click();
+
+  // 2. The fingerprint the relay's clinic root gives, to compare with the receipt.
+  await expect(page.getByRole('heading', { level: 1, name: 'Check that this is your clinic' })).toBeVisible();
+  await expect(page.getByTestId('fingerprint')).toHaveText(clinic.admin.client.fingerprint.replace(/ /g, ''));
+  await screen(page, 'fingerprint-desktop-en');
+  await page.getByRole('button', { name: 'Yes, they match' }).click();
+
+  // 3. The passphrase: a weak one is refused, then the device is connected.
+  await expect(page.getByRole('heading', { level: 1, name: 'Choose a passphrase' })).toBeVisible();
+  await page.getByLabel('Passphrase', { exact: true }).fill('short');
+  await page.getByRole('button', { name: 'Connect this device' }).click();
+  await expect(page.getByRole('alert')).toContainText('at least 12 characters');
+  await screen(page, 'passphrase-desktop-en');
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByLabel('Type the passphrase again').fill(passphrase);
+  await page.getByRole('button', { name: 'Connect this device' }).click();
+
+  // 4. The conversation, with the emergency notice and the expected reply time.
+  await expect(page.getByRole('heading', { level: 1, name: 'Lakeside Family Clinic' })).toBeVisible({ timeout: 15_000 });
+  // Argon2id ran in the worker, off the page's thread.
+  expect(workers.some((u) => /\/assets\/kdf-worker-[\w-]+\.js$/.test(u))).toBe(true);
+  await expect(page.getByTestId('connection')).toHaveText('Connected');
+  await expect(page.getByRole('region', { name: 'In an emergency, do not write' })).toContainText('Call 911 or go to Lakeside General Hospital, 200 Shore Road.');
+  await expect(page.getByTestId('reply-time')).toContainText('The clinic usually answers by');
+  await expect(page.getByTestId('emergency-short')).toHaveText('Emergency? Call 911 now. Do not write.');
+  await expect(page.getByRole('region', { name: 'These need a visit or a call' })).toContainText('New or worsening symptoms');
+
+  await page.getByLabel('Your message').fill('Could I renew my asthma inhaler? I have two doses left.');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  const mine = page.getByTestId('message').filter({ hasText: 'asthma inhaler' });
+  await expect(mine).toHaveAttribute('data-state', /sent|delivered/);
+
+  // 5. The clinician reads it: the portal shows "read"; the answer appears live.
+  await until(async () => (await dr.client.sync(), dr.client.messages('pat-ana').length === 1), 'the clinic to receive the message');
+  const received = dr.client.messages('pat-ana')[0];
+  expect(received?.body).toBe('Could I renew my asthma inhaler? I have two doses left.');
+  await dr.client.markRead(received?.messageId ?? '');
+  await expect(mine).toHaveAttribute('data-state', 'read');
+  await expect(mine.getByTestId('message-state')).toHaveText('Read by the clinic');
+  const reply = await dr.client.send({ patientId: 'pat-ana', body: 'Yes. Your renewal will be at the pharmacy tomorrow after 10.' });
+  await expect(page.getByTestId('message').filter({ hasText: 'Your renewal will be at the pharmacy' })).toBeVisible();
+  // On screen, so read: the receipt reaches the clinician.
+  await until(async () => (await dr.client.sync(), dr.client.message(reply.messageId)?.state === 'read'), 'the read receipt');
+  await screen(page, 'messages-desktop-en');
+
+  // 6. The terms the patient agreed to, and their consent status.
+  await page.getByRole('button', { name: 'Your consent' }).click();
+  await expect(page.getByTestId('consent-status')).toContainText('Messages about your care');
+  await expect(page.getByTestId('consent-status')).toContainText('Appointment reminders');
+  await expect(page.getByRole('heading', { level: 2, name: 'Consent to secure messaging with Lakeside Family Clinic' })).toBeVisible();
+  await screen(page, 'terms-desktop-en');
+
+  // 7. French, then a phone-sized screen, in both languages.
+  await page.getByRole('button', { name: 'Français' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'Consentement à la messagerie sécurisée avec Lakeside Family Clinic' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+  await screen(page, 'terms-desktop-fr');
+  await page.getByRole('button', { name: 'Messages' }).click();
+  await expect(page.getByRole('region', { name: 'En cas d’urgence, n’écrivez pas' })).toBeVisible();
+  await expect(mine.getByTestId('message-state')).toHaveText('Lu par la clinique');
+  await screen(page, 'messages-desktop-fr');
+  await page.setViewportSize(PHONE);
+  // Same screens as above at phone size: axe once more on the messages, pictures of the rest.
+  await screen(page, 'messages-phone-fr');
+  await page.getByRole('button', { name: 'Votre consentement' }).click();
+  await shoot(page, 'terms-phone-fr');
+  await page.getByRole('button', { name: 'English' }).click();
+  await shoot(page, 'terms-phone-en');
+  await page.getByRole('button', { name: 'Messages' }).click();
+  await shoot(page, 'messages-phone-en');
+
+  // 8. A reload: locked; a wrong passphrase is refused; the right one brings the history back.
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'Unlock your messages' })).toBeVisible();
+  await page.getByLabel('Passphrase', { exact: true }).fill('maple harbour violin seventy-one');
+  await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText('does not open');
+  await screen(page, 'unlock-phone-en');
+  await page.setViewportSize(DESKTOP);
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+  await expect(page.getByTestId('message')).toHaveCount(2);
+  await expect(mine).toHaveAttribute('data-state', 'read');
+
+  // Nothing readable in IndexedDB.
+  const stored = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((ok, ko) => {
+      const r = indexedDB.open('clinic-messenger-portal');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => ko(r.error);
+    });
+    const values = await new Promise<unknown[]>((ok, ko) => {
+      const r = db.transaction('vault').objectStore('vault').getAll();
+      r.onsuccess = () => ok(r.result as unknown[]);
+      r.onerror = () => ko(r.error);
+    });
+    return values.map((v) => new TextDecoder('latin1').decode(v as Uint8Array)).join('\n');
+  });
+  for (const secret of ['inhaler', 'pharmacy', 'pat-ana', 'Lakeside', 'privateKey']) expect(stored).not.toContain(secret);
+
+  // 9. Withdrawal, with its explanation; the clinician is stopped at once.
+  await page.getByRole('button', { name: 'Your consent' }).click();
+  await page.getByRole('button', { name: 'Withdraw my consent…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Withdraw your consent?' });
+  await expect(dialog).toContainText('stay in your record at the clinic');
+  await expectAccessible(page, 'dialog');
+  await shoot(page, 'withdraw-desktop-en', false);
+  await dialog.getByRole('button', { name: 'Yes, withdraw' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your consent is withdrawn' })).toBeVisible();
+  await expect(page.getByTestId('consent-status')).toContainText('You withdrew your consent');
+  await dr.client.verifiedDirectory(true);
+  await expect(dr.client.send({ patientId: 'pat-ana', body: 'Are you still there?' })).rejects.toMatchObject({ code: 'no-consent' });
+  await page.getByRole('button', { name: 'Messages' }).click();
+  await expect(page.getByText('Messaging with the clinic is stopped.')).toBeVisible();
+  await screen(page, 'withdrawn-desktop-en');
+
+  expect(problems).toEqual([]);
+});

@@ -467,7 +467,8 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
       const stored = await store.putCard({ patientId: header.patientId, sentAt: header.sentAt, cardJson: JSON.stringify(body.card) });
       if (!stored) return refuse('conflict', 'A newer card of this patient is already stored.');
       log.info('card.stored');
-      notify('directory', 0, (d) => d.kind === 'staff');
+      // A hint to sync (cards are fetched with each sync), not a directory change.
+      notify('sync', 0, (d) => d.kind === 'staff');
       return stored;
     },
 

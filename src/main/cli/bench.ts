@@ -1,4 +1,4 @@
-// npm run bench [-- --quick yes] [-- --only store|network]: measures the profile store against the
+// npm run bench [-- --quick yes] [-- --only store|network|inbox]: measures the profile store against the
 // budgets in the architecture notes, and the message path on loopback (bench-network.ts), and
 // writes one JSON file per measurement under bench/results/.
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { type ProfileDatabase, applyConnectionSettings, openProfileDatabase } fr
 import { createProfileRepository } from '../storage/repository';
 import { migrations } from '../storage/schema';
 import { parseArgs } from './args';
+import { benchInbox as benchInboxService } from './bench-inbox';
 import { benchNetwork } from './bench-network';
 import { seedProfile } from './seed-profile';
 import { syntheticData } from './synthetic';
@@ -24,7 +25,7 @@ import { syntheticData } from './synthetic';
 const passphrase = 'copper lantern orbit meadow 47';
 const args = parseArgs(process.argv.slice(2), ['quick', 'out', 'only']);
 const quick = args.quick === 'yes';
-const groups = ['store', 'network'] as const;
+const groups = ['store', 'network', 'inbox'] as const;
 const only = args.only;
 if (only !== undefined && !(groups as readonly string[]).includes(only)) throw new Error(`--only must be one of: ${groups.join(', ')}.`);
 const runs = (group: (typeof groups)[number]) => only === undefined || only === group;
@@ -164,6 +165,7 @@ try {
     await benchInbox();
   }
   if (runs('network')) await benchNetwork({ quick, work, write });
+  if (runs('inbox')) await benchInboxService({ quick, work, write });
   console.log(`Results written to ${outDir}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

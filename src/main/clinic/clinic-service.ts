@@ -138,11 +138,15 @@ export function createClinicService(options: ClinicServiceOptions) {
     if (summary.pending) return { state: 'pending', role: summary.role, fingerprint: c.fingerprint, relayUrl: summary.relayUrl };
     let rules: ClinicRules | null = null;
     try {
-      rules = (await c.verifiedDirectory(true)).rules;
+      // The directory held is kept current by the relay's pushes (and dropped on reconnect):
+      // fetching and checking all of it on every call would make a large clinic slow.
+      await c.ping();
+      rules = (await c.verifiedDirectory()).rules;
       online = true;
     } catch (error) {
       online = false;
       if (!(error instanceof RelayError && error.transient)) throw clinicError(error);
+      rules = c.cachedDirectory()?.rules ?? null;
     }
     return {
       state: 'member',

@@ -145,6 +145,8 @@ export class ClinicClient {
   /** A receipt moved one of this device's messages during the running sync. */
   private receiptsArrived = false;
   private cards: ReadonlyMap<string, PatientCard> | null = null;
+  private readonly verifiedSignatures = new Set<string>();
+  private everConnected = false;
   private flushing: Promise<void> | null = null;
   private readonly onChange: () => void;
   private readonly onMessages: (messages: readonly ClientMessage[]) => void;
@@ -258,6 +260,9 @@ export class ClinicClient {
           await connection.close();
           throw error;
         }
+        // Pushes missed while disconnected are lost: what was held may be out of date.
+        if (this.connection !== null || this.everConnected) this.directory = null;
+        this.everConnected = true;
         this.connection = connection;
         return connection;
       } finally {
@@ -729,6 +734,11 @@ export class ClinicClient {
     return this.directory;
   }
 
+  /** Whether the relay answers now (connecting and logging in if needed). */
+  async ping(): Promise<void> {
+    await (await this.connection$()).request('ping', {});
+  }
+
   /** The directory last verified, without asking the relay (null when never fetched). */
   cachedDirectory(): Directory | null {
     if (this.directory) return this.directory;
@@ -741,12 +751,28 @@ export class ClinicClient {
     }
   }
 
+  /**
+   * A signature check that remembers what it verified: the directory is fetched again after
+   * every change, and re-verifying thousands of unchanged consents each time would make a
+   * large clinic slow. The key holds the exact document, so a changed one is checked again.
+   */
+  private signedBy(prefix: string, signed: Signed<unknown>, key: Uint8Array): boolean {
+    const cacheKey = `${prefix}\n${toBase64(key)}\n${signed.signature}\n${JSON.stringify(signed.document)}`;
+    if (this.verifiedSignatures.has(cacheKey)) return true;
+    const ok = hasValidSignature(this.sodium, prefix, signed, key);
+    if (ok) {
+      if (this.verifiedSignatures.size >= 500_000) this.verifiedSignatures.clear();
+      this.verifiedSignatures.add(cacheKey);
+    }
+    return ok;
+  }
+
   private verifyDirectory(id: Identity, raw: AnswerBody<'directory.get'>): Directory {
     const root = decodeChecked(id.rootPublicKey);
     const now = this.now();
     const revoked = new Set<string>();
     for (const r of raw.revocations) {
-      if (r.document.clinicId === id.clinicId && hasValidSignature(this.sodium, PREFIX.revocation, r, root)) revoked.add(r.document.deviceId);
+      if (r.document.clinicId === id.clinicId && this.signedBy(PREFIX.revocation, r, root)) revoked.add(r.document.deviceId);
     }
     const devices = new Map<string, VerifiedDevice>();
     for (const cert of raw.staff as SignedStaffCertificate[]) {
@@ -764,9 +790,9 @@ export class ClinicClient {
     };
     for (const { enrollment, redemption } of raw.patients) {
       const issuer = registrar(enrollment.document.issuedBy);
-      if (!issuer || enrollment.document.clinicId !== id.clinicId || !hasValidSignature(this.sodium, PREFIX.enrollment, enrollment, issuer.signingKey)) continue;
+      if (!issuer || enrollment.document.clinicId !== id.clinicId || !this.signedBy(PREFIX.enrollment, enrollment, issuer.signingKey)) continue;
       if (redemption.document.enrollmentId !== enrollment.document.enrollmentId) continue;
-      if (!hasValidSignature(this.sodium, PREFIX.enrollmentRedemption, redemption, decodeChecked(enrollment.document.enrollmentKey))) continue;
+      if (!this.signedBy(PREFIX.enrollmentRedemption, redemption, decodeChecked(enrollment.document.enrollmentKey))) continue;
       if (revoked.has(redemption.document.deviceId)) continue;
       if (id.kind === 'patient' && enrollment.document.patientId !== id.patientId) continue;
       devices.set(redemption.document.deviceId, {
@@ -781,7 +807,7 @@ export class ClinicClient {
     const consents = new Map<string, ConsentStatus>();
     for (const c of raw.consents) {
       const issuer = registrar(c.document.issuedBy);
-      if (!issuer || c.document.clinicId !== id.clinicId || !hasValidSignature(this.sodium, PREFIX.consentStatus, c, issuer.signingKey)) continue;
+      if (!issuer || c.document.clinicId !== id.clinicId || !this.signedBy(PREFIX.consentStatus, c, issuer.signingKey)) continue;
       const held = consents.get(c.document.patientId);
       if (!held || held.version < c.document.version) consents.set(c.document.patientId, c.document);
     }
@@ -789,7 +815,7 @@ export class ClinicClient {
     for (const w of raw.withdrawals) {
       const device = devices.get(w.document.deviceId);
       if (!device || device.kind !== 'patient' || device.patientId !== w.document.patientId || w.document.clinicId !== id.clinicId) continue;
-      if (!hasValidSignature(this.sodium, PREFIX.patientWithdrawal, w, device.signingKey)) continue;
+      if (!this.signedBy(PREFIX.patientWithdrawal, w, device.signingKey)) continue;
       const held = withdrawals.get(w.document.patientId);
       if (!held || held.requestedAt < w.document.requestedAt) withdrawals.set(w.document.patientId, w.document);
     }
@@ -809,7 +835,7 @@ export class ClinicClient {
     let epoch: RecordsEpoch | null = null;
     if (raw.recordsEpoch) {
       const issuer = devices.get(raw.recordsEpoch.document.issuedBy);
-      if (!issuer || issuer.role !== 'it-admin' || raw.recordsEpoch.document.clinicId !== id.clinicId || !hasValidSignature(this.sodium, PREFIX.recordsEpoch, raw.recordsEpoch, issuer.signingKey)) {
+      if (!issuer || issuer.role !== 'it-admin' || raw.recordsEpoch.document.clinicId !== id.clinicId || !this.signedBy(PREFIX.recordsEpoch, raw.recordsEpoch, issuer.signingKey)) {
         this.fail('untrusted', 'The clinic’s records key is not signed by a certified IT admin; messages are held until this is resolved.');
       }
       epoch = raw.recordsEpoch.document;

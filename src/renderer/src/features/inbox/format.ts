@@ -72,13 +72,26 @@ export function prependMessages<M extends Readonly<{ messageId: string; sentAt: 
 }
 
 /** A time for a list or a bubble: the time of day when it is today, otherwise the date and time. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+/** One formatter per language and style: building one costs far more than using it (a row each). */
+function formatter(language: string, style: 'time' | 'day' | 'day-year'): Intl.DateTimeFormat {
+  const key = `${language}|${style}`;
+  let found = formatters.get(key);
+  if (!found) {
+    const options: Intl.DateTimeFormatOptions =
+      style === 'time' ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } : style === 'day' ? { day: 'numeric', month: 'short' } : { day: 'numeric', month: 'short', year: 'numeric' };
+    found = new Intl.DateTimeFormat(language, options);
+    formatters.set(key, found);
+  }
+  return found;
+}
+
 export function shortTime(at: number, now: number, language: string): string {
   const date = new Date(at);
   const today = new Date(now);
   const sameDay = date.getFullYear() === today.getFullYear() && date.getMonth() === today.getMonth() && date.getDate() === today.getDate();
-  if (sameDay) return date.toLocaleTimeString(language, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  const sameYear = date.getFullYear() === today.getFullYear();
-  return date.toLocaleDateString(language, sameYear ? { day: 'numeric', month: 'short' } : { day: 'numeric', month: 'short', year: 'numeric' });
+  if (sameDay) return formatter(language, 'time').format(date);
+  return formatter(language, date.getFullYear() === today.getFullYear() ? 'day' : 'day-year').format(date);
 }
 
 /** A date of birth (YYYY-MM-DD, no time zone) written for the reader, e.g. "2 Apr 1980". */

@@ -142,8 +142,15 @@ export function InboxScreen(): JSX.Element {
     }
   };
 
+  /** Set while a mouse press moves focus into the list: the press chooses the row itself. */
+  const pointerFocus = useRef(false);
   const onListFocus = () => {
-    // Focus lands on the open conversation, or the first one, so the arrow keys start somewhere.
+    // Focus from the keyboard lands on the open conversation, or the first one, so the arrow
+    // keys start somewhere; a click must not scroll its row away before it lands.
+    if (pointerFocus.current) {
+      pointerFocus.current = false;
+      return;
+    }
     if (activeIndex >= 0 || rows.length === 0) return;
     const start = Math.max(0, openId ? rows.findIndex((row) => row.patientId === openId) : 0);
     const row = rows[start];
@@ -279,6 +286,13 @@ export function InboxScreen(): JSX.Element {
             keepMounted={activeIndex}
             onKeyDown={onListKey}
             onFocus={onListFocus}
+            onPointerDown={() => {
+              pointerFocus.current = true;
+              // The focus event follows the press at once; a press on a focused list has none.
+              setTimeout(() => {
+                pointerFocus.current = false;
+              }, 0);
+            }}
             renderRow={(index, style) => {
               const row = rows[index];
               if (!row) return null;

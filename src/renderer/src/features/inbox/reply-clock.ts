@@ -42,8 +42,15 @@ export function durationText({ hours, minutes }: Duration): string {
 }
 
 /** The calendar day of `at` in a time zone, as a day number, so two instants compare by day. */
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
 export function dayNumber(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  let format = dayFormatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormatters.set(timeZone, format);
+  }
+  const parts = format.formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return Math.round(Date.UTC(get('year'), get('month') - 1, get('day')) / 86_400_000);
 }

@@ -1,0 +1,44 @@
+// The directory's signature cache (ClinicClient.signedBy): a document verified once is not
+// verified again, but the cache is keyed by the exact document, so a relay that keeps a valid
+// signature and changes what it covers is still caught, however often the directory is read.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { type Directory } from '../../src/main/network/clinic-client';
+import { startHeadlessClinic } from '../../src/main/network/headless';
+import { type AnswerBody } from '../../src/shared/protocol/relay-frames';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('the verified directory', () => {
+  it('refuses a consent whose signature was copied onto changed content, even after the original was verified', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cm-directory-'));
+    const clinic = await startHeadlessClinic({ dir });
+    cleanups.push(async () => {
+      await clinic.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const desk = await clinic.addStaff('desk', 'front-desk');
+    const doctor = await clinic.addStaff('doctor', 'clinician');
+    await clinic.addPatient('alex', 'pAlex', desk, ['reminders']);
+    const honest = await doctor.client.verifiedDirectory(true);
+    expect(honest.consents.get('pAlex')?.activeScopes).toEqual(['reminders']);
+
+    const raw = doctor.client.local.get<AnswerBody<'directory.get'>>('directory-raw') as AnswerBody<'directory.get'>;
+    const forged = {
+      ...raw,
+      consents: raw.consents.map((c) => (c.document.patientId === 'pAlex' ? { ...c, document: { ...c.document, activeScopes: ['clinical' as const, 'reminders' as const] } } : c)),
+    };
+    const verify = (doctor.client as unknown as { verifyDirectory(id: unknown, raw: unknown): Directory }).verifyDirectory.bind(doctor.client);
+    const identity = doctor.client.local.get('identity');
+    // The same answer again is accepted (from the cache); the forged one is not.
+    expect(verify(identity, raw).consents.get('pAlex')?.activeScopes).toEqual(['reminders']);
+    expect(verify(identity, forged).consents.has('pAlex')).toBe(false);
+  });
+});

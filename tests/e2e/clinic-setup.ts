@@ -13,6 +13,34 @@ import { type Harness } from './harness';
 
 export const deskPassphrase = 'copper lantern orbit meadow 47';
 
+type Call = <T>(channel: string, payload?: unknown) => Promise<T>;
+type Template = { document: { version: string; sections: { id: string }[] }; textHash: string };
+export type Person = { givenName: string; familyName: string; dateOfBirth: string };
+
+/**
+ * Registers a patient and records their signed consent through a registrar's router (every
+ * section acknowledged, a typed signature), as the front desk's screens do. Returns the
+ * record and the enrollment code from the receipt.
+ */
+export async function recordConsent(call: Call, person: Person, granted: readonly string[] = ['clinical', 'reminders']): Promise<{ patientId: string; recordId: string; code: string }> {
+  const patient = await call<{ id: string }>('patients:register', person);
+  const { document, textHash } = await call<Template>('consent:template', { language: 'en' });
+  const receipt = await call<{ record: { recordId: string }; enrollment: { code: string } | null }>('consent:record', {
+    patientId: patient.id,
+    language: 'en',
+    textVersion: document.version,
+    textHash,
+    acknowledged: document.sections.map((s) => s.id),
+    identityMethod: 'photo-id',
+    identityNote: 'Health card',
+    choices: ['clinical', 'reminders', 'newsletters', 'attachments'].map((scope) => ({ scope, granted: granted.includes(scope) })),
+    excludedTopics: [],
+    signature: { kind: 'typed', name: `${person.givenName} ${person.familyName}` },
+    decisionMaker: null,
+  });
+  return { patientId: patient.id, recordId: receipt.record.recordId, code: receipt.enrollment?.code ?? '' };
+}
+
 export type ClinicSetup = {
   readonly admin: TestApp;
   readonly clinician: HeadlessDevice;

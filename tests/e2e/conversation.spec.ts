@@ -9,12 +9,11 @@ import { resolve } from 'node:path';
 
 import type { Page } from '@playwright/test';
 
-import { joinClinicAs } from './clinic-setup';
+import { joinClinicAs, recordConsent } from './clinic-setup';
 import { expect, expectAccessible, screensDir, test } from './fixtures';
 
 test.setTimeout(180_000);
 
-type Template = { document: { version: string; sections: { id: string }[] }; textHash: string };
 type Receipt = { record: { recordId: string }; enrollment: { code: string; portalUrl: string | null } | null; fingerprint: string };
 type Rules = Record<string, unknown> & { security: Record<string, unknown> };
 
@@ -42,22 +41,8 @@ test('a patient enrolls in the portal and writes; the clinician answers within t
     await setup.admin.call('clinic:update-rules', { rules: { ...rules, phone: '613-555-0142', security: { ...rules.security, undoSendSeconds: 2 } } });
 
     // The front desk (here the IT administrator, also a registrar) records the consent.
-    const patient = await setup.admin.call<{ id: string }>('patients:register', { givenName: 'Ana', familyName: 'Lopez', dateOfBirth: '1987-06-14' });
-    const { document, textHash } = await setup.admin.call<Template>('consent:template', { language: 'en' });
-    const recorded = await setup.admin.call<Receipt>('consent:record', {
-      patientId: patient.id,
-      language: 'en',
-      textVersion: document.version,
-      textHash,
-      acknowledged: document.sections.map((s) => s.id),
-      identityMethod: 'photo-id',
-      identityNote: 'Health card',
-      choices: ['clinical', 'reminders', 'newsletters', 'attachments'].map((scope) => ({ scope, granted: scope === 'clinical' })),
-      excludedTopics: [],
-      signature: { kind: 'typed', name: 'Ana Lopez' },
-      decisionMaker: null,
-    });
-    const receipt = await setup.admin.call<Receipt>('consent:receipt', { recordId: recorded.record.recordId });
+    const recorded = await recordConsent(setup.admin.call, { givenName: 'Ana', familyName: 'Lopez', dateOfBirth: '1987-06-14' }, ['clinical']);
+    const receipt = await setup.admin.call<Receipt>('consent:receipt', { recordId: recorded.recordId });
     const code = receipt.enrollment?.code ?? '';
     // The receipt's QR code holds the portal of the clinic's own server, the code in the fragment.
     expect(receipt.enrollment?.portalUrl).toBe(`${setup.relayUrl}/`);

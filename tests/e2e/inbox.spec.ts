@@ -7,37 +7,19 @@
 import type { Page } from '@playwright/test';
 
 import type { HeadlessDevice } from '../../src/main/network/headless';
-import { type ClinicSetup, deskPassphrase, joinClinicAs } from './clinic-setup';
+import { type ClinicSetup, type Person, deskPassphrase, joinClinicAs, recordConsent } from './clinic-setup';
 import { expect, test } from './fixtures';
 import type { Harness } from './harness';
 
 test.setTimeout(180_000);
 
-type Template = { document: { version: string; sections: { id: string }[] }; textHash: string };
-type Receipt = { record: { recordId: string }; enrollment: { code: string } | null };
-type Person = { givenName: string; familyName: string; dateOfBirth: string };
 type Rules = Record<string, unknown> & { security: Record<string, unknown> };
 
-/** A patient registered by the clinic's registrar, with consent to care messages, enrolled on a phone. */
+/** A patient registered by the clinic's registrar, with consent to care messages and reminders, enrolled on a phone. */
 async function enrolledPatient(setup: ClinicSetup, person: Person): Promise<{ id: string; device: HeadlessDevice }> {
-  const patient = await setup.admin.call<{ id: string }>('patients:register', person);
-  const { document, textHash } = await setup.admin.call<Template>('consent:template', { language: 'en' });
-  const receipt = await setup.admin.call<Receipt>('consent:record', {
-    patientId: patient.id,
-    language: 'en',
-    textVersion: document.version,
-    textHash,
-    acknowledged: document.sections.map((s) => s.id),
-    identityMethod: 'photo-id',
-    identityNote: 'Health card',
-    choices: ['clinical', 'reminders', 'newsletters', 'attachments'].map((scope) => ({ scope, granted: scope === 'clinical' || scope === 'reminders' })),
-    excludedTopics: [],
-    signature: { kind: 'typed', name: `${person.givenName} ${person.familyName}` },
-    decisionMaker: null,
-  });
-  expect(receipt.enrollment?.code).toBeTruthy();
-  const device = await setup.patientDevice(receipt.enrollment?.code ?? '');
-  return { id: patient.id, device };
+  const { patientId, code } = await recordConsent(setup.admin.call, person);
+  expect(code).toBeTruthy();
+  return { id: patientId, device: await setup.patientDevice(code) };
 }
 
 /** The page starts unlocked (the account was just created) or on the unlock screen. */

@@ -13,7 +13,7 @@ import { EmptyState } from '../../components/empty-state';
 import { VirtualList, type VirtualListHandle } from '../../components/virtual-list';
 import { listMoveForKey, moveIndex } from '../../components/virtual-range';
 import { call, subscribe } from '../../lib/api';
-import { errorText } from '../../lib/i18n';
+import { LoadFailed } from './load-failed';
 import { ConsentChip, ReplyClockChip, useClockText } from './chips';
 import { patientLabel, shortTime } from './format';
 import { ThreadView } from './thread-view';
@@ -250,19 +250,15 @@ export function InboxScreen(): JSX.Element {
             ))}
           </div>
         ) : load.state === 'failed' ? (
-          <div className="notice notice--warn inbox__error" role="alert">
-            <p>
-              {t('inbox.loadFailed')} {errorText(t, load.error)}
-            </p>
-            <Button
-              onClick={() => {
-                setLoad({ state: 'loading' });
-                setRetries((n) => n + 1);
-              }}
-            >
-              {t('inbox.retry')}
-            </Button>
-          </div>
+          <LoadFailed
+            className="inbox__error"
+            what={t('inbox.loadFailed')}
+            error={load.error}
+            onRetry={() => {
+              setLoad({ state: 'loading' });
+              setRetries((n) => n + 1);
+            }}
+          />
         ) : rows.length === 0 ? (
           <div className="inbox__empty">
             <ListEmpty total={total} query={query} filter={filter} onShowAll={() => {

@@ -12,6 +12,7 @@ import { Button } from '../../components/button';
 import { useToast } from '../../components/toast';
 import { call } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
+import { LoadFailed } from './load-failed';
 import { ConsentChip, ReplyClockChip, useClockText } from './chips';
 import { Composer } from './composer';
 import { birthDate, mergeMessages, patientLabel, prependMessages, shortTime, upsertMessage } from './format';
@@ -194,19 +195,14 @@ export function ThreadView({ patientId, rules, changes, headingRef, focusHeading
   if (load.state === 'failed' || !thread) {
     return (
       <div className="inbox-thread inbox-thread--failed">
-        <div className="notice notice--warn" role="alert">
-          <p>
-            {t('inbox.thread.loadFailed')} {load.state === 'failed' ? errorText(t, load.error) : null}
-          </p>
-          <Button
-            onClick={() => {
-              setLoad({ state: 'loading' });
-              setRetries((n) => n + 1);
-            }}
-          >
-            {t('inbox.retry')}
-          </Button>
-        </div>
+        <LoadFailed
+          what={t('inbox.thread.loadFailed')}
+          error={load.state === 'failed' ? load.error : null}
+          onRetry={() => {
+            setLoad({ state: 'loading' });
+            setRetries((n) => n + 1);
+          }}
+        />
       </div>
     );
   }

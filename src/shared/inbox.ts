@@ -122,3 +122,6 @@ export const inboxChannels = {
 
 /** Pushed to the renderer when messages, receipts or consents changed; the page refetches. */
 export const InboxChanged = z.strictObject({ at: z.number().int() });
+
+/** Asks the window to open a conversation (the clinician clicked its notification). */
+export const InboxOpen = z.strictObject({ patientId: idSchema });

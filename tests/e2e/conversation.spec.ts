@@ -97,6 +97,12 @@ test('a patient enrolls in the portal and writes; the clinician answers within t
     await portal.setViewportSize(DESKTOP);
     await shot(portal, 'portal-answer-desktop-en');
 
+    // A click on the notification of a new message opens its conversation, from any tab.
+    await page.getByRole('tab', { name: 'Account and computer' }).click();
+    app.deliver?.('inbox:open', { patientId: recorded.patientId });
+    await expect(page.getByRole('heading', { level: 3, name: 'Ana Lopez' })).toBeFocused();
+    await expect(page.getByRole('tab', { name: 'Conversations' })).toHaveAttribute('aria-selected', 'true');
+
     // French on both sides, at both sizes.
     await portal.getByRole('button', { name: 'Français' }).click();
     await expect(question.getByTestId('message-state')).toHaveText('Lu par la clinique');

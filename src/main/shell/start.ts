@@ -85,10 +85,12 @@ export function startApp(): void {
     // New patient messages: worded as the clinic's policy allows (default: "New message" only).
     const notifier = createMessageNotifier({
       Notification,
-      onClick: () => {
-        if (!mainWindow) return;
+      onClick: (patientId) => {
+        if (!mainWindow || mainWindow.isDestroyed()) return;
         if (mainWindow.isMinimized()) mainWindow.restore();
         mainWindow.focus();
+        // One conversation: open it (the page checks the id against its own list).
+        if (patientId) mainWindow.webContents.send('inbox:open', { patientId });
       },
     });
     const services = createMainServices({

@@ -53,7 +53,7 @@ export const channelNames = [
 export type ChannelName = (typeof channelNames)[number];
 
 /** Events main sends to the renderer, by name; the preload lets the page subscribe to these only. */
-export const eventNames = ['session:changed', 'task:progress', 'inbox:changed'] as const;
+export const eventNames = ['session:changed', 'task:progress', 'inbox:changed', 'inbox:open'] as const;
 export type EventName = (typeof eventNames)[number];
 
 export type DomainOf<C extends string> = C extends `${infer D}:${string}` ? D : never;

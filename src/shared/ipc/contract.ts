@@ -23,7 +23,7 @@ import {
   TaskProgress,
 } from '../profiles';
 import { type Caller, staffRoles, anyUnlocked, clinicians, everyone, itAdmins, registrars, signedOutOnly, staffOnly, unenrolledOnly } from '../roles';
-import { InboxChanged, inboxChannels } from '../inbox';
+import { InboxChanged, InboxOpen, inboxChannels } from '../inbox';
 import { AppSettings, SettingsPatch } from '../settings';
 import type { ChannelName, DomainOf, EventName, VerbOf } from './channel-names';
 import type { IpcResult } from './errors';
@@ -196,6 +196,7 @@ export const events = {
   'session:changed': SessionStatus,
   'task:progress': TaskProgress,
   'inbox:changed': InboxChanged,
+  'inbox:open': InboxOpen,
 } as const satisfies { readonly [E in EventName]: z.ZodType };
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
 

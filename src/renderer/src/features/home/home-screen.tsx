@@ -1,9 +1,10 @@
 // Runs in the renderer: DOM only, no Node.
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import type { SessionStatus } from '../../../../shared/profiles';
 import type { StaffRole } from '../../../../shared/roles';
+import { subscribe } from '../../lib/api';
 import { AccountCard } from '../account/account-card';
 import { ClinicEntry } from '../clinic/clinic-entry';
 import { AboutCard } from '../computer/about-card';
@@ -65,11 +66,24 @@ function Workspace({ status, role }: Readonly<{ status: Unlocked; role: StaffRol
   const [flowPatient, setFlowPatient] = useState<string | null>(null);
   const [flowKey, setFlowKey] = useState(0);
   const [receiptId, setReceiptId] = useState<string | null>(null);
+  /** A conversation to open, asked for by a click on its notification. */
+  const [openRequest, setOpenRequest] = useState<{ patientId: string; at: number } | null>(null);
   const tabRefs = useRef<Record<string, HTMLButtonElement | null>>({});
+
+  const hasInbox = tabs.includes('conversations');
+  useEffect(() => {
+    if (!hasInbox) return undefined;
+    return subscribe('inbox:open', ({ patientId }) => {
+      setTab('conversations');
+      setOpenRequest({ patientId, at: Date.now() });
+    });
+  }, [hasInbox]);
 
   const select = (next: Tab) => {
     setTab(next);
     setReceiptId(null);
+    // A notification's request is served once; coming back to the tab opens nothing by itself.
+    setOpenRequest(null);
   };
   const onKey = (event: React.KeyboardEvent, index: number) => {
     const delta = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
@@ -132,7 +146,7 @@ function Workspace({ status, role }: Readonly<{ status: Unlocked; role: StaffRol
             }}
           />
         ) : null}
-        {tab === 'conversations' ? <InboxScreen /> : null}
+        {tab === 'conversations' ? <InboxScreen openRequest={openRequest} /> : null}
         {tab === 'people' ? <PeopleScreen /> : null}
         {tab === 'rules' ? <RulesScreen /> : null}
         {tab === 'account' ? <AccountTab status={status} /> : null}

@@ -37,7 +37,7 @@ function isTyping(target: EventTarget | null): boolean {
   return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 }
 
-export function InboxScreen(): JSX.Element {
+export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { patientId: string; at: number } | null }> = {}): JSX.Element {
   const { t } = useTranslation();
   const [searchText, setSearchText] = useState('');
   const [query, setQuery] = useState('');
@@ -92,6 +92,18 @@ export function InboxScreen(): JSX.Element {
       setLoad({ state: 'ready', list: result.value, skew: result.value.now - Date.now() });
     });
   }, [query, filter, changes, retries, t]);
+
+  // A click on a notification: open that conversation, with the focus in it (state adjusted
+  // while rendering, once per request).
+  const [handledRequest, setHandledRequest] = useState<typeof openRequest>(null);
+  if (openRequest !== handledRequest) {
+    setHandledRequest(openRequest);
+    if (openRequest) {
+      setActiveId(openRequest.patientId);
+      setFocusOnOpen(true);
+      setOpenId(openRequest.patientId);
+    }
+  }
 
   const rows = load.state === 'ready' ? load.list.rows : [];
   const activeIndex = activeId === null ? -1 : rows.findIndex((row) => row.patientId === activeId);

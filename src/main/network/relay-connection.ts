@@ -3,35 +3,10 @@
 // a misbehaving relay yields a RelayError, never an unchecked value.
 import { WebSocket } from 'ws';
 
-import {
-  type AnswerBody,
-  type AnswerErrorCode,
-  FRAME_VERSION,
-  type RequestBody,
-  type RequestType,
-  answerSchema,
-  pushSchema,
-  requests,
-} from '../../shared/protocol/relay-frames';
+import { type AnswerBody, type RequestBody, type RequestType } from '../../shared/protocol/relay-frames';
+import { type PushHandler, RelayError, createFrameClient } from '../../shared/protocol/relay-client';
 
-/** Codes the relay sends, plus what can go wrong on this side of the wire. */
-export type RelayErrorCode = AnswerErrorCode | 'offline' | 'timeout' | 'bad-answer' | 'closed';
-
-export class RelayError extends Error {
-  constructor(
-    readonly code: RelayErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RelayError';
-  }
-  /** Worth trying again later, unchanged: the relay or the network failed, not the request. */
-  get transient(): boolean {
-    return ['offline', 'timeout', 'closed', 'internal', 'rate-limited', 'bad-answer'].includes(this.code);
-  }
-}
-
-export type PushHandler = (kind: 'sync' | 'directory', relaySeq: number) => void;
+export { RelayError, type RelayErrorCode, type PushHandler } from '../../shared/protocol/relay-client';
 
 export type RelayConnection = {
   request<T extends RequestType>(type: T, body: RequestBody<T>): Promise<AnswerBody<T>>;
@@ -50,7 +25,8 @@ export type ConnectOptions = {
 /** The largest answer this client reads. */
 export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
-type Pending = { resolve: (value: unknown) => void; reject: (error: RelayError) => void; type: RequestType; timer: NodeJS.Timeout };
+/** Node's or the browser's timers, for the shared frame client. */
+const hostTimers = { set: (run: () => void, ms: number): unknown => setTimeout(run, ms), clear: (handle: unknown): void => clearTimeout(handle as ReturnType<typeof setTimeout>) };
 
 export function relayWsUrl(relayUrl: string): string {
   let url: URL;
@@ -74,46 +50,16 @@ export async function connectRelay(relayUrl: string, options: ConnectOptions = {
     ws.once('open', () => resolve());
     ws.once('error', () => reject(new RelayError('offline', 'The relay cannot be reached.')));
   });
-  const pending = new Map<string, Pending>();
-  let counter = 0;
   let closed = false;
-
-  const failAll = (error: RelayError): void => {
-    for (const [id, p] of pending) {
-      clearTimeout(p.timer);
-      pending.delete(id);
-      p.reject(error);
-    }
-  };
+  const frames = createFrameClient({ send: (text) => ws.send(text), timeoutMs, timers: hostTimers, onPush: options.onPush });
   ws.on('error', () => undefined);
   ws.on('close', () => {
     closed = true;
-    failAll(new RelayError('closed', 'The connection to the relay closed.'));
+    frames.failAll(new RelayError('closed', 'The connection to the clinic’s server closed.'));
     options.onClose?.();
   });
   ws.on('message', (data, isBinary) => {
-    if (isBinary) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(String(data));
-    } catch {
-      return;
-    }
-    const push = pushSchema.safeParse(value);
-    if (push.success) {
-      options.onPush?.(push.data.push, push.data.body.relaySeq);
-      return;
-    }
-    const answer = answerSchema.safeParse(value);
-    if (!answer.success || answer.data.re === null) return;
-    const waiting = pending.get(answer.data.re);
-    if (!waiting) return;
-    pending.delete(answer.data.re);
-    clearTimeout(waiting.timer);
-    if (!answer.data.ok) return waiting.reject(new RelayError(answer.data.error.code, answer.data.error.message));
-    const body = requests[waiting.type].answer.safeParse(answer.data.body);
-    if (!body.success) return waiting.reject(new RelayError('bad-answer', 'The relay sent an answer this app does not understand.'));
-    waiting.resolve(body.data);
+    if (!isBinary) frames.receive(String(data));
   });
 
   return {
@@ -121,17 +67,8 @@ export async function connectRelay(relayUrl: string, options: ConnectOptions = {
       return !closed && ws.readyState === WebSocket.OPEN;
     },
     request(type, body) {
-      if (closed || ws.readyState !== WebSocket.OPEN) return Promise.reject(new RelayError('closed', 'The connection to the relay is closed.'));
-      counter += 1;
-      const id = `r${counter}`;
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          pending.delete(id);
-          reject(new RelayError('timeout', 'The relay did not answer in time.'));
-        }, timeoutMs);
-        pending.set(id, { resolve: resolve as (value: unknown) => void, reject, type, timer });
-        ws.send(JSON.stringify({ v: FRAME_VERSION, id, type, body }));
-      });
+      if (closed || ws.readyState !== WebSocket.OPEN) return Promise.reject(new RelayError('closed', 'The connection to the clinic’s server is closed.'));
+      return frames.request(type, body);
     },
     async close() {
       if (closed) return;

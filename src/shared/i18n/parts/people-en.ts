@@ -29,7 +29,7 @@ export const peopleEn = {
     code: 'Invite code',
     expires: 'Works until {{date}}.',
     handOver: 'Give the server address and the code to this person privately, in person or by phone. The code works only once.',
-    sameComputer: 'Same computer? Lock your account, create the new person’s account from the start screen, and choose “Join a clinic”: this clinic’s address is already filled in. Then unlock your account here to approve them.',
+    sameComputer: 'Same computer? Lock your account (Account and computer, “Lock now”, or Ctrl+L), create the new person’s account from the start screen, and choose “Join a clinic”: this clinic’s address is already filled in. Then unlock your account here to approve them.',
     copy: 'Copy code',
     copied: 'Code copied.',
     copyFailed: 'Could not copy. Select the code and copy it by hand.',

@@ -31,7 +31,7 @@ export const peopleFr: Catalog['people'] = {
     code: 'Code d’invitation',
     expires: 'Valide jusqu’au {{date}}.',
     handOver: 'Donnez l’adresse du serveur et le code à cette personne en privé, en personne ou par téléphone. Le code ne fonctionne qu’une fois.',
-    sameComputer: 'Même ordinateur ? Verrouillez votre compte, créez le compte de la personne depuis l’écran d’accueil et choisissez « Rejoindre une clinique » : l’adresse de cette clinique est déjà remplie. Déverrouillez ensuite votre compte ici pour l’approuver.',
+    sameComputer: 'Même ordinateur ? Verrouillez votre compte (Compte et ordinateur, « Verrouiller », ou Ctrl+L), créez le compte de la personne depuis l’écran d’accueil et choisissez « Rejoindre une clinique » : l’adresse de cette clinique est déjà remplie. Déverrouillez ensuite votre compte ici pour l’approuver.',
     copy: 'Copier le code',
     copied: 'Code copié.',
     copyFailed: 'Copie impossible. Sélectionnez le code et copiez-le à la main.',

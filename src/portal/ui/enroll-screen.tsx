@@ -14,6 +14,7 @@ import { type VaultBackend } from '../storage/backend';
 import { Vault } from '../storage/vault';
 import { useI18n } from './i18n';
 import { ScreenHeading } from './screen-heading';
+import { FormError } from './form-error';
 
 type Step = 'code' | 'fingerprint' | 'mismatch' | 'passphrase';
 
@@ -191,16 +192,8 @@ export function EnrollScreen(props: { readonly sodium: PortalSodium; readonly ba
               required
             />
           </div>
-          {passError ? (
-            <p id={ids.passError} className="error" role="alert">
-              {passError.text}
-            </p>
-          ) : null}
-          {error ? (
-            <p className="error" role="alert">
-              {t(error)}
-            </p>
-          ) : null}
+          <FormError id={ids.passError} text={passError?.text ?? null} />
+          <FormError text={error ? t(error) : null} />
           {busy ? (
             <p className="status" role="status">
               {t('creating')}
@@ -245,11 +238,7 @@ export function EnrollScreen(props: { readonly sodium: PortalSodium; readonly ba
             disabled={busy}
           />
         </div>
-        {error ? (
-          <p id={ids.codeError} className="error" role="alert">
-            {t(error)}
-          </p>
-        ) : null}
+        <FormError id={ids.codeError} text={error ? t(error) : null} />
         <div className="actions">
           <button type="submit" className="primary" disabled={busy}>
             {busy ? t('working') : t('codeContinue')}

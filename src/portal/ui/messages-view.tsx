@@ -10,6 +10,7 @@ import { type ClinicRules } from '../../shared/protocol/clinic-rules';
 import { type PatientClient, type PortalMessage, PortalError, type PortalSnapshot } from '../client/patient-client';
 import { type MessageKey } from '../i18n/catalog';
 import { formatWhen, useI18n } from './i18n';
+import { FormError } from './form-error';
 
 const stateKey: Record<Exclude<PortalMessage['state'], 'received'>, MessageKey> = {
   queued: 'stateQueued',
@@ -165,11 +166,7 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
                 aria-invalid={error ? true : undefined}
               />
             </div>
-            {error ? (
-              <p id={ids.error} className="error" role="alert">
-                {t(error)}
-              </p>
-            ) : null}
+            <FormError id={ids.error} text={error ? t(error) : null} />
             <div className="actions">
               <button type="submit" className="primary" disabled={sending}>
                 {sending ? t('sending') : t('send')}

@@ -12,6 +12,7 @@ import { Vault, VaultError } from '../storage/vault';
 import { ConfirmDialog } from './confirm-dialog';
 import { useI18n } from './i18n';
 import { ScreenHeading } from './screen-heading';
+import { FormError } from './form-error';
 
 const nextPaint = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
 
@@ -68,11 +69,7 @@ export function UnlockScreen(props: { readonly sodium: PortalSodium; readonly ba
             disabled={busy}
           />
         </div>
-        {error ? (
-          <p id={ids.error} className="error" role="alert">
-            {t(error)}
-          </p>
-        ) : null}
+        <FormError id={ids.error} text={error ? t(error) : null} />
         <div className="actions">
           <button type="submit" className="primary" disabled={busy}>
             {busy ? t('unlocking') : t('unlock')}

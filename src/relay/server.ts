@@ -106,7 +106,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const tls = options.tlsCertPath !== undefined && options.tlsKeyPath !== undefined;
   if ((options.tlsCertPath === undefined) !== (options.tlsKeyPath === undefined)) throw new Error('TLS needs both a certificate and a key');
 
-  const { token } = ensureSetupToken(options.dataDir);
+  const { token } = ensureSetupToken(options.dataDir, (options.now ?? Date.now)());
   if (token) log.info('setup.token-created');
   await sodium.ready;
   const store = options.store ?? (await openSqliteRelayStore(join(options.dataDir, RELAY_DB_FILE)));

@@ -58,7 +58,7 @@ async function call<T>(app: Harness, channel: string, payload: unknown = {}): Pr
 
 export async function joinClinicAs(app: Harness, options: { role?: StaffRole; name?: string; clinicName?: string } = {}): Promise<ClinicSetup> {
   const devicesDir = mkdtempSync(join(tmpdir(), 'cm-e2e-devices-'));
-  const admin = await startTestApp();
+  const admin = await startTestApp({ now: app.now });
   await admin.call('profiles:create', { displayName: 'IT', passphrase: 'granite puffin lantern ninety' });
   const { relayUrl } = await admin.call<{ relayUrl: string }>('clinic:set-up', {
     where: 'this-computer',
@@ -72,7 +72,7 @@ export async function joinClinicAs(app: Harness, options: { role?: StaffRole; na
   await admin.clinic.client().approvePendingDevices();
   await call(app, 'clinic:check-approval');
 
-  const clinician = await openDevice(devicesDir, 'dr');
+  const clinician = await openDevice(devicesDir, 'dr', undefined, app.now);
   await clinician.client.redeemInvite({ relayUrl, code: await admin.clinic.client().createInvite({ staffId: 'dr-lee', displayName: 'Dr Lee', role: 'clinician' }) });
   await admin.clinic.client().approvePendingDevices();
   await clinician.client.completeJoin();
@@ -83,7 +83,7 @@ export async function joinClinicAs(app: Harness, options: { role?: StaffRole; na
     clinician,
     relayUrl,
     async patientDevice(enrollmentCode) {
-      const device = await openDevice(devicesDir, `patient-${patients.length}`);
+      const device = await openDevice(devicesDir, `patient-${patients.length}`, undefined, app.now);
       patients.push(device);
       await device.client.redeemEnrollment({ relayUrl, code: enrollmentCode });
       return device;

@@ -5,6 +5,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { type Page, test as base, expect } from '@playwright/test';
 
 import { originOf } from '../../src/main/router/origin';
+import { pinnedClock } from '../support/clock';
 import { harnessPreload } from './global-setup';
 import { type Harness, startHarness } from './harness';
 
@@ -17,6 +18,11 @@ export async function expectAccessible(page: Page): Promise<void> {
   expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length} element(s))`)).toEqual([]);
 }
 
+type Options = {
+  /** Pins main's clock (and the clinic's relay and devices) to this instant; null: the real clock. */
+  clockAt: string | null;
+};
+
 type Fixtures = {
   app: Harness;
   /** Saves a full-page screenshot as test-results/screens/<name>.png. */
@@ -25,9 +31,10 @@ type Fixtures = {
   checkA11y: () => Promise<void>;
 };
 
-export const test = base.extend<Fixtures>({
-  app: async ({}, use) => {
-    const harness = await startHarness();
+export const test = base.extend<Fixtures & Options>({
+  clockAt: [null, { option: true }],
+  app: async ({ clockAt }, use) => {
+    const harness = await startHarness(clockAt ? { now: pinnedClock(clockAt) } : {});
     await use(harness);
     await harness.close();
   },

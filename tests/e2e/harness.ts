@@ -25,6 +25,8 @@ export type Harness = MainServices & {
   idleSeconds: number;
   /** Where main's events go: set by the page fixture. */
   deliver: Deliver | null;
+  /** Main's clock (pinned when the test chose an instant), for the other apps and devices of the test. */
+  readonly now: () => number;
   close(): Promise<void>;
 };
 
@@ -32,7 +34,7 @@ export type Harness = MainServices & {
  * The real main-process services and the real renderer bundle, served over loopback by
  * the same protocol handler (and CSP header) the Electron shell uses for app://.
  */
-export async function startHarness(options: { dataDir?: string } = {}): Promise<Harness> {
+export async function startHarness(options: { dataDir?: string; now?: () => number } = {}): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'clinic-e2e-'));
   const log = createMemoryLogger();
   let handler: ((request: Request) => Promise<Response>) | null = null;
@@ -74,6 +76,7 @@ export async function startHarness(options: { dataDir?: string } = {}): Promise<
       chooseReceiptDestination: async () => dialogs.savePath,
     },
     emit: (event, payload) => harness.deliver?.(event, payload),
+    ...(options.now ? { now: options.now } : {}),
   });
   const stopIdleWatch = services.session.watchIdle(() => harness.idleSeconds, 100);
 
@@ -86,6 +89,7 @@ export async function startHarness(options: { dataDir?: string } = {}): Promise<
     dialogs,
     idleSeconds: 0,
     deliver: null,
+    now: options.now ?? Date.now,
     async close() {
       stopIdleWatch();
       await services.session.lock('manual');

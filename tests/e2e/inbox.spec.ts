@@ -7,11 +7,15 @@
 import type { Page } from '@playwright/test';
 
 import type { HeadlessDevice } from '../../src/main/network/headless';
+import { instants } from '../support/clock';
 import { type ClinicSetup, type Person, deskPassphrase, joinClinicAs, recordConsent } from './clinic-setup';
 import { expect, test } from './fixtures';
 import type { Harness } from './harness';
 
 test.setTimeout(180_000);
+// Main's clock, the clinic's relay and the patients' devices read one clock pinned to a
+// weekday morning in Toronto, so the order and the reply clocks are the same at any hour.
+test.use({ clockAt: instants.weekdayOpen });
 
 type Rules = Record<string, unknown> & { security: Record<string, unknown> };
 
@@ -281,7 +285,7 @@ test('five thousand conversations and a long thread stay quick at 1024 × 700', 
   await page.setViewportSize({ width: 1024, height: 700 });
   const setup = await joinClinicAs(app, { role: 'clinician', name: 'Dr Sam Rivera' });
   try {
-    const now = Date.now();
+    const now = app.now();
     const rows = manyRows(now);
     const real: Dispatch = app.router.dispatch.bind(app.router);
     // Main's inbox answers are replaced with a large made-up clinic; everything else is real.
@@ -293,11 +297,11 @@ test('five thousand conversations and a long thread stay quick at 1024 × 700', 
           (row) =>
             (r.filter !== 'needs-answer' || row.needsAnswer) && (r.filter !== 'unread' || row.unread > 0) && (!query || (row.name ?? '').toLowerCase().includes(query)),
         );
-        return { ok: true, value: { rows: shown, total: rows.length, now: Date.now() } };
+        return { ok: true, value: { rows: shown, total: rows.length, now: app.now() } };
       }
       if (channel === 'inbox:thread') {
         const row = rows.find((x) => x.patientId === r.patientId) ?? rows[0]!;
-        return { ok: true, value: longThread({ ...row, unread: 0 }, Date.now(), r.before) };
+        return { ok: true, value: longThread({ ...row, unread: 0 }, app.now(), r.before) };
       }
       if (channel === 'inbox:mark-read') return { ok: true, value: { marked: 0 } };
       return real(channel, request, context);

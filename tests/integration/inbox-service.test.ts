@@ -12,6 +12,7 @@ import { defaultClinicRules } from '../../src/shared/protocol/clinic-rules';
 import { type ConversationRow, type InboxList, type Thread, type ThreadMessage } from '../../src/shared/inbox';
 import { type HeadlessDevice, openDevice } from '../../src/main/network/headless';
 import { type IncomingNotice } from '../../src/main/inbox/inbox-service';
+import { type Clock, instants, pinnedClock } from '../support/clock';
 import { type TestApp, startTestApp } from '../support/main-app';
 
 const passphrase = 'granite puffin lantern ninety';
@@ -28,8 +29,8 @@ const tempDir = (): string => {
   dirs.push(dir);
   return dir;
 };
-async function app(notices?: IncomingNotice[][]): Promise<TestApp> {
-  const started = await startTestApp(notices ? { notify: (n) => notices.push([...n]) } : {});
+async function app(now: Clock, notices?: IncomingNotice[][]): Promise<TestApp> {
+  const started = await startTestApp({ now, ...(notices ? { notify: (n: readonly IncomingNotice[]) => notices.push([...n]) } : {}) });
   apps.push(started);
   return started;
 }
@@ -56,8 +57,10 @@ async function consentFor(desk: TestApp, patient: { givenName: string; familyNam
   return { patientId: id, code: receipt.enrollment?.code as string };
 }
 
-async function clinic(options: { undoSendSeconds: number; notificationPreview?: 'nothing' | 'sender' | 'sender-and-text' }) {
-  const admin = await app();
+/** A clinic whose apps, relay and patient devices all read one clock, pinned to `at` (a weekday during opening hours unless said). */
+async function clinic(options: { undoSendSeconds: number; notificationPreview?: 'nothing' | 'sender' | 'sender-and-text'; at?: string }) {
+  const now = pinnedClock(options.at ?? instants.weekdayOpen);
+  const admin = await app(now);
   await admin.call('profiles:create', { displayName: 'IT', passphrase });
   const { relayUrl } = await admin.call<{ relayUrl: string }>('clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Clinic', yourName: 'Robin', timeZone: 'America/Toronto' });
   const rules = defaultClinicRules('Lakeside Clinic', 'America/Toronto');
@@ -70,24 +73,67 @@ async function clinic(options: { undoSendSeconds: number; notificationPreview?: 
     await admin.clinic.client().approvePendingDevices();
     await who.call('clinic:check-approval');
   };
-  const desk = await app();
+  const desk = await app(now);
   await join(desk, 'front-desk', 'Desk');
   const notices: IncomingNotice[][] = [];
-  const doctor = await app(notices);
+  const doctor = await app(now, notices);
   await join(doctor, 'clinician', 'Lee');
   const patient = async (code: string): Promise<HeadlessDevice> => {
-    const device = await openDevice(tempDir(), `patient-${devices.length}`);
+    const device = await openDevice(tempDir(), `patient-${devices.length}`, undefined, now);
     devices.push(device);
     await device.client.redeemEnrollment({ relayUrl, code });
     return device;
   };
-  return { admin, desk, doctor, patient, notices };
+  return { admin, desk, doctor, patient, notices, now };
 }
 
 const list = (doctor: TestApp, query = '', filter: 'all' | 'needs-answer' | 'unread' = 'all') => doctor.call<InboxList>('inbox:list', { query, filter });
 const row = (inbox: InboxList, patientId: string): ConversationRow => inbox.rows.find((r) => r.patientId === patientId) as ConversationRow;
 
 describe('the clinician inbox', () => {
+  // While the clinic is closed every new message is due at the same moment (opening time plus
+  // the reply time): the patient who has waited longest must still come first.
+  for (const [when, at] of [
+    ['after closing on a weekday', instants.weekdayClosed],
+    ['on a Saturday night', instants.saturdayNight],
+  ] as const) {
+    it(`lists the longest wait first when messages arrive ${when}`, async () => {
+      const { desk, doctor, patient, now } = await clinic({ undoSendSeconds: 0, at });
+      const alex = await consentFor(desk, { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
+      const bea = await consentFor(desk, { givenName: 'Béatrice', familyName: 'Roy', dateOfBirth: '1975-11-30' });
+      const cam = await consentFor(desk, { givenName: 'Cam', familyName: 'Ng', dateOfBirth: '1990-01-01' });
+      const [alexPhone, beaPhone, camPhone] = [await patient(alex.code), await patient(bea.code), await patient(cam.code)];
+      await beaPhone?.client.send({ body: 'First to write tonight.' });
+      now.advance(20 * 60_000);
+      await camPhone?.client.send({ body: 'Second, twenty minutes later.' });
+      now.advance(20 * 60_000);
+      await alexPhone?.client.send({ body: 'Last one in.' });
+      await doctor.clinic.client().sync();
+      const inbox = await list(doctor);
+      expect(inbox.rows.map((r) => r.patientId)).toEqual([bea.patientId, cam.patientId, alex.patientId]);
+      // The same due time for all three: the order comes from the wait alone.
+      expect(new Set(inbox.rows.map((r) => r.replyDueAt)).size).toBe(1);
+      expect(inbox.rows[0]?.replyDueAt).toBeGreaterThan(now());
+    }, 60_000);
+  }
+
+  it('lists the soonest due first while the clinic is open', async () => {
+    const { desk, doctor, patient, now } = await clinic({ undoSendSeconds: 0 });
+    const alex = await consentFor(desk, { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
+    const bea = await consentFor(desk, { givenName: 'Béatrice', familyName: 'Roy', dateOfBirth: '1975-11-30' });
+    const [alexPhone, beaPhone] = [await patient(alex.code), await patient(bea.code)];
+    await beaPhone?.client.send({ body: 'Written at ten.' });
+    now.advance(30 * 60_000);
+    await alexPhone?.client.send({ body: 'Written at half past ten.' });
+    await doctor.clinic.client().sync();
+    const rows = (await list(doctor)).rows;
+    expect(rows.map((r) => r.patientId)).toEqual([bea.patientId, alex.patientId]);
+    // Half an hour apart, plus the real milliseconds the sends took.
+    const apart = (rows[1]?.replyDueAt ?? 0) - (rows[0]?.replyDueAt ?? 0);
+    expect(apart).toBeGreaterThanOrEqual(30 * 60_000);
+    expect(apart).toBeLessThan(31 * 60_000);
+  }, 60_000);
+
   it('lists patients by name with what needs an answer first, reads, answers with undo, and keeps drafts across a lock', async () => {
     const { desk, doctor, patient, notices } = await clinic({ undoSendSeconds: 1 });
     const alex = await consentFor(desk, { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });

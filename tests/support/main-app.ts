@@ -18,7 +18,8 @@ export type TestApp = MainServices & {
   close(): Promise<void>;
 };
 
-export async function startTestApp(options: Pick<MainServicesOptions, 'notify'> = {}): Promise<TestApp> {
+/** Options: `now` pins the app's clock (and its embedded relay's); see `tests/support/clock.ts`. */
+export async function startTestApp(options: Pick<MainServicesOptions, 'notify' | 'now'> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cm-app-'));
   const savePath = { value: null as string | null };
   const services = createMainServices({

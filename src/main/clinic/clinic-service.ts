@@ -76,7 +76,7 @@ export function createClinicService(options: ClinicServiceOptions) {
   async function ensureEmbeddedRelay(): Promise<Relay> {
     if (embedded) return embedded;
     const port = embeddedPort();
-    embedded = await startEmbeddedRelay({ dataDir: options.dataDir, ...(port !== null ? { port } : {}) });
+    embedded = await startEmbeddedRelay({ dataDir: options.dataDir, ...(port !== null ? { port } : {}), ...(options.now ? { now: options.now } : {}) });
     if (port === null) writeFileSync(embeddedStateFile, `${JSON.stringify({ port: embedded.port })}\n`, { mode: 0o600 });
     log.info('clinic.embedded-relay-started');
     return embedded;

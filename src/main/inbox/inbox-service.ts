@@ -64,12 +64,18 @@ export function composeBlock(directory: Directory | null, patientId: string, now
   return 'no-device';
 }
 
-/** Conversations needing an answer first (soonest due first), then unread, then the most recent. */
+/**
+ * Conversations needing an answer first: soonest due first and, among equal due times (every
+ * message that arrives while the clinic is closed is due at the same moment), the patient who
+ * has waited longest. Then unread, then the most recent.
+ */
 export function compareRows(a: ConversationRow, b: ConversationRow): number {
   if (a.needsAnswer !== b.needsAnswer) return a.needsAnswer ? -1 : 1;
   if (a.needsAnswer) {
     const due = (a.replyDueAt ?? Number.MAX_SAFE_INTEGER) - (b.replyDueAt ?? Number.MAX_SAFE_INTEGER);
     if (due !== 0) return due;
+    const waited = (a.waitingSince ?? Number.MAX_SAFE_INTEGER) - (b.waitingSince ?? Number.MAX_SAFE_INTEGER);
+    if (waited !== 0) return waited;
   }
   if (a.unread > 0 !== b.unread > 0) return a.unread > 0 ? -1 : 1;
   const recent = (b.lastMessageAt ?? 0) - (a.lastMessageAt ?? 0);

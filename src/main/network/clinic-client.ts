@@ -30,6 +30,7 @@ import {
 } from '../../shared/protocol/documents';
 import { signingInput } from '../../shared/protocol/canonical';
 import { bytesEqual, toBase64 } from '../../shared/protocol/encoding';
+import { type Coalesced, coalesce } from '../../shared/protocol/coalesce';
 import { type Envelope, type EnvelopeRecipient, openEnvelope, parseEnvelope, sealEnvelope } from '../../shared/protocol/envelope';
 import { decodeChecked } from '../../shared/protocol/fields';
 import { generateDeviceKeys, generateRootKeys, rootFingerprint, rootFingerprintBytes } from '../../shared/protocol/keys';
@@ -140,14 +141,11 @@ export class ClinicClient {
   private connection: RelayConnection | null = null;
   private connecting: Promise<RelayConnection> | null = null;
   private directory: Directory | null = null;
-  private syncing: Promise<number> | null = null;
-  private syncAgain = false;
   /** A receipt moved one of this device's messages during the running sync. */
   private receiptsArrived = false;
   private cards: ReadonlyMap<string, PatientCard> | null = null;
   private readonly verifiedSignatures = new Set<string>();
   private everConnected = false;
-  private flushing: Promise<void> | null = null;
   private readonly onChange: () => void;
   private readonly onMessages: (messages: readonly ClientMessage[]) => void;
 
@@ -969,12 +967,7 @@ export class ClinicClient {
   }
 
   /** Sends what is due in the outbox. Transient failures are retried later with backoff. */
-  flushOutbox(): Promise<void> {
-    this.flushing ??= this.flushOnce().finally(() => {
-      this.flushing = null;
-    });
-    return this.flushing;
-  }
+  readonly flushOutbox: Coalesced<void> = coalesce(() => this.flushOnce());
 
   private async flushOnce(): Promise<void> {
     const due = this.store.dueOutbox(this.now());
@@ -1041,38 +1034,22 @@ export class ClinicClient {
    * de-duplicated by id and acknowledged with a "delivered" receipt; receipts move the
    * state of this device's own messages. Returns how many new messages arrived.
    */
-  sync(): Promise<number> {
-    if (this.syncing) {
-      // A push may announce an item the running sync has already asked past: go round again.
-      this.syncAgain = true;
-      return this.syncing;
-    }
-    this.syncing = this.syncOnce().finally(() => {
-      this.syncing = null;
-    });
-    return this.syncing;
-  }
+  readonly sync: Coalesced<number> = coalesce(() => this.syncOnce(), { combine: (a, b) => a + b });
 
   private async syncOnce(): Promise<number> {
     const id = this.identity();
-    if (id.kind === 'staff' && id.role === 'front-desk') {
-      await this.syncCards(id, await this.connection$());
-      return 0;
-    }
     const connection = await this.connection$();
+    if (id.kind === 'staff') await this.syncCards(id, connection);
+    if (id.kind === 'staff' && id.role === 'front-desk') return 0;
     let received = 0;
     const arrived: ClientMessage[] = [];
-    do {
-      this.syncAgain = false;
-      if (id.kind === 'staff') await this.syncCards(id, connection);
-      for (;;) {
-        const cursor = this.store.get<number>('cursor') ?? 0;
-        const { items, more } = await connection.request('sync', { after: cursor, limit: 200 });
-        for (const item of items) received += await this.accept(id, item, arrived);
-        if (items.length > 0) this.store.put('cursor', (items[items.length - 1] as SyncItem).relaySeq);
-        if (!more) break;
-      }
-    } while (this.syncAgain);
+    for (;;) {
+      const cursor = this.store.get<number>('cursor') ?? 0;
+      const { items, more } = await connection.request('sync', { after: cursor, limit: 200 });
+      for (const item of items) received += await this.accept(id, item, arrived);
+      if (items.length > 0) this.store.put('cursor', (items[items.length - 1] as SyncItem).relaySeq);
+      if (!more) break;
+    }
     if (received > 0 || this.receiptsArrived) this.onChange();
     this.receiptsArrived = false;
     if (arrived.length > 0) this.onMessages(arrived);
@@ -1300,8 +1277,8 @@ export class ClinicClient {
   }
 
   async close(): Promise<void> {
-    await this.flushing?.catch(() => undefined);
-    await this.syncing?.catch(() => undefined);
+    await this.flushOutbox.running?.catch(() => undefined);
+    await this.sync.running?.catch(() => undefined);
     await this.disconnect();
     this.store.close();
   }

@@ -18,6 +18,8 @@ export type EmbeddedRelayOptions = {
   readonly logger?: RelayLogger;
   /** The built patient portal to serve; by default `out/portal` when one is found (null: none). */
   readonly portalDir?: string | null;
+  /** The relay's clock (expiry of codes, message times); tests pin it. */
+  readonly now?: () => number;
 };
 
 /**
@@ -39,5 +41,6 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions): Promise
     port: options.port ?? 0,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(portalDir ? { portalDir } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
 }

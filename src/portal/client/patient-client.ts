@@ -5,6 +5,7 @@
 // outbox that survives reloads and leaves in writing order, fetches new items on the
 // relay's push hints, and sends "delivered" and "read" receipts. Everything it keeps goes
 // through the encrypted vault.
+import { type Coalesced, coalesce } from '../../shared/protocol/coalesce';
 import { PREFIX, consentAllows, patientWithdrawalSchema, relayAuthSchema } from '../../shared/protocol/documents';
 import { toBase64 } from '../../shared/protocol/encoding';
 import { type Envelope, type EnvelopeRecipient, openEnvelope, parseEnvelope, sealEnvelope } from '../../shared/protocol/envelope';
@@ -111,10 +112,6 @@ export class PatientClient {
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private connecting: Promise<void> | null = null;
-  private syncing: Promise<void> | null = null;
-  private syncAgain = false;
-  private flushing: Promise<void> | null = null;
-  private flushAgain = false;
   private saving: Promise<void> = Promise.resolve();
   private listeners = new Set<() => void>();
   private current: PortalSnapshot;
@@ -360,22 +357,7 @@ export class PatientClient {
   }
 
   /** Sends what is due in the outbox, oldest first; a transient failure holds back the rest. */
-  flush(): Promise<void> {
-    if (this.flushing) {
-      // The running pass may already be past the new item: go round again when it ends.
-      this.flushAgain = true;
-      return this.flushing;
-    }
-    this.flushing = (async () => {
-      do {
-        this.flushAgain = false;
-        await this.flushOnce();
-      } while (this.flushAgain && this.socket?.open);
-    })().finally(() => {
-      this.flushing = null;
-    });
-    return this.flushing;
-  }
+  readonly flush: Coalesced<void> = coalesce(() => this.flushOnce(), { worthAnother: () => this.socket?.open === true });
 
   private async flushOnce(): Promise<void> {
     const socket = this.socket;
@@ -431,30 +413,18 @@ export class PatientClient {
 
   // ------------------------------------------------------------ receiving
 
-  /** Fetches everything new since the stored cursor. */
-  sync(): Promise<void> {
-    if (this.syncing) {
-      this.syncAgain = true;
-      return this.syncing;
-    }
-    this.syncing = this.syncOnce().finally(() => {
-      this.syncing = null;
-    });
-    return this.syncing;
-  }
+  /** Fetches everything new since the stored cursor; a push during a pass causes one more. */
+  readonly sync: Coalesced<void> = coalesce(() => this.syncOnce());
 
   private async syncOnce(): Promise<void> {
     const socket = this.socket;
     if (!socket?.open) return;
-    do {
-      this.syncAgain = false;
-      for (;;) {
-        const { items, more } = await socket.request('sync', { after: this.state.cursor, limit: 200 });
-        for (const item of items) await this.accept(item);
-        if (items.length > 0) this.state = { ...this.state, cursor: (items[items.length - 1] as SyncItem).relaySeq };
-        if (!more) break;
-      }
-    } while (this.syncAgain);
+    for (;;) {
+      const { items, more } = await socket.request('sync', { after: this.state.cursor, limit: 200 });
+      for (const item of items) await this.accept(item);
+      if (items.length > 0) this.state = { ...this.state, cursor: (items[items.length - 1] as SyncItem).relaySeq };
+      if (!more) break;
+    }
     this.changed();
     await this.save();
     await this.flush();
@@ -546,8 +516,8 @@ export class PatientClient {
   /** Waits for pending writes (tests, and before the page goes away). */
   async settled(): Promise<void> {
     await this.connecting;
-    await this.syncing?.catch(() => undefined);
-    await this.flushing?.catch(() => undefined);
+    await this.sync.running?.catch(() => undefined);
+    await this.flush.running?.catch(() => undefined);
     await this.saving;
   }
 }

@@ -57,14 +57,15 @@ describe('passphrase key wrap', () => {
 });
 
 describe('vault', () => {
-  const secrets = { identity: { deviceId: 'p1', signing: 'SECRET-SIGNING-KEY' } };
+  // Markers long enough that random ciphertext cannot contain them by chance (a 2-letter id did, once).
+  const secrets = { identity: { deviceId: 'pDEVICE-ID-7731', signing: 'SECRET-SIGNING-KEY' } };
 
   it('stores nothing readable', async () => {
     const backend = createMemoryBackend();
     const vault = await Vault.create(sodium, backend, 'correct horse', secrets, FAST);
     await vault.write({ messages: [{ body: 'My prescription for Ventolin' }], state: { cursor: 7, patientId: 'patient-42' } });
     const all = [...backend.entries.values()].map((b) => new TextDecoder('latin1').decode(b)).join('\n');
-    for (const visible of ['Ventolin', 'patient-42', 'SECRET-SIGNING-KEY', 'p1', 'cursor']) expect(all).not.toContain(visible);
+    for (const visible of ['Ventolin', 'patient-42', 'SECRET-SIGNING-KEY', 'pDEVICE-ID-7731', '"cursor"']) expect(all).not.toContain(visible);
     expect([...backend.entries.keys()].sort()).toEqual(['key', 'messages', 'state']);
   });
 

@@ -1,0 +1,148 @@
+// The push that arrives while a sync is finishing. A receiver syncs on each push; after it has
+// fetched past its cursor it still flushes its outbox (the "delivered" receipt for what it
+// just received). A push for a newer message that lands in that window must cause another
+// fetch: before the fix it joined the pass that was ending, and the message waited for the
+// next poll (the network benchmark counted these as missed pushes). Each test holds the
+// receiver exactly in that window with a gate, so the race happens every time.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { type HeadlessClinic, startHeadlessClinic } from '../../src/main/network/headless';
+import { checkEnrollmentCode, redeemEnrollment } from '../../src/portal/client/enroll';
+import { PatientClient, type VaultSecrets } from '../../src/portal/client/patient-client';
+import { wsUrlFor } from '../../src/portal/client/relay-socket';
+import { loadSodium } from '../../src/portal/crypto/sodium';
+import { createMemoryBackend } from '../../src/portal/storage/backend';
+import { Vault } from '../../src/portal/storage/vault';
+
+const dirs: string[] = [];
+const clinics: HeadlessClinic[] = [];
+afterEach(async () => {
+  await Promise.all(clinics.splice(0).map((c) => c.close()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function clinic(): Promise<HeadlessClinic> {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-race-'));
+  dirs.push(dir);
+  const c = await startHeadlessClinic({ dir });
+  clinics.push(c);
+  return c;
+}
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+/** Waits for a condition that an event (a push over the socket) will make true. */
+async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A promise that an event settles, or a clear failure naming what never happened. */
+async function within<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type Runner<T> = (() => Promise<T>) & { readonly running: Promise<T> | null };
+
+/**
+ * Replaces a client's coalesced runner (sync or flush) on the instance: `onCall` sees every
+ * call and the promise it got; `hold` delays the first pass until the gate opens.
+ */
+function intercept<T>(target: object, name: string, options: { onCall?: (p: Promise<T>) => void; hold?: Promise<void>; entered?: () => void }): void {
+  const original = (target as Record<string, Runner<T>>)[name] as Runner<T>;
+  let held = false;
+  const replacement = (() => {
+    if (options.hold && !held) {
+      held = true;
+      options.entered?.();
+      const hold = options.hold;
+      const p = hold.then(() => original());
+      options.onCall?.(p);
+      return p;
+    }
+    const p = original();
+    options.onCall?.(p);
+    return p;
+  }) as Runner<T>;
+  Object.defineProperty(replacement, 'running', { get: () => original.running });
+  Object.defineProperty(target, name, { value: replacement, configurable: true });
+}
+
+describe('a push during the tail of a sync', () => {
+  it('is not missed by a clinician device (desktop client)', async () => {
+    const c = await clinic();
+    const desk = await c.addStaff('desk', 'front-desk');
+    const dr = await c.addStaff('dr', 'clinician');
+    const patient = await c.addPatient('patient', 'pat-race', desk);
+    await dr.client.sync(); // connected: pushes now reach it
+
+    const entered = gate();
+    const release = gate();
+    // The first outbox flush the clinician's sync starts (the "delivered" receipt) waits.
+    intercept(dr.client, 'flushOutbox', { hold: release.promise, entered: entered.open });
+    const pushed: Promise<number>[] = [];
+    intercept<number>(dr.client, 'sync', { onCall: (p) => pushed.push(p) });
+
+    await patient.client.send({ body: 'first' });
+    // The clinician fetches "first" on its push and is flushing the receipt for it.
+    await within(entered.promise, 'the fetch of the first message after its push');
+    const second = await patient.client.send({ body: 'second' });
+    await until('the push for the second message', () => pushed.length >= 2);
+    release.open();
+    // What the push started must bring the second message, with no other sync asked for.
+    await within(pushed[1] ?? Promise.reject(new Error('no second sync')), 'the sync the second push started');
+    expect(dr.client.messages('pat-race').map((m) => m.body)).toEqual(['first', 'second']);
+    expect(dr.client.message(second.messageId)?.state).toBe('received');
+  });
+
+  it('is not missed by the patient portal', async () => {
+    const c = await clinic();
+    const dr = await c.addStaff('dr', 'clinician');
+    const sodium = await loadSodium();
+    const wsUrl = wsUrlFor(c.relay.url);
+    const { code } = await c.admin.client.enrollPatient({ patientId: 'pat-portal', scopes: ['clinical'] });
+    const identity = await redeemEnrollment(sodium, wsUrl, await checkEnrollmentCode(sodium, wsUrl, code), Date.now());
+    const vault = await Vault.create<VaultSecrets>(sodium, createMemoryBackend(), 'quiet river stone', { identity }, { opslimit: 1, memlimit: 8 * 1024 * 1024 });
+    const portal = await PatientClient.open({ sodium, vault });
+    portal.start();
+    await until('the portal online', () => portal.snapshot().connection === 'online' && (portal.snapshot().directory?.epoch ?? null) !== null);
+    await portal.settled();
+    await dr.client.verifiedDirectory(true);
+
+    const entered = gate();
+    const release = gate();
+    intercept(portal, 'flush', { hold: release.promise, entered: entered.open });
+    const pushed: Promise<unknown>[] = [];
+    intercept<unknown>(portal, 'sync', { onCall: (p) => pushed.push(p) });
+
+    await dr.client.send({ patientId: 'pat-portal', body: 'first' });
+    await within(entered.promise, 'the fetch of the first message after its push');
+    await dr.client.send({ patientId: 'pat-portal', body: 'second' });
+    await until('the push for the second message', () => pushed.length >= 2);
+    release.open();
+    await within(pushed[1] ?? Promise.reject(new Error('no second sync')), 'the sync the second push started');
+    expect(portal.snapshot().messages.map((m) => m.body)).toEqual(['first', 'second']);
+    await portal.stop();
+  });
+});

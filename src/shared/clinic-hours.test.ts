@@ -260,3 +260,24 @@ describe('properties', () => {
     );
   });
 });
+
+describe('the process time zone', () => {
+  it('changes nothing: a Toronto clinic gives the same answers on a computer set to Auckland, Los Angeles or UTC', () => {
+    const saved = process.env.TZ;
+    const cases = ['2026-12-02T10:00-05:00', '2026-12-02T19:30-05:00', '2026-12-05T22:00-05:00', '2026-03-08T01:30-05:00', '2026-11-01T01:30-04:00'].map(at);
+    const answers = () => cases.map((t) => [isOpenAt(t, toronto), nextOpeningAt(t, toronto), replyDueAt(t, toronto), businessTimeBetween(t, t + 72 * HOUR, toronto)]);
+    try {
+      process.env.TZ = 'UTC';
+      const reference = answers();
+      for (const zone of ['Pacific/Auckland', 'America/Los_Angeles', 'Asia/Kolkata']) {
+        process.env.TZ = zone;
+        // Node applies a changed TZ at once: the local hour of the same instant now differs.
+        expect(new Date(cases[0] as number).getHours()).not.toBe(15);
+        expect(answers()).toEqual(reference);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+});

@@ -12,7 +12,7 @@ import { defaultClinicRules } from '../../src/shared/protocol/clinic-rules';
 import { type ConversationRow, type InboxList, type Thread, type ThreadMessage } from '../../src/shared/inbox';
 import { type HeadlessDevice, openDevice } from '../../src/main/network/headless';
 import { type IncomingNotice } from '../../src/main/inbox/inbox-service';
-import { type Clock, instants, pinnedClock } from '../support/clock';
+import { type Clock, instant, instants, pinnedClock } from '../support/clock';
 import { type TestApp, startTestApp } from '../support/main-app';
 
 const passphrase = 'granite puffin lantern ninety';
@@ -58,14 +58,14 @@ async function consentFor(desk: TestApp, patient: { givenName: string; familyNam
 }
 
 /** A clinic whose apps, relay and patient devices all read one clock, pinned to `at` (a weekday during opening hours unless said). */
-async function clinic(options: { undoSendSeconds: number; notificationPreview?: 'nothing' | 'sender' | 'sender-and-text'; at?: string }) {
+async function clinic(options: { undoSendSeconds: number; notificationPreview?: 'nothing' | 'sender' | 'sender-and-text'; at?: string; holidays?: string[] }) {
   const now = pinnedClock(options.at ?? instants.weekdayOpen);
   const admin = await app(now);
   await admin.call('profiles:create', { displayName: 'IT', passphrase });
   const { relayUrl } = await admin.call<{ relayUrl: string }>('clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Clinic', yourName: 'Robin', timeZone: 'America/Toronto' });
   const rules = defaultClinicRules('Lakeside Clinic', 'America/Toronto');
   await admin.call('clinic:update-rules', {
-    rules: { ...rules, phone: '+1 555 0100', security: { ...rules.security, undoSendSeconds: options.undoSendSeconds, notificationPreview: options.notificationPreview ?? 'nothing' } },
+    rules: { ...rules, phone: '+1 555 0100', holidays: options.holidays ?? [], security: { ...rules.security, undoSendSeconds: options.undoSendSeconds, notificationPreview: options.notificationPreview ?? 'nothing' } },
   });
   const join = async (who: TestApp, role: 'front-desk' | 'clinician', name: string) => {
     await who.call('profiles:create', { displayName: name, passphrase });
@@ -91,14 +91,18 @@ const list = (doctor: TestApp, query = '', filter: 'all' | 'needs-answer' | 'unr
 const row = (inbox: InboxList, patientId: string): ConversationRow => inbox.rows.find((r) => r.patientId === patientId) as ConversationRow;
 
 describe('the clinician inbox', () => {
-  // While the clinic is closed every new message is due at the same moment (opening time plus
-  // the reply time): the patient who has waited longest must still come first.
-  for (const [when, at] of [
-    ['after closing on a weekday', instants.weekdayClosed],
-    ['on a Saturday night', instants.saturdayNight],
+  // While the clinic is closed every new message is due at the same moment (the next opening
+  // plus the 16 business hours of the default rules): the patient who has waited longest must
+  // still come first. Each case pins one instant in Toronto, and gives the due time expected.
+  for (const [when, at, due] of [
+    ['after closing on a weekday', instants.weekdayClosed, '2026-12-04T16:00:00-05:00'],
+    ['on a Saturday night', instants.saturdayNight, '2026-12-08T16:00:00-05:00'],
+    ['on a holiday', instants.holiday, '2026-12-29T16:00:00-05:00'],
+    ['on the night the clocks spring forward', instants.springForwardNight, '2026-03-10T16:00:00-04:00'],
+    ['on the night the clocks fall back', instants.fallBackNight, '2026-11-03T16:00:00-05:00'],
   ] as const) {
     it(`lists the longest wait first when messages arrive ${when}`, async () => {
-      const { desk, doctor, patient, now } = await clinic({ undoSendSeconds: 0, at });
+      const { desk, doctor, patient, now } = await clinic({ undoSendSeconds: 0, at, holidays: ['2026-12-25'] });
       const alex = await consentFor(desk, { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
       const bea = await consentFor(desk, { givenName: 'Béatrice', familyName: 'Roy', dateOfBirth: '1975-11-30' });
       const cam = await consentFor(desk, { givenName: 'Cam', familyName: 'Ng', dateOfBirth: '1990-01-01' });
@@ -112,8 +116,7 @@ describe('the clinician inbox', () => {
       const inbox = await list(doctor);
       expect(inbox.rows.map((r) => r.patientId)).toEqual([bea.patientId, cam.patientId, alex.patientId]);
       // The same due time for all three: the order comes from the wait alone.
-      expect(new Set(inbox.rows.map((r) => r.replyDueAt)).size).toBe(1);
-      expect(inbox.rows[0]?.replyDueAt).toBeGreaterThan(now());
+      expect(inbox.rows.map((r) => r.replyDueAt)).toEqual(Array(3).fill(instant(due)));
     }, 60_000);
   }
 

@@ -145,4 +145,27 @@ describe('a push during the tail of a sync', () => {
     expect(portal.snapshot().messages.map((m) => m.body)).toEqual(['first', 'second']);
     await portal.stop();
   });
+
+  it('is not sent to the sender for its own message, while the other readers get it', async () => {
+    const c = await clinic();
+    const desk = await c.addStaff('desk', 'front-desk');
+    const drA = await c.addStaff('dr-a', 'clinician');
+    const drB = await c.addStaff('dr-b', 'clinician');
+    const patient = await c.addPatient('patient', 'pat-own', desk);
+    await patient.client.disconnect(); // offline: no "delivered" receipt comes back to the sender
+    await drA.client.sync();
+    await drB.client.sync();
+    const aSyncs: Promise<number>[] = [];
+    const bSyncs: Promise<number>[] = [];
+    intercept<number>(drA.client, 'sync', { onCall: (p) => aSyncs.push(p) });
+    intercept<number>(drB.client, 'sync', { onCall: (p) => bSyncs.push(p) });
+    await drA.client.send({ patientId: 'pat-own', body: 'Your results are normal.' });
+    await until('the hint at the other clinician', () => bSyncs.length >= 1);
+    await Promise.all(bSyncs);
+    // Both hints leave the relay in the same loop; give the sender's socket time to deliver one.
+    await new Promise((r) => setTimeout(r, 150));
+    expect(aSyncs).toHaveLength(0);
+    expect(drB.client.messages('pat-own').map((m) => m.body)).toEqual(['Your results are normal.']);
+  });
 });
+

@@ -14,7 +14,7 @@ import { canonicalBytes } from '../../shared/protocol/canonical';
 import { type ConsentScope, consentScopes } from '../../shared/protocol/documents';
 import { type ClinicRules } from '../../shared/protocol/clinic-rules';
 import { toBase64 } from '../../shared/protocol/encoding';
-import { type ConsentRecordInput, type ConsentRegisterRow, type PatientInput, type ReceiptView } from '../../shared/consent/ipc';
+import { type ConsentRecordInput, type ConsentRegisterRow, type PatientInput, type ReceiptView, isFutureDate } from '../../shared/consent/ipc';
 import { loadSodium } from '../crypto/sodium';
 import { type Logger } from '../log';
 import { type Session } from '../profiles/session';
@@ -347,6 +347,7 @@ export function createConsentService(options: ConsentServiceOptions) {
     async registerPatient(input: PatientInput): Promise<{ id: string; givenName: string; familyName: string; dateOfBirth: string }> {
       const { store: s } = open();
       me();
+      if (isFutureDate(input.dateOfBirth, now())) throw new AppError('bad-request', 'The date of birth is in the future.', { dateOfBirth: 'date-range' });
       const row: PatientRow = {
         id: newId('p'),
         givenName: input.givenName,

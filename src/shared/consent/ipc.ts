@@ -12,7 +12,17 @@ const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'date-format')
   .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'date-invalid')
-  .refine((d) => d >= '1900-01-01' && Date.parse(`${d}T00:00:00Z`) <= Date.now(), 'date-range');
+  .refine((d) => d >= '1900-01-01', 'date-range');
+
+/**
+ * Whether a date of birth lies after `now`'s date anywhere on Earth (a child born today in
+ * the clinic's zone is never refused). A rule on the clock, so it takes the clock: main
+ * checks it with its own; the schema above checks only the shape.
+ */
+export function isFutureDate(isoDate: string, now: number): boolean {
+  const latestToday = now + 14 * 3_600_000; // UTC+14 is the furthest ahead any zone is
+  return isoDate > new Date(latestToday).toISOString().slice(0, 10);
+}
 
 export const PatientInput = z.strictObject({
   givenName: name,

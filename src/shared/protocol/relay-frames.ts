@@ -113,11 +113,11 @@ export const requests = {
    * The newest card of each patient replaces the older one.
    */
   'card.publish': { body: z.strictObject({ card: envelopeSchema }), answer: z.strictObject({ cardSeq: z.number().int().min(1), replaced: z.boolean() }), who: 'registrar' },
-  /** Cards newer than `after` (a cardSeq), oldest first: staff only. */
+  /** Cards newer than `after` (a cardSeq), oldest first. */
   'card.list': {
     body: z.strictObject({ after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), limit: z.number().int().min(1).max(1000).optional() }),
     answer: z.strictObject({ cards: z.array(z.strictObject({ cardSeq: z.number().int().min(1), card: envelopeSchema })).max(1000), more: z.boolean() }),
-    who: 'device',
+    who: 'staff',
   },
   'message.send': {
     body: z.strictObject({ envelope: envelopeSchema }),
@@ -158,9 +158,10 @@ export type AnswerBody<T extends RequestType> = z.output<(typeof requests)[T]['a
 export type SyncItem = AnswerBody<'sync'>['items'][number];
 
 /**
- * Who may send a request: `anyone` (before login), `device` (any logged-in device),
- * `reader` (clinician or IT admin: holders of the records key), `writer` (staff who write,
- * and patients), `registrar` (front desk or IT admin), `it-admin`.
+ * Who may send a request: `anyone` (before login), `device` (any logged-in device), `staff`
+ * (any staff device), `reader` (clinician or IT admin: holders of the records key), `writer`
+ * (staff who write, and patients), `registrar` (front desk or IT admin), `it-admin`,
+ * `patient`. The relay enforces it once, in its dispatch (src/relay/audience.ts).
  */
 export type Audience = (typeof requests)[RequestType]['who'];
 

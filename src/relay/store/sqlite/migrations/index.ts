@@ -1,0 +1,8 @@
+// The relay store's migrations, in order; one file each, with a test per migration in
+// sqlite-store.test.ts. Shipped migrations are never edited: fix forward with a new one.
+import { migration0001 } from './0001-initial';
+import { migration0002 } from './0002-patient-withdrawals';
+import { migration0003 } from './0003-patient-cards';
+import { type Migration } from './migration';
+
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003];

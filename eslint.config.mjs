@@ -43,7 +43,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.mjs', 'packaging/**/*.ts', 'tests/**/*.ts', '**/*.test.ts', 'src/main/cli/**/*.ts'],
+    files: ['scripts/**/*.mjs', 'packaging/**/*.ts', 'tests/**/*.ts', '**/*.test.ts', 'tools/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 );

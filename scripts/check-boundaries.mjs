@@ -3,9 +3,11 @@
 //   renderer  DOM only: no Node built-ins, no Electron, nothing from main/preload/relay.
 //   shared    runs anywhere: only the packages listed below, nothing environment-specific.
 //   preload   sandboxed: Electron and shared code only.
-//   main      never imports renderer code; it may start the relay embedded (src/relay).
+//   main      never imports renderer code, nor the relay: only its one seam,
+//             src/main/network/embedded-relay.ts, starts the relay inside the app.
 //   relay     Node only, never Electron, never main.
 //   portal    the patient's browser: DOM only; it does its own crypto with libsodium (WebAssembly).
+//   no src/ file imports the tools (tools/: seed, bench, demo, headless clients) or the tests.
 // Usage: node scripts/check-boundaries.mjs [root]   (exit 1 and one line per violation)
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -29,12 +31,15 @@ export function zoneOf(relPath) {
   return ['main', 'preload', 'renderer', 'shared', 'relay', 'portal'].includes(parts[1]) ? parts[1] : null;
 }
 
+/** The only main file that may import the relay: it starts the clinic's server inside the app. */
+const embeddedRelaySeam = 'src/main/network/embedded-relay.ts';
+
 const rules = {
   renderer: { zones: ['renderer', 'shared'], allowPackage: (p) => !nativeOrMainOnly.has(p), builtins: false },
   portal: { zones: ['portal', 'shared'], allowPackage: (p) => p === 'libsodium-wrappers-sumo' || !nativeOrMainOnly.has(p), builtins: false },
   shared: { zones: ['shared'], allowPackage: (p) => sharedPackages.has(p), builtins: false },
   preload: { zones: ['preload', 'shared'], allowPackage: (p) => p === 'electron', builtins: false },
-  main: { zones: ['main', 'shared', 'preload', 'relay'], allowPackage: () => true, builtins: true },
+  main: { zones: ['main', 'shared', 'preload'], allowPackage: () => true, builtins: true },
   relay: { zones: ['relay', 'shared'], allowPackage: (p) => p !== 'electron', builtins: true },
 };
 
@@ -61,8 +66,12 @@ export function checkBoundaries(root) {
       const line = text.slice(0, pos).split('\n').length;
       const where = `${rel.split(sep).join('/')}:${line}`;
       if (spec.startsWith('.')) {
-        const target = zoneOf(relative(root, resolve(dirname(file), spec)));
-        if (target && !rule.zones.includes(target)) violations.push(`${where}: ${zone} code may not import ${target} code ('${spec}')`);
+        const targetPath = relative(root, resolve(dirname(file), spec));
+        const target = zoneOf(targetPath);
+        const top = targetPath.split(/[\\/]/)[0];
+        if (top !== 'src') violations.push(`${where}: ${zone} code may not import from ${top}/ ('${spec}')`);
+        else if (target === 'relay' && zone === 'main' && rel.split(sep).join('/') === embeddedRelaySeam) continue;
+        else if (target && !rule.zones.includes(target)) violations.push(`${where}: ${zone} code may not import ${target} code ('${spec}')`);
         continue;
       }
       if (isBuiltin(spec)) {

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 
 import { type Locator, type Page, chromium } from '@playwright/test';
 
-import { planMessages, quantiles, seedDirectory, seedMessages, seedPatients } from '../../src/main/cli/bench-inbox';
+import { planMessages, quantiles, seedDirectory, seedMessages, seedPatients } from '../../tools/cli/bench-inbox';
 import { relayWsUrl } from '../../src/main/network/relay-connection';
 import { originOf } from '../../src/main/router/origin';
 import { deskPassphrase, joinClinicAs } from '../e2e/clinic-setup';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { type HeadlessDevice, openDevice } from '../../src/main/network/headless';
+import { type HeadlessDevice, openDevice } from '../../tools/headless';
 import { type StaffRole } from '../../src/shared/roles';
 import { type TestApp, startTestApp } from '../support/main-app';
 import { type Harness } from './harness';

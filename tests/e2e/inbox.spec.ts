@@ -6,7 +6,7 @@
 // The clinic, the patients and their consents are set up through main's router.
 import type { Page } from '@playwright/test';
 
-import type { HeadlessDevice } from '../../src/main/network/headless';
+import type { HeadlessDevice } from '../../tools/headless';
 import { instants } from '../support/clock';
 import { type ClinicSetup, type Person, deskPassphrase, joinClinicAs, recordConsent } from './clinic-setup';
 import { expect, test } from './fixtures';

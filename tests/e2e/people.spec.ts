@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { type HeadlessDevice, openDevice } from '../../src/main/network/headless';
+import { type HeadlessDevice, openDevice } from '../../tools/headless';
 import { expect, test } from './fixtures';
 import type { Harness } from './harness';
 

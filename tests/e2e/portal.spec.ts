@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { type Page, expect, test } from '@playwright/test';
 
-import { type HeadlessClinic, type HeadlessDevice, startHeadlessClinic } from '../../src/main/network/headless';
+import { type HeadlessClinic, type HeadlessDevice, startHeadlessClinic } from '../../tools/headless';
 import { defaultClinicRules } from '../../src/shared/protocol/clinic-rules';
 
 const portalDir = resolve(import.meta.dirname, '../../out/portal');

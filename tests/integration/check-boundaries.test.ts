@@ -37,6 +37,9 @@ describe('import boundary check', () => {
     ['src/shared/x.ts', "export * from '../main/log';", /shared code may not import main code/],
     ['src/preload/x.ts', "import { readFile } from 'node:fs/promises';", /preload code may not import the Node.js module/],
     ['src/main/x.ts', "import { App } from '../renderer/src/app/app';", /main code may not import renderer code/],
+    ['src/main/network/x.ts', "import { startRelay } from '../../relay/server';", /main code may not import relay code/],
+    ['src/main/x.ts', "import { startHeadlessClinic } from '../../tools/headless';", /main code may not import from tools\//],
+    ['src/relay/x.ts', "import { pinnedClock } from '../../tests/support/clock';", /relay code may not import from tests\//],
   ])('reports %s importing `%s`', (path, line, message) => {
     const violations = check(tree({ [path]: `${line}\nexport const y = 1;\n` }));
     expect(violations).toHaveLength(1);
@@ -50,6 +53,8 @@ describe('import boundary check', () => {
       'src/renderer/src/b.tsx': "import { a } from '../../shared/a';\nimport { useState } from 'react';\nexport { a, useState };",
       'src/preload/c.ts': "import { contextBridge } from 'electron';\nimport { a } from '../shared/a';\nexport { contextBridge, a };",
       'src/main/d.ts': "import { join } from 'node:path';\nimport Database from 'better-sqlite3-multiple-ciphers';\nexport { join, Database };",
+      // The one seam where the app starts its embedded relay.
+      'src/main/network/embedded-relay.ts': "import { startRelay } from '../../relay/server';\nexport { startRelay };",
     });
     expect(check(root)).toEqual([]);
   });

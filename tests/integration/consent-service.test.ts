@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { openDevice } from '../../src/main/network/headless';
+import { openDevice } from '../../tools/headless';
 import { type TestApp, startTestApp } from '../support/main-app';
 
 const passphrase = 'granite puffin lantern ninety';

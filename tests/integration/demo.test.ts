@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { runDemo } from '../../src/main/cli/demo-run';
+import { runDemo } from '../../tools/cli/demo-run';
 
 const dir = mkdtempSync(join(tmpdir(), 'cm-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { type Directory } from '../../src/main/network/clinic-client';
-import { startHeadlessClinic } from '../../src/main/network/headless';
+import { startHeadlessClinic } from '../../tools/headless';
 import { type AnswerBody } from '../../src/shared/protocol/relay-frames';
 
 const cleanups: (() => Promise<void>)[] = [];

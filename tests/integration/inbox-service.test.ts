@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { defaultClinicRules } from '../../src/shared/protocol/clinic-rules';
 import { type ConversationRow, type InboxList, type Thread, type ThreadMessage } from '../../src/shared/inbox';
-import { type HeadlessDevice, openDevice } from '../../src/main/network/headless';
+import { type HeadlessDevice, openDevice } from '../../tools/headless';
 import { type IncomingNotice } from '../../src/main/inbox/inbox-service';
 import { type Clock, instant, instants, pinnedClock } from '../support/clock';
 import { type TestApp, startTestApp } from '../support/main-app';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { type HeadlessClinic, openDevice, startHeadlessClinic } from '../../src/main/network/headless';
+import { type HeadlessClinic, openDevice, startHeadlessClinic } from '../../tools/headless';
 import { createMemoryRelayLogger } from '../../src/relay/log';
 import { rawLogin } from '../support/raw-relay';
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 
 import { openClientStore } from '../../src/main/network/client-store';
-import { type HeadlessClinic, type HeadlessDevice, startHeadlessClinic } from '../../src/main/network/headless';
+import { type HeadlessClinic, type HeadlessDevice, startHeadlessClinic } from '../../tools/headless';
 import { CodeError, createCode, formatCode, parseCode } from '../../src/shared/protocol/codes';
 import { DocumentError, parseSigned, verifySigned } from '../../src/shared/protocol/signed';
 import { PREFIX, consentStatusSchema, relayAuthSchema, revocationSchema } from '../../src/shared/protocol/documents';

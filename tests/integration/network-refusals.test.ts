@@ -11,7 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { ClientError, type Directory } from '../../src/main/network/clinic-client';
 import { openClientStore } from '../../src/main/network/client-store';
-import { type HeadlessClinic, type HeadlessDevice, openDevice, startHeadlessClinic } from '../../src/main/network/headless';
+import { type HeadlessClinic, type HeadlessDevice, openDevice, startHeadlessClinic } from '../../tools/headless';
 import { RelayError, type RelayConnection, connectRelay } from '../../src/main/network/relay-connection';
 import { signStaffCertificate } from '../../src/shared/protocol/certificate';
 import { signingInput } from '../../src/shared/protocol/canonical';

@@ -10,7 +10,7 @@ import { startEmbeddedRelay } from '../../src/main/network/embedded-relay';
 import { ClientError } from '../../src/main/network/clinic-client';
 import sodium from 'libsodium-wrappers-sumo';
 
-import { type HeadlessClinic, openDevice, startHeadlessClinic } from '../../src/main/network/headless';
+import { type HeadlessClinic, openDevice, startHeadlessClinic } from '../../tools/headless';
 import { PREFIX, patientWithdrawalSchema } from '../../src/shared/protocol/documents';
 import { signDocument } from '../../src/shared/protocol/signed';
 import { rawLogin, secretKeyOf } from '../support/raw-relay';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { type HeadlessClinic, startHeadlessClinic } from '../../src/main/network/headless';
+import { type HeadlessClinic, startHeadlessClinic } from '../../tools/headless';
 import { RelayError } from '../../src/main/network/relay-connection';
 import { toBase64 } from '../../src/shared/protocol/encoding';
 import { sealEnvelope } from '../../src/shared/protocol/envelope';

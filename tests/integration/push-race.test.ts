@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { type HeadlessClinic, startHeadlessClinic } from '../../src/main/network/headless';
+import { type HeadlessClinic, startHeadlessClinic } from '../../tools/headless';
 import { checkEnrollmentCode, redeemEnrollment } from '../../src/portal/client/enroll';
 import { PatientClient, type VaultSecrets } from '../../src/portal/client/patient-client';
 import { wsUrlFor } from '../../src/portal/client/relay-socket';

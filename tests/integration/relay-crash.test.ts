@@ -12,7 +12,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type ClientMessage } from '../../src/main/network/client-store';
-import { type HeadlessDevice, openDevice } from '../../src/main/network/headless';
+import { type HeadlessDevice, openDevice } from '../../tools/headless';
 
 const root = resolve(import.meta.dirname, '../..');
 // Built into a folder of its own (under out/, so its packages resolve from node_modules):

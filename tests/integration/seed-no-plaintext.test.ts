@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { syntheticData } from '../../src/main/cli/synthetic';
-import { seedProfile } from '../../src/main/cli/seed-profile';
+import { syntheticData } from '../../tools/cli/synthetic';
+import { seedProfile } from '../../tools/cli/seed-profile';
 
 const root = resolve(import.meta.dirname, '../..');
 const passphrase = 'copper lantern orbit meadow 47';

@@ -4,7 +4,7 @@
 import sodium from 'libsodium-wrappers-sumo';
 
 import { openClientStore } from '../../src/main/network/client-store';
-import { type HeadlessDevice } from '../../src/main/network/headless';
+import { type HeadlessDevice } from '../../tools/headless';
 import { type RelayConnection, connectRelay } from '../../src/main/network/relay-connection';
 import { PREFIX, relayAuthSchema } from '../../src/shared/protocol/documents';
 import { signDocument } from '../../src/shared/protocol/signed';

@@ -16,10 +16,9 @@ import { type OpenedProfile } from '../profiles/profile-manager';
 import { type Session } from '../profiles/session';
 import { ClinicClient, ClientError } from '../network/clinic-client';
 import { type ClientMessage, openClientStore } from '../network/client-store';
-import { EMBEDDED_RELAY_DIR, startEmbeddedRelay } from '../network/embedded-relay';
+import { EMBEDDED_RELAY_DIR, type EmbeddedRelay, startEmbeddedRelay } from '../network/embedded-relay';
 import { RelayError } from '../network/relay-connection';
 import { CodeError } from '../../shared/protocol/codes';
-import { type Relay } from '../../relay/server';
 
 const EMBEDDED_STATE = 'embedded.json';
 
@@ -58,7 +57,7 @@ export function createClinicService(options: ClinicServiceOptions) {
   const { session, log } = options;
   let client: ClinicClient | null = null;
   let hooks: ClientHooks = {};
-  let embedded: Relay | null = null;
+  let embedded: EmbeddedRelay | null = null;
   let online = false;
 
   const embeddedDir = join(options.dataDir, EMBEDDED_RELAY_DIR);
@@ -73,7 +72,7 @@ export function createClinicService(options: ClinicServiceOptions) {
   };
 
   /** Starts the relay of this computer, on the port it had before when there is one. */
-  async function ensureEmbeddedRelay(): Promise<Relay> {
+  async function ensureEmbeddedRelay(): Promise<EmbeddedRelay> {
     if (embedded) return embedded;
     const port = embeddedPort();
     embedded = await startEmbeddedRelay({ dataDir: options.dataDir, ...(port !== null ? { port } : {}), ...(options.now ? { now: options.now } : {}) });

@@ -1,6 +1,7 @@
 // Runs in main (Node): the relay started inside the desktop app, for a clinic that works
 // from one computer. Same code as `npm run relay`, bound to 127.0.0.1 only, its data in the
 // app's data folder (separate from every profile: it holds only ciphertext and public keys).
+// The one file of main that imports the relay (scripts/check-boundaries.mjs enforces it).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -8,6 +9,9 @@ import { type RelayLogger } from '../../relay/log';
 import { type Relay, startRelay } from '../../relay/server';
 
 export const EMBEDDED_RELAY_DIR = 'relay';
+
+/** The running relay as the rest of main sees it (the relay's own modules stay behind this seam). */
+export type EmbeddedRelay = Relay;
 export const EMBEDDED_HOST = '127.0.0.1';
 
 export type EmbeddedRelayOptions = {
@@ -33,7 +37,7 @@ export function findPortalDir(moduleDir: string = import.meta.dirname, cwd: stri
 }
 
 /** Starts the embedded relay. Its setup token is returned only on the very first start. */
-export async function startEmbeddedRelay(options: EmbeddedRelayOptions): Promise<Relay> {
+export async function startEmbeddedRelay(options: EmbeddedRelayOptions): Promise<EmbeddedRelay> {
   const portalDir = options.portalDir === undefined ? findPortalDir() : options.portalDir;
   return startRelay({
     dataDir: join(options.dataDir, EMBEDDED_RELAY_DIR),

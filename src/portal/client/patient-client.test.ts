@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PREFIX, relayAuthSchema } from '../../shared/protocol/documents';
 import { fromBase64 } from '../../shared/protocol/encoding';
 import { signDocument } from '../../shared/protocol/signed';
-import { type HeadlessClinic, type HeadlessDevice, startHeadlessClinic } from '../../main/network/headless';
+import { type HeadlessClinic, type HeadlessDevice, startHeadlessClinic } from '../../../tools/headless';
 import { type PortalSodium, loadSodium } from '../crypto/sodium';
 import { createMemoryBackend } from '../storage/backend';
 import { Vault } from '../storage/vault';

@@ -8,15 +8,15 @@ import { join } from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
 import { WebSocket, WebSocketServer } from 'ws';
 
-import { PREFIX, relayAuthSchema } from '../../shared/protocol/documents';
-import { toBase64 } from '../../shared/protocol/encoding';
-import { type Envelope, type EnvelopeRecipient, openEnvelope, parseEnvelope, sealEnvelope } from '../../shared/protocol/envelope';
-import { decodeChecked } from '../../shared/protocol/fields';
-import { generateDeviceKeys } from '../../shared/protocol/keys';
-import { signDocument } from '../../shared/protocol/signed';
-import { ClinicClient } from '../network/clinic-client';
-import { openClientStore } from '../network/client-store';
-import { type HeadlessClinic, type HeadlessDevice, startHeadlessClinic } from '../network/headless';
+import { PREFIX, relayAuthSchema } from '../../src/shared/protocol/documents';
+import { toBase64 } from '../../src/shared/protocol/encoding';
+import { type Envelope, type EnvelopeRecipient, openEnvelope, parseEnvelope, sealEnvelope } from '../../src/shared/protocol/envelope';
+import { decodeChecked } from '../../src/shared/protocol/fields';
+import { generateDeviceKeys } from '../../src/shared/protocol/keys';
+import { signDocument } from '../../src/shared/protocol/signed';
+import { ClinicClient } from '../../src/main/network/clinic-client';
+import { openClientStore } from '../../src/main/network/client-store';
+import { type HeadlessClinic, type HeadlessDevice, startHeadlessClinic } from '../headless';
 
 export type NetworkBenchContext = {
   readonly quick: boolean;

@@ -7,15 +7,15 @@ import { join, resolve } from 'node:path';
 
 import Database from 'better-sqlite3-multiple-ciphers';
 
-import { currentKdfParams } from '../crypto/kdf';
-import { randomBytes } from '../crypto/sodium';
-import { createMemoryLogger } from '../log';
-import { noKeystore } from '../profiles/device-keystore';
-import { createProfileManager } from '../profiles/profile-manager';
-import { migrate } from '../storage/migrations';
-import { type ProfileDatabase, applyConnectionSettings, openProfileDatabase } from '../storage/profile-database';
-import { createProfileRepository } from '../storage/repository';
-import { migrations } from '../storage/schema';
+import { currentKdfParams } from '../../src/main/crypto/kdf';
+import { randomBytes } from '../../src/main/crypto/sodium';
+import { createMemoryLogger } from '../../src/main/log';
+import { noKeystore } from '../../src/main/profiles/device-keystore';
+import { createProfileManager } from '../../src/main/profiles/profile-manager';
+import { migrate } from '../../src/main/storage/migrations';
+import { type ProfileDatabase, applyConnectionSettings, openProfileDatabase } from '../../src/main/storage/profile-database';
+import { createProfileRepository } from '../../src/main/storage/repository';
+import { migrations } from '../../src/main/storage/schema';
 import { parseArgs } from './args';
 import { benchInbox as benchInboxService } from './bench-inbox';
 import { benchNetwork } from './bench-network';

@@ -1,4 +1,4 @@
-import type { NewConversation, NewMessage, NewPatient } from '../storage/repository';
+import type { NewConversation, NewMessage, NewPatient } from '../../src/main/storage/repository';
 
 /** A small deterministic generator (mulberry32), so a seed gives the same data every run. */
 export function prng(seed: number): () => number {

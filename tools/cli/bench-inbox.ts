@@ -9,18 +9,18 @@ import { join } from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
 import { WebSocket } from 'ws';
 
-import { inboxChannels } from '../../shared/inbox';
-import { PREFIX, consentStatusSchema, relayAuthSchema } from '../../shared/protocol/documents';
-import { decodeChecked } from '../../shared/protocol/fields';
-import { type EnvelopeRecipient, sealEnvelope } from '../../shared/protocol/envelope';
-import { CARD_SCOPE, type PatientCard, cardMessageId } from '../../shared/protocol/patient-card';
-import { signDocument } from '../../shared/protocol/signed';
-import { type ClinicService } from '../clinic/clinic-service';
-import { createInboxService } from '../inbox/inbox-service';
-import { createMemoryLogger } from '../log';
-import { type ClinicClient } from '../network/clinic-client';
-import { type HeadlessDevice, openDevice, startHeadlessClinic } from '../network/headless';
-import { openEncrypted } from '../storage/open-encrypted';
+import { inboxChannels } from '../../src/shared/inbox';
+import { PREFIX, consentStatusSchema, relayAuthSchema } from '../../src/shared/protocol/documents';
+import { decodeChecked } from '../../src/shared/protocol/fields';
+import { type EnvelopeRecipient, sealEnvelope } from '../../src/shared/protocol/envelope';
+import { CARD_SCOPE, type PatientCard, cardMessageId } from '../../src/shared/protocol/patient-card';
+import { signDocument } from '../../src/shared/protocol/signed';
+import { type ClinicService } from '../../src/main/clinic/clinic-service';
+import { createInboxService } from '../../src/main/inbox/inbox-service';
+import { createMemoryLogger } from '../../src/main/log';
+import { type ClinicClient } from '../../src/main/network/clinic-client';
+import { type HeadlessDevice, openDevice, startHeadlessClinic } from '../headless';
+import { openEncrypted } from '../../src/main/storage/open-encrypted';
 import { prng, syntheticData } from './synthetic';
 
 export type InboxBenchContext = {

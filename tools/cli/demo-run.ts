@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { startHeadlessClinic } from '../network/headless';
+import { startHeadlessClinic } from '../headless';
 
 export type DemoResult = {
   readonly relayDataDir: string;

@@ -1,7 +1,7 @@
-import { createMemoryLogger } from '../log';
-import { noKeystore } from '../profiles/device-keystore';
-import { createProfileManager } from '../profiles/profile-manager';
-import { createProfileRepository } from '../storage/repository';
+import { createMemoryLogger } from '../../src/main/log';
+import { noKeystore } from '../../src/main/profiles/device-keystore';
+import { createProfileManager } from '../../src/main/profiles/profile-manager';
+import { createProfileRepository } from '../../src/main/storage/repository';
 import { syntheticData } from './synthetic';
 
 export type SeedResult = {

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 
 import sodium from 'libsodium-wrappers-sumo';
 
-import { type ConsentScope } from '../../shared/protocol/documents';
-import { type StaffRole } from '../../shared/roles';
-import { type Relay, type RelayOptions, startRelay } from '../../relay/server';
-import { ClinicClient } from './clinic-client';
-import { openClientStore } from './client-store';
+import { type ConsentScope } from '../src/shared/protocol/documents';
+import { type StaffRole } from '../src/shared/roles';
+import { type Relay, type RelayOptions, startRelay } from '../src/relay/server';
+import { ClinicClient } from '../src/main/network/clinic-client';
+import { openClientStore } from '../src/main/network/client-store';
 
 export type HeadlessDevice = {
   readonly name: string;

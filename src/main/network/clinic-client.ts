@@ -3,13 +3,12 @@
 // trusts nothing the relay says that it cannot check: every certificate is checked against
 // the clinic root pinned when this device joined, every document against its signer, every
 // message against its sender's verified key.
-import { type SignedStaffCertificate, signStaffCertificate, verifyStaffCertificate } from '../../shared/protocol/certificate';
+import { signStaffCertificate } from '../../shared/protocol/certificate';
 import { type ClinicRules, clinicRulesSchema, defaultClinicRules } from '../../shared/protocol/clinic-rules';
 import { checkCodeClinic, codeKeys, createCode, formatCode, parseCode } from '../../shared/protocol/codes';
 import {
   type ConsentScope,
   type ConsentStatus,
-  type PatientWithdrawal,
   PREFIX,
   effectiveConsent,
   patientWithdrawalSchema,
@@ -31,10 +30,11 @@ import {
 import { signingInput } from '../../shared/protocol/canonical';
 import { bytesEqual, toBase64 } from '../../shared/protocol/encoding';
 import { type Coalesced, coalesce } from '../../shared/protocol/coalesce';
+import { DirectoryTrustError, type DirectoryMemory, type VerifiedDirectory, verifyDirectory } from '../../shared/protocol/directory';
 import { type Envelope, type EnvelopeRecipient, openEnvelope, parseEnvelope, sealEnvelope } from '../../shared/protocol/envelope';
 import { decodeChecked } from '../../shared/protocol/fields';
 import { generateDeviceKeys, generateRootKeys, rootFingerprint, rootFingerprintBytes } from '../../shared/protocol/keys';
-import { type ClinicPolicy, signClinicPolicy, verifyClinicPolicy } from '../../shared/protocol/policy';
+import { type ClinicPolicy, signClinicPolicy } from '../../shared/protocol/policy';
 import { type AnswerBody, type SyncItem } from '../../shared/protocol/relay-frames';
 import { CARD_SCOPE, type PatientCard, cardMessageId, parsePatientCard } from '../../shared/protocol/patient-card';
 import { type Signed, hasValidSignature, signDocument } from '../../shared/protocol/signed';
@@ -83,18 +83,8 @@ type Identity = {
   status: 'pending' | 'active';
 };
 
-type VerifiedDevice = { deviceId: string; kind: 'staff' | 'patient'; role: StaffRole | null; patientId: string | null; signingKey: Uint8Array; boxKey: Uint8Array };
-export type Directory = {
-  readonly devices: ReadonlyMap<string, VerifiedDevice>;
-  /** The consent in force per patient: a patient's own later withdrawal already applied. */
-  readonly consents: ReadonlyMap<string, ConsentStatus>;
-  /** Withdrawals patients made from their own devices, verified against those devices. */
-  readonly withdrawals: ReadonlyMap<string, PatientWithdrawal>;
-  readonly epoch: RecordsEpoch | null;
-  readonly policy: ClinicPolicy | null;
-  /** The policy's rules, checked against the schema of this app version. */
-  readonly rules: ClinicRules | null;
-};
+/** The directory as this device verified it (src/shared/protocol/directory.ts). */
+export type Directory = VerifiedDirectory;
 
 export type ClinicClientOptions = {
   readonly store: ClientStore;
@@ -765,106 +755,28 @@ export class ClinicClient {
     return ok;
   }
 
+  /** The clinic's one directory verifier, with what this device remembers against rollback. */
   private verifyDirectory(id: Identity, raw: AnswerBody<'directory.get'>): Directory {
-    const root = decodeChecked(id.rootPublicKey);
-    const now = this.now();
-    const revoked = new Set<string>();
-    for (const r of raw.revocations) {
-      if (r.document.clinicId === id.clinicId && this.signedBy(PREFIX.revocation, r, root)) revoked.add(r.document.deviceId);
-    }
-    const devices = new Map<string, VerifiedDevice>();
-    for (const cert of raw.staff as SignedStaffCertificate[]) {
-      try {
-        const v = verifyStaffCertificate(this.sodium, cert, { rootPublicKey: root, clinicId: id.clinicId, now });
-        if (revoked.has(v.certificate.deviceId)) continue;
-        devices.set(v.certificate.deviceId, { deviceId: v.certificate.deviceId, kind: 'staff', role: v.certificate.role, patientId: null, signingKey: v.signingKey, boxKey: v.boxKey });
-      } catch {
-        // A certificate that does not verify is ignored: the relay cannot add staff.
-      }
-    }
-    const registrar = (deviceId: string): VerifiedDevice | null => {
-      const d = devices.get(deviceId);
-      return d && d.kind === 'staff' && (d.role === 'front-desk' || d.role === 'it-admin') ? d : null;
+    const viewer = { clinicId: id.clinicId, rootPublicKey: decodeChecked(id.rootPublicKey), ...(id.kind === 'patient' && id.patientId ? { patient: { patientId: id.patientId, deviceId: id.deviceId, signingPublicKey: decodeChecked(id.signing.publicKey) } } : {}) };
+    const remembered: DirectoryMemory = {
+      consentVersions: this.store.get<Record<string, number>>('consent-versions') ?? {},
+      policyVersion: this.store.get<number>('policy-version') ?? 0,
+      epochSeen: this.store.get<number>('records-epoch-seen') ?? -1,
     };
-    for (const { enrollment, redemption } of raw.patients) {
-      const issuer = registrar(enrollment.document.issuedBy);
-      if (!issuer || enrollment.document.clinicId !== id.clinicId || !this.signedBy(PREFIX.enrollment, enrollment, issuer.signingKey)) continue;
-      if (redemption.document.enrollmentId !== enrollment.document.enrollmentId) continue;
-      if (!this.signedBy(PREFIX.enrollmentRedemption, redemption, decodeChecked(enrollment.document.enrollmentKey))) continue;
-      if (revoked.has(redemption.document.deviceId)) continue;
-      if (id.kind === 'patient' && enrollment.document.patientId !== id.patientId) continue;
-      devices.set(redemption.document.deviceId, {
-        deviceId: redemption.document.deviceId,
-        kind: 'patient',
-        role: null,
-        patientId: enrollment.document.patientId,
-        signingKey: decodeChecked(redemption.document.signingKey),
-        boxKey: decodeChecked(redemption.document.boxKey),
-      });
+    let verified;
+    try {
+      verified = verifyDirectory(this.sodium, viewer, raw, remembered, this.now(), (prefix, signed, key) => this.signedBy(prefix, signed, key));
+    } catch (error) {
+      if (error instanceof DirectoryTrustError) this.fail('untrusted', error.message);
+      throw error;
     }
-    const consents = new Map<string, ConsentStatus>();
-    for (const c of raw.consents) {
-      const issuer = registrar(c.document.issuedBy);
-      if (!issuer || c.document.clinicId !== id.clinicId || !this.signedBy(PREFIX.consentStatus, c, issuer.signingKey)) continue;
-      const held = consents.get(c.document.patientId);
-      if (!held || held.version < c.document.version) consents.set(c.document.patientId, c.document);
-    }
-    const withdrawals = new Map<string, PatientWithdrawal>();
-    for (const w of raw.withdrawals) {
-      const device = devices.get(w.document.deviceId);
-      if (!device || device.kind !== 'patient' || device.patientId !== w.document.patientId || w.document.clinicId !== id.clinicId) continue;
-      if (!this.signedBy(PREFIX.patientWithdrawal, w, device.signingKey)) continue;
-      const held = withdrawals.get(w.document.patientId);
-      if (!held || held.requestedAt < w.document.requestedAt) withdrawals.set(w.document.patientId, w.document);
-    }
-    for (const [patientId, w] of withdrawals) {
-      const c = consents.get(patientId);
-      const effective = effectiveConsent(c ?? null, w);
-      if (effective) consents.set(patientId, effective);
-    }
-    // Rollback protection: never accept a consent older than one seen before.
-    const seenConsent = this.store.get<Record<string, number>>('consent-versions') ?? {};
-    for (const [patientId, c] of consents) {
-      if ((seenConsent[patientId] ?? 0) > c.version) consents.delete(patientId);
-      else seenConsent[patientId] = c.version;
-    }
-    this.store.put('consent-versions', seenConsent);
-
-    let epoch: RecordsEpoch | null = null;
-    if (raw.recordsEpoch) {
-      const issuer = devices.get(raw.recordsEpoch.document.issuedBy);
-      if (!issuer || issuer.role !== 'it-admin' || raw.recordsEpoch.document.clinicId !== id.clinicId || !this.signedBy(PREFIX.recordsEpoch, raw.recordsEpoch, issuer.signingKey)) {
-        this.fail('untrusted', 'The clinic’s records key is not signed by a certified IT admin; messages are held until this is resolved.');
-      }
-      epoch = raw.recordsEpoch.document;
-      const highest = this.store.get<number>('records-epoch-seen') ?? -1;
-      if (epoch.epoch < highest) this.fail('untrusted', 'The relay offered an older records key than one already seen.');
-      this.store.put('records-epoch-seen', epoch.epoch);
-      // Sealed only to clinicians and IT admins. A device the root revoked since this epoch was
-      // issued held it legitimately: the epoch stays usable until the next rotation replaces it.
-      const mayHold = (deviceId: string): boolean => {
-        const d = devices.get(deviceId);
-        return d ? d.kind === 'staff' && (d.role === 'clinician' || d.role === 'it-admin') : revoked.has(deviceId);
-      };
-      if (!epoch.sealed.every((s) => mayHold(s.deviceId))) {
-        this.fail('untrusted', 'The records key was given to a device that must not hold it.');
-      }
-    }
-    let policy: ClinicPolicy | null = null;
-    let rules: ClinicRules | null = null;
-    if (raw.policy) {
-      const known = this.store.get<number>('policy-version') ?? 0;
-      try {
-        policy = verifyClinicPolicy(this.sodium, raw.policy, { rootPublicKey: root, clinicId: id.clinicId, knownVersion: known }).policy;
-      } catch {
-        this.fail('untrusted', 'The clinic policy the relay sent is not signed by the clinic, or is older than the one this device holds.');
-      }
-      const parsed = clinicRulesSchema.safeParse(policy.rules);
-      if (!parsed.success) this.fail('untrusted', 'The clinic policy could not be read; this app may need an update.');
-      rules = parsed.data;
-      this.store.put('policy-version', policy.version);
-    }
-    return { devices, consents, withdrawals, epoch, policy, rules };
+    const { memory } = verified;
+    this.store.transaction(() => {
+      this.store.put('consent-versions', memory.consentVersions);
+      if (memory.epochSeen >= 0) this.store.put('records-epoch-seen', memory.epochSeen);
+      if (raw.policy) this.store.put('policy-version', memory.policyVersion);
+    });
+    return verified.directory;
   }
 
   /** Clinicians and IT admins open their copy of the newest records key, then walk back. */

@@ -3,6 +3,7 @@
 // key). It holds the device's secret keys, the pinned clinic root, the verified directory,
 // the records keys, the outbox, received and sent messages, receipts and the sync cursor.
 // Every write that must survive a crash is one transaction with `synchronous = FULL`.
+import { nextState } from '../../shared/protocol/delivery';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -154,7 +155,6 @@ const toMessage = (r: MessageRow): ClientMessage => ({
   readAt: r.read_at,
 });
 
-const STATE_RANK: Record<MessageState, number> = { failed: 0, queued: 1, sent: 2, delivered: 3, read: 4, received: 5 };
 
 export type ClientStore = ReturnType<typeof wrap>;
 
@@ -413,7 +413,7 @@ function wrap(db: EncryptedDatabase) {
     advanceState(messageId: string, state: MessageState, fields: { seq?: number; relaySeq?: number; failure?: string } = {}): void {
       const row = db.prepare<[string], { state: MessageState }>('SELECT state FROM messages WHERE message_id = ?').get(messageId);
       if (!row) return;
-      const next = state === 'failed' || STATE_RANK[state] > STATE_RANK[row.state] ? state : row.state;
+      const next = nextState(row.state, state);
       db.prepare('UPDATE messages SET state = ?, seq = coalesce(?, seq), relay_seq = coalesce(?, relay_seq), failure = ? WHERE message_id = ?').run(
         next,
         fields.seq ?? null,

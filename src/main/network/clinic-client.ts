@@ -30,6 +30,7 @@ import {
 import { signingInput } from '../../shared/protocol/canonical';
 import { bytesEqual, toBase64 } from '../../shared/protocol/encoding';
 import { type Coalesced, coalesce } from '../../shared/protocol/coalesce';
+import { MAX_BODY_CHARS, bodyProblem, isFinalRefusal, openIncoming, retryDelayMs, sealMessage } from '../../shared/protocol/delivery';
 import { DirectoryTrustError, type DirectoryMemory, type VerifiedDirectory, verifyDirectory } from '../../shared/protocol/directory';
 import { type Envelope, type EnvelopeRecipient, openEnvelope, parseEnvelope, sealEnvelope } from '../../shared/protocol/envelope';
 import { decodeChecked } from '../../shared/protocol/fields';
@@ -109,19 +110,12 @@ export type SetUpClinicInput = {
 
 const DAY = 86_400_000;
 const CERT_LIFETIME = 2 * 365 * DAY;
-const MAX_BODY_CHARS = 20_000;
 /** Codes after which retrying the same envelope cannot succeed. */
-const PERMANENT = new Set(['no-consent', 'wrong-patient', 'forbidden', 'invalid', 'bad-signature', 'conflict', 'revoked', 'not-found', 'malformed', 'too-large']);
 
 const randomId = (sodium: SodiumApi, prefix: string): string => `${prefix}${toBase64(sodium.randombytes_buf(12)).replace(/\+/g, '-').replace(/\//g, '_')}`;
 const keyText = (pair: SodiumKeyPair): KeyPairText => ({ publicKey: toBase64(pair.publicKey), privateKey: toBase64(pair.privateKey) });
 const keyPair = (text: KeyPairText): SodiumKeyPair => ({ publicKey: decodeChecked(text.publicKey), privateKey: decodeChecked(text.privateKey) });
 
-/** Backoff for the outbox: 1 s, 2 s, 4 s … capped at 5 minutes, with ±20 % jitter. */
-export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
-  const base = Math.min(300_000, 1000 * 2 ** Math.min(attempts, 20));
-  return Math.round(base * (0.8 + 0.4 * random()));
-}
 
 export class ClinicClient {
   private readonly store: ClientStore;
@@ -813,9 +807,9 @@ export class ClinicClient {
   async send(input: { patientId?: string; body: string; scope?: ConsentScope; messageId?: string }): Promise<ClientMessage> {
     const id = this.identity();
     if (id.status !== 'active') this.fail('pending-approval', 'This device is waiting for an IT admin’s approval.');
-    const text = input.body.trim();
-    if (text.length === 0) this.fail('empty', 'Write something before sending.');
-    if (input.body.length > MAX_BODY_CHARS) this.fail('too-long', `A message holds at most ${MAX_BODY_CHARS} characters.`);
+    const problem = bodyProblem(input.body);
+    if (problem === 'empty') this.fail('empty', 'Write something before sending.');
+    if (problem === 'too-long') this.fail('too-long', `A message holds at most ${MAX_BODY_CHARS} characters.`);
     const scope = input.scope ?? 'clinical';
     const patientId = id.kind === 'patient' ? (id.patientId as string) : (input.patientId ?? this.fail('unknown-patient', 'Choose a patient to write to.'));
     if (id.kind === 'staff' && id.role === 'front-desk') this.fail('not-allowed', 'Front desk devices do not send messages.');
@@ -858,24 +852,9 @@ export class ClinicClient {
   }
 
   private seal(id: Identity, directory: Directory, m: { messageId: string; patientId: string; scope: string; body: string; sentAt: number }): Envelope {
-    const epoch = directory.epoch ?? this.fail('untrusted', 'The clinic has no records key yet.');
-    const recipients: EnvelopeRecipient[] = [{ to: `records:${epoch.epoch}`, boxPublicKey: decodeChecked(epoch.publicKey) }];
-    for (const d of directory.devices.values()) {
-      if (d.kind === 'patient' && d.patientId === m.patientId) recipients.push({ to: d.deviceId, boxPublicKey: d.boxKey });
-    }
-    if (id.kind === 'staff' && recipients.length === 1) this.fail('unknown-patient', 'This patient has not connected a device yet.');
-    return sealEnvelope(this.sodium, {
-      messageId: m.messageId,
-      conversationId: m.patientId,
-      patientId: m.patientId,
-      senderDeviceId: id.deviceId,
-      sentAt: m.sentAt,
-      scope: m.scope,
-      recordsEpoch: epoch.epoch,
-      body: new TextEncoder().encode(m.body),
-      recipients,
-      senderSigningKey: keyPair(id.signing).privateKey,
-    });
+    const sealed = sealMessage(this.sodium, directory, { ...m, senderDeviceId: id.deviceId }, keyPair(id.signing).privateKey) ?? this.fail('untrusted', 'The clinic has no records key yet.');
+    if (id.kind === 'staff' && sealed.patientDevices === 0) this.fail('unknown-patient', 'This patient has not connected a device yet.');
+    return sealed.envelope;
   }
 
   /** Sends what is due in the outbox. Transient failures are retried later with backoff. */
@@ -930,7 +909,7 @@ export class ClinicClient {
         return true;
       }
     }
-    if (PERMANENT.has(code) || item.kind === 'receipt' && code === 'not-found') {
+    if (isFinalRefusal(code, item.kind)) {
       this.store.transaction(() => {
         this.store.removeOutbox(item.id);
         if (item.kind === 'message') this.store.advanceState(item.id, 'failed', { failure: error instanceof Error ? error.message : 'The relay refused this message.' });
@@ -983,52 +962,29 @@ export class ClinicClient {
     }
     const messageId = item.envelope.header.messageId;
     if (this.store.hasMessage(messageId)) return 0; // at-least-once delivery: drop the repeat
-    let parsed;
-    try {
-      parsed = parseEnvelope(item.envelope);
-    } catch {
-      return 0;
-    }
-    let directory = await this.verifiedDirectory();
-    let sender = directory.devices.get(parsed.header.senderDeviceId);
-    if (!sender) {
-      directory = await this.verifiedDirectory(true);
-      sender = directory.devices.get(parsed.header.senderDeviceId);
-    }
-    // A message whose sender cannot be verified, or which names another patient than the
-    // sender's own, is dropped; the relay is not trusted to have checked.
-    if (!sender) return 0;
-    if (sender.kind === 'patient' && sender.patientId !== parsed.header.patientId) return 0;
-    if (id.kind === 'patient' && parsed.header.patientId !== id.patientId) return 0;
-    let opened;
-    try {
-      if (id.kind === 'patient') {
-        opened = openEnvelope(this.sodium, parsed, { recipientId: id.deviceId, boxKeyPair: keyPair(id.box), senderSigningPublicKey: sender.signingKey });
-      } else {
-        const pair = this.store.recordsKey(parsed.header.recordsEpoch);
-        if (!pair) return 0;
-        opened = openEnvelope(this.sodium, parsed, { recipientId: `records:${parsed.header.recordsEpoch}`, boxKeyPair: pair, senderSigningPublicKey: sender.signingKey });
-      }
-    } catch {
-      return 0;
-    }
+    // The sender is looked up in the verified directory (fetched again for one not known yet).
+    const lookup = async (deviceId: string) => (await this.verifiedDirectory()).devices.get(deviceId) ?? (await this.verifiedDirectory(true)).devices.get(deviceId) ?? null;
+    const as = id.kind === 'patient' ? { kind: 'patient' as const, patientId: id.patientId as string, deviceId: id.deviceId, boxKeyPair: keyPair(id.box) } : { kind: 'records' as const, recordsKey: (epoch: number) => this.store.recordsKey(epoch) };
+    const opened = await openIncoming(this.sodium, item.envelope, lookup, as);
+    if (!opened) return 0;
     let body: string;
     try {
       body = new TextDecoder('utf-8', { fatal: true }).decode(opened.body);
     } catch {
       return 0;
     }
-    const outgoing = parsed.header.senderDeviceId === id.deviceId;
+    const { header, sender } = opened;
+    const outgoing = header.senderDeviceId === id.deviceId;
     const inserted = this.store.addMessage(
       {
         messageId,
-        conversationId: parsed.header.conversationId,
-        patientId: parsed.header.patientId,
-        senderDeviceId: parsed.header.senderDeviceId,
+        conversationId: header.conversationId,
+        patientId: header.patientId,
+        senderDeviceId: header.senderDeviceId,
         outgoing,
-        scope: parsed.header.scope,
+        scope: header.scope,
         body,
-        sentAt: parsed.header.sentAt,
+        sentAt: header.sentAt,
         seq: item.seq,
         relaySeq: item.relaySeq,
         state: outgoing ? 'sent' : 'received',

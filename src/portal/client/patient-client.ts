@@ -6,9 +6,10 @@
 // relay's push hints, and sends "delivered" and "read" receipts. Everything it keeps goes
 // through the encrypted vault.
 import { type Coalesced, coalesce } from '../../shared/protocol/coalesce';
+import { MAX_BODY_CHARS, type MessageState, bodyProblem, isFinalRefusal, nextState, openIncoming, retryDelayMs, sealMessage } from '../../shared/protocol/delivery';
 import { PREFIX, consentAllows, patientWithdrawalSchema, relayAuthSchema } from '../../shared/protocol/documents';
 import { toBase64 } from '../../shared/protocol/encoding';
-import { type Envelope, type EnvelopeRecipient, openEnvelope, parseEnvelope, sealEnvelope } from '../../shared/protocol/envelope';
+import { type Envelope } from '../../shared/protocol/envelope';
 import { decodeChecked } from '../../shared/protocol/fields';
 import { rootFingerprint } from '../../shared/protocol/keys';
 import { type SyncItem } from '../../shared/protocol/relay-frames';
@@ -19,7 +20,7 @@ import { type PatientDirectory, type RawDirectory, type TrustMemory, UntrustedEr
 import { type PatientIdentity } from './identity';
 import { RelayError, type RelaySocket, openRelaySocket } from './relay-socket';
 
-export type MessageState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
+export type { MessageState };
 
 export type PortalMessage = {
   readonly messageId: string;
@@ -70,16 +71,7 @@ export class PortalError extends Error {
 
 export type VaultSecrets = { readonly identity: PatientIdentity };
 
-const MAX_BODY_CHARS = 20_000;
-const STATE_RANK: Record<MessageState, number> = { failed: 0, queued: 1, sent: 2, delivered: 3, read: 4, received: 5 };
-/** Relay refusals after which sending the same envelope again cannot succeed. */
-const PERMANENT = new Set(['no-consent', 'wrong-patient', 'forbidden', 'invalid', 'bad-signature', 'conflict', 'revoked', 'not-found', 'malformed', 'too-large']);
 
-/** Backoff: 1 s, 2 s, 4 s … capped at `capMs`, with ±20 % jitter. */
-export function backoffMs(attempts: number, capMs = 300_000, random: () => number = Math.random): number {
-  const base = Math.min(capMs, 1000 * 2 ** Math.min(attempts, 20));
-  return Math.round(base * (0.8 + 0.4 * random()));
-}
 
 const keyPair = (text: { publicKey: string; privateKey: string }): SodiumKeyPair => ({ publicKey: decodeChecked(text.publicKey), privateKey: decodeChecked(text.privateKey) });
 
@@ -276,7 +268,7 @@ export class PatientClient {
 
   private scheduleReconnect(): void {
     if (!this.running || this.reconnectTimer) return;
-    const delay = backoffMs(this.reconnectAttempts++, 30_000);
+    const delay = retryDelayMs(this.reconnectAttempts++, 30_000);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       void this.connect();
@@ -313,8 +305,9 @@ export class PatientClient {
 
   /** Seals a message and queues it; it leaves now if online, else when the connection returns. */
   async send(body: string): Promise<PortalMessage> {
-    if (body.trim().length === 0) throw new PortalError('empty', 'Write something before sending.');
-    if (body.length > MAX_BODY_CHARS) throw new PortalError('too-long', `A message holds at most ${MAX_BODY_CHARS} characters.`);
+    const problem = bodyProblem(body);
+    if (problem === 'empty') throw new PortalError('empty', 'Write something before sending.');
+    if (problem === 'too-long') throw new PortalError('too-long', `A message holds at most ${MAX_BODY_CHARS} characters.`);
     const directory = this.directory;
     if (!directory?.epoch) throw new PortalError('not-ready', 'The clinic’s keys are not known yet.');
     if (!this.canWrite()) throw new PortalError('no-consent', 'Messaging is not active; please call the clinic.');
@@ -331,29 +324,16 @@ export class PatientClient {
   }
 
   private seal(directory: PatientDirectory, messageId: string, body: string, sentAt: number): Envelope {
-    const epoch = directory.epoch;
-    if (!epoch) throw new PortalError('not-ready', 'The clinic’s keys are not known yet.');
-    const recipients: EnvelopeRecipient[] = [{ to: `records:${epoch.epoch}`, boxPublicKey: decodeChecked(epoch.publicKey) }];
-    for (const d of directory.devices.values()) if (d.kind === 'patient') recipients.push({ to: d.deviceId, boxPublicKey: d.boxKey });
-    return sealEnvelope(this.sodium, {
-      messageId,
-      conversationId: this.id.patientId,
-      patientId: this.id.patientId,
-      senderDeviceId: this.id.deviceId,
-      sentAt,
-      scope: 'clinical',
-      recordsEpoch: epoch.epoch,
-      body: new TextEncoder().encode(body),
-      recipients,
-      senderSigningKey: keyPair(this.id.signing).privateKey,
-    });
+    const m = { messageId, patientId: this.id.patientId, senderDeviceId: this.id.deviceId, scope: 'clinical', body, sentAt };
+    const sealed = sealMessage(this.sodium, directory, m, keyPair(this.id.signing).privateKey);
+    if (!sealed) throw new PortalError('not-ready', 'The clinic’s keys are not known yet.');
+    return sealed.envelope;
   }
 
   private update(messageId: string, state: MessageState, fields: Partial<Pick<PortalMessage, 'seq' | 'failure' | 'readSent'>> = {}): void {
     const m = this.messages.get(messageId);
     if (!m) return;
-    const next = state === 'failed' || STATE_RANK[state] > STATE_RANK[m.state] ? state : m.state;
-    this.messages.set(messageId, { ...m, ...fields, state: next, failure: state === 'failed' ? (fields.failure ?? 'refused') : m.failure });
+    this.messages.set(messageId, { ...m, ...fields, state: nextState(m.state, state), failure: state === 'failed' ? (fields.failure ?? 'refused') : m.failure });
   }
 
   /** Sends what is due in the outbox, oldest first; a transient failure holds back the rest. */
@@ -387,12 +367,12 @@ export class PatientClient {
             continue;
           }
         }
-        if (PERMANENT.has(code) || (item.kind === 'receipt' && code === 'not-found')) {
+        if (isFinalRefusal(code, item.kind)) {
           this.outbox = this.outbox.filter((o) => o.id !== item.id);
           if (item.kind === 'message') this.update(item.id, 'failed', { failure: code });
           continue;
         }
-        const at = this.now() + backoffMs(item.attempts);
+        const at = this.now() + retryDelayMs(item.attempts);
         this.outbox = this.outbox.map((o) => (o.id === item.id ? { ...o, attempts: o.attempts + 1, nextAttemptAt: at } : o));
         this.scheduleFlush(at);
         break;
@@ -443,29 +423,23 @@ export class PatientClient {
       if (known.outgoing && known.seq === null) this.messages.set(messageId, { ...known, seq: item.seq });
       return;
     }
-    let parsed;
-    try {
-      parsed = parseEnvelope(item.envelope);
-    } catch {
-      return;
-    }
-    let sender = this.directory?.devices.get(parsed.header.senderDeviceId);
-    if (!sender) sender = (await this.refreshDirectory().catch(() => null))?.devices.get(parsed.header.senderDeviceId);
+    const lookup = async (deviceId: string) => this.directory?.devices.get(deviceId) ?? (await this.refreshDirectory().catch(() => null))?.devices.get(deviceId) ?? null;
+    const opened = await openIncoming(this.sodium, item.envelope, lookup, { kind: 'patient', patientId: this.id.patientId, deviceId: this.id.deviceId, boxKeyPair: keyPair(this.id.box) });
     // A sender that does not verify, or a message about another patient, is dropped unseen.
-    if (!sender || parsed.header.patientId !== this.id.patientId) return;
+    if (!opened) return;
     let body: string;
     try {
-      const opened = openEnvelope(this.sodium, parsed, { recipientId: this.id.deviceId, boxKeyPair: keyPair(this.id.box), senderSigningPublicKey: sender.signingKey });
       body = new TextDecoder('utf-8', { fatal: true }).decode(opened.body);
     } catch {
       return;
     }
+    const { header: parsedHeader, sender } = opened;
     const outgoing = sender.kind === 'patient';
     this.messages.set(messageId, {
       messageId,
       outgoing,
       body,
-      sentAt: parsed.header.sentAt,
+      sentAt: parsedHeader.sentAt,
       seq: item.seq,
       state: outgoing ? 'sent' : 'received',
       failure: null,

@@ -1,4 +1,4 @@
-// The directory's signature cache (ClinicClient.signedBy): a document verified once is not
+// The directory's signature cache (DirectoryView.signedBy, src/main/network/client/): a document verified once is not
 // verified again, but the cache is keyed by the exact document, so a relay that keeps a valid
 // signature and changes what it covers is still caught, however often the directory is read.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,10 +35,14 @@ describe('the verified directory', () => {
       ...raw,
       consents: raw.consents.map((c) => (c.document.patientId === 'pAlex' ? { ...c, document: { ...c.document, activeScopes: ['clinical' as const, 'reminders' as const] } } : c)),
     };
-    const verify = (doctor.client as unknown as { verifyDirectory(id: unknown, raw: unknown): Directory }).verifyDirectory.bind(doctor.client);
-    const identity = doctor.client.local.get('identity');
+    // The stored answer verified again, as the app does to seal while offline.
+    const view = (doctor.client as unknown as { ctx: { directory: { stored(): Directory | null } } }).ctx.directory;
+    const verify = (answer: AnswerBody<'directory.get'>): Directory | null => {
+      doctor.client.local.put('directory-raw', answer);
+      return view.stored();
+    };
     // The same answer again is accepted (from the cache); the forged one is not.
-    expect(verify(identity, raw).consents.get('pAlex')?.activeScopes).toEqual(['reminders']);
-    expect(verify(identity, forged).consents.has('pAlex')).toBe(false);
+    expect(verify(raw)?.consents.get('pAlex')?.activeScopes).toEqual(['reminders']);
+    expect(verify(forged)?.consents.has('pAlex')).toBe(false);
   });
 });

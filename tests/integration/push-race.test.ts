@@ -100,9 +100,9 @@ describe('a push during the tail of a sync', () => {
     const entered = gate();
     const release = gate();
     // The first outbox flush the clinician's sync starts (the "delivered" receipt) waits.
-    intercept(dr.client, 'flushOutbox', { hold: release.promise, entered: entered.open });
+    intercept(dr.client.outbox, 'flush', { hold: release.promise, entered: entered.open });
     const pushed: Promise<number>[] = [];
-    intercept<number>(dr.client, 'sync', { onCall: (p) => pushed.push(p) });
+    intercept<number>(dr.client.receiver, 'sync', { onCall: (p) => pushed.push(p) });
 
     await patient.client.send({ body: 'first' });
     // The clinician fetches "first" on its push and is flushing the receipt for it.
@@ -157,8 +157,8 @@ describe('a push during the tail of a sync', () => {
     await drB.client.sync();
     const aSyncs: Promise<number>[] = [];
     const bSyncs: Promise<number>[] = [];
-    intercept<number>(drA.client, 'sync', { onCall: (p) => aSyncs.push(p) });
-    intercept<number>(drB.client, 'sync', { onCall: (p) => bSyncs.push(p) });
+    intercept<number>(drA.client.receiver, 'sync', { onCall: (p) => aSyncs.push(p) });
+    intercept<number>(drB.client.receiver, 'sync', { onCall: (p) => bSyncs.push(p) });
     await drA.client.send({ patientId: 'pat-own', body: 'Your results are normal.' });
     await until('the hint at the other clinician', () => bSyncs.length >= 1);
     await Promise.all(bSyncs);

@@ -1,0 +1,28 @@
+// What the parts of one clinic device share: its store, libsodium, the clock, the events it
+// raises, and each other (looked up when called, so the parts can be built one by one).
+import { type SodiumApi } from '../../../shared/protocol/sodium-api';
+import { type ClientMessage, type ClientStore } from '../client-store';
+import { type DirectoryView } from './directory-view';
+import { type DeviceIdentity } from './identity';
+import { type Outbox } from './outbox';
+import { type Receiver } from './receiver';
+import { type RelaySession } from './relay-session';
+
+export const DAY = 86_400_000;
+
+export type ClientContext = {
+  readonly store: ClientStore;
+  readonly sodium: SodiumApi;
+  readonly now: () => number;
+  /** Connect timeout and per-request timeout. */
+  readonly timeoutMs: number;
+  /** Something new was stored (messages, receipts, directory, cards). */
+  readonly changed: () => void;
+  /** A sync brought in messages from others (after they were stored). */
+  readonly arrived: (messages: readonly ClientMessage[]) => void;
+  readonly identity: DeviceIdentity;
+  readonly session: RelaySession;
+  readonly directory: DirectoryView;
+  readonly outbox: Outbox;
+  readonly receiver: Receiver;
+};

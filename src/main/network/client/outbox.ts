@@ -1,0 +1,161 @@
+// Sending: a message is checked, sealed and stored with its outbox entry in one step, then
+// sent; receipts go through the same outbox. Transient failures wait with backoff (in writing
+// order, across restarts); final refusals mark the message failed; a records key that
+// changed meanwhile means sealing the same message again.
+import { consentAllows, type ConsentScope } from '../../../shared/protocol/documents';
+import { MAX_BODY_CHARS, bodyProblem, isFinalRefusal, retryDelayMs, sealMessage } from '../../../shared/protocol/delivery';
+import { type Coalesced, coalesce } from '../../../shared/protocol/coalesce';
+import { type Envelope } from '../../../shared/protocol/envelope';
+import { type ClientMessage } from '../client-store';
+import { RelayError, type RelayConnection } from '../relay-connection';
+import { ClientError, fail } from './client-error';
+import { type ClientContext } from './context';
+import { type Directory } from './directory-view';
+import { type Identity, randomId } from './identity';
+
+type Draft = { messageId: string; patientId: string; scope: string; body: string; sentAt: number };
+type Item = { id: string; kind: 'message' | 'receipt'; payloadJson: string; attempts: number };
+
+export class Outbox {
+  /** Sends what is due. Transient failures are retried later with backoff. */
+  readonly flush: Coalesced<void> = coalesce(() => this.flushOnce());
+
+  constructor(private readonly ctx: ClientContext) {}
+
+  /** A new message id, for a message written now and sent later (undo-send). */
+  newMessageId(): string {
+    return randomId(this.ctx.sodium, 'm');
+  }
+
+  /**
+   * Writes a message. Staff write to a patient (`patientId`); a patient writes to the
+   * clinic. The message is sealed and stored in the outbox in one step, then sent; if the
+   * relay is out of reach it stays queued and is retried with backoff, across restarts.
+   */
+  async send(input: { patientId?: string; body: string; scope?: ConsentScope; messageId?: string }): Promise<ClientMessage> {
+    const { store } = this.ctx;
+    const id = this.ctx.identity.current();
+    if (id.status !== 'active') fail('pending-approval', 'This device is waiting for an IT admin’s approval.');
+    const problem = bodyProblem(input.body);
+    if (problem === 'empty') fail('empty', 'Write something before sending.');
+    if (problem === 'too-long') fail('too-long', `A message holds at most ${MAX_BODY_CHARS} characters.`);
+    const scope = input.scope ?? 'clinical';
+    const patientId = id.kind === 'patient' ? (id.patientId as string) : (input.patientId ?? fail('unknown-patient', 'Choose a patient to write to.'));
+    if (id.kind === 'staff' && id.role === 'front-desk') fail('not-allowed', 'Front desk devices do not send messages.');
+    if (id.kind === 'patient' && input.patientId !== undefined && input.patientId !== id.patientId) fail('not-allowed', 'You can only write to your clinic.');
+    const directory = await this.directoryToSeal();
+    if (!consentAllows(directory.consents.get(patientId) ?? null, scope, this.ctx.now())) {
+      fail('no-consent', id.kind === 'patient' ? 'Messaging is not active for you; please call the clinic.' : 'This patient has not agreed to these messages, or has withdrawn or let that consent expire.');
+    }
+    const messageId = input.messageId ?? this.newMessageId();
+    if (store.hasMessage(messageId)) return store.message(messageId) as ClientMessage;
+    const envelope = this.seal(id, directory, { messageId, patientId, scope, body: input.body, sentAt: this.ctx.now() });
+    store.addMessage(
+      {
+        messageId,
+        conversationId: patientId,
+        patientId,
+        senderDeviceId: id.deviceId,
+        outgoing: true,
+        scope,
+        body: input.body,
+        sentAt: envelope.header.sentAt,
+        seq: null,
+        relaySeq: null,
+        state: 'queued',
+        fromPatient: id.kind === 'patient',
+      },
+      this.ctx.now(),
+      JSON.stringify(envelope),
+    );
+    this.ctx.changed();
+    await this.flush().catch(() => undefined);
+    // Its state now: sent, or still queued when the relay was out of reach.
+    return store.message(messageId) as ClientMessage;
+  }
+
+  /** The directory held, else a fresh one; offline, the last one this device verified (the outbox sends later). */
+  private async directoryToSeal(): Promise<Directory> {
+    const held = this.ctx.directory.inMemory();
+    if (held) return held;
+    try {
+      return await this.ctx.directory.verified(true);
+    } catch (error) {
+      const stored = error instanceof RelayError && error.transient ? this.ctx.directory.stored() : null;
+      if (!stored) throw error;
+      return stored;
+    }
+  }
+
+  private seal(id: Identity, directory: Directory, m: Draft): Envelope {
+    const sealed = sealMessage(this.ctx.sodium, directory, { ...m, senderDeviceId: id.deviceId }, this.ctx.identity.keys().signing.privateKey) ?? fail('untrusted', 'The clinic has no records key yet.');
+    if (id.kind === 'staff' && sealed.patientDevices === 0) fail('unknown-patient', 'This patient has not connected a device yet.');
+    return sealed.envelope;
+  }
+
+  /** Queues a "delivered" or "read" receipt for a message from someone else. */
+  enqueueReceipt(messageId: string, kind: 'delivered' | 'read'): void {
+    this.ctx.store.enqueue(`${kind}:${messageId}`, 'receipt', JSON.stringify({ messageId, kind }), this.ctx.now());
+  }
+
+  private async flushOnce(): Promise<void> {
+    const { store, now } = this.ctx;
+    const due = store.dueOutbox(now());
+    if (due.length === 0) return;
+    let connection: RelayConnection;
+    try {
+      connection = await this.ctx.session.relay();
+    } catch (error) {
+      for (const item of due) store.deferOutbox(item.id, now() + retryDelayMs(item.attempts), error instanceof RelayError ? error.code : 'offline');
+      throw error;
+    }
+    for (const [index, item] of due.entries()) {
+      try {
+        if (item.kind === 'message') {
+          const answer = await connection.request('message.send', { envelope: JSON.parse(item.payloadJson) as Envelope });
+          store.transaction(() => {
+            store.removeOutbox(item.id);
+            store.advanceState(item.id, 'sent', { seq: answer.seq, relaySeq: answer.relaySeq });
+          });
+        } else {
+          const receipt = JSON.parse(item.payloadJson) as { messageId: string; kind: 'delivered' | 'read' };
+          await connection.request('receipt.send', receipt);
+          store.removeOutbox(item.id);
+        }
+      } catch (error) {
+        if (await this.retryLater(item, error)) {
+          // Keep the order people wrote in: what follows waits behind the message that failed.
+          for (const rest of due.slice(index + 1)) store.deferOutbox(rest.id, now() + retryDelayMs(rest.attempts), 'waiting');
+          break;
+        }
+      }
+    }
+    this.ctx.changed();
+  }
+
+  /** Returns true when the item stays queued for a later attempt. */
+  private async retryLater(item: Item, error: unknown): Promise<boolean> {
+    const { store, now } = this.ctx;
+    const code = error instanceof RelayError || error instanceof ClientError ? error.code : 'internal';
+    if (item.kind === 'message' && code === 'stale-records-key') {
+      // Nothing was stored: seal the same message again to the new records key.
+      const message = store.message(item.id);
+      if (message) {
+        const directory = await this.ctx.directory.verified(true);
+        const envelope = this.seal(this.ctx.identity.current(), directory, { messageId: message.messageId, patientId: message.patientId, scope: message.scope, body: message.body, sentAt: message.sentAt });
+        store.replaceOutboxPayload(item.id, JSON.stringify(envelope));
+        store.deferOutbox(item.id, now(), code);
+        return true;
+      }
+    }
+    if (isFinalRefusal(code, item.kind)) {
+      store.transaction(() => {
+        store.removeOutbox(item.id);
+        if (item.kind === 'message') store.advanceState(item.id, 'failed', { failure: error instanceof Error ? error.message : 'The relay refused this message.' });
+      });
+      return false;
+    }
+    store.deferOutbox(item.id, now() + retryDelayMs(item.attempts), code);
+    return true;
+  }
+}

@@ -1,0 +1,186 @@
+// Receiving: everything new since the stored cursor. Messages are opened against the verified
+// directory (src/shared/protocol/delivery.ts), de-duplicated by id and acknowledged with a
+// "delivered" receipt; receipts move the state of this device's own messages. Staff devices
+// also fetch the patient cards their role may open.
+import { type Coalesced, coalesce } from '../../../shared/protocol/coalesce';
+import { openIncoming } from '../../../shared/protocol/delivery';
+import { type ParsedEnvelope, openEnvelope, parseEnvelope } from '../../../shared/protocol/envelope';
+import { CARD_SCOPE, type PatientCard, parsePatientCard } from '../../../shared/protocol/patient-card';
+import { type SyncItem } from '../../../shared/protocol/relay-frames';
+import { type ClientMessage } from '../client-store';
+import { type RelayConnection } from '../relay-connection';
+import { type ClientContext } from './context';
+import { type Identity } from './identity';
+
+const decodeUtf8 = (bytes: Uint8Array): string | null => {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+};
+
+export class Receiver {
+  /** Fetches everything new; a push during a pass causes one more. Returns how many messages arrived. */
+  readonly sync: Coalesced<number> = coalesce(() => this.syncOnce(), { combine: (a, b) => a + b });
+  /** A receipt moved one of this device's messages during the running pass. */
+  private receiptsArrived = false;
+  private cards: ReadonlyMap<string, PatientCard> | null = null;
+
+  constructor(private readonly ctx: ClientContext) {}
+
+  private async syncOnce(): Promise<number> {
+    const { store } = this.ctx;
+    const id = this.ctx.identity.current();
+    const connection = await this.ctx.session.relay();
+    if (id.kind === 'staff') await this.syncCards(id, connection);
+    if (id.kind === 'staff' && id.role === 'front-desk') return 0;
+    let received = 0;
+    const arrived: ClientMessage[] = [];
+    for (;;) {
+      const cursor = store.get<number>('cursor') ?? 0;
+      const { items, more } = await connection.request('sync', { after: cursor, limit: 200 });
+      for (const item of items) received += await this.accept(id, item, arrived);
+      if (items.length > 0) store.put('cursor', (items[items.length - 1] as SyncItem).relaySeq);
+      if (!more) break;
+    }
+    if (received > 0 || this.receiptsArrived) this.ctx.changed();
+    this.receiptsArrived = false;
+    if (arrived.length > 0) this.ctx.arrived(arrived);
+    await this.ctx.outbox.flush().catch(() => undefined);
+    return received;
+  }
+
+  private async accept(id: Identity, item: SyncItem, arrived: ClientMessage[]): Promise<number> {
+    const { store, now } = this.ctx;
+    if (item.kind === 'receipt') {
+      const own = store.message(item.messageId);
+      if (own?.outgoing && item.deviceId !== id.deviceId) {
+        store.transaction(() => {
+          store.addReceipt(item.messageId, item.deviceId, item.receipt, item.at);
+          store.advanceState(item.messageId, item.receipt);
+        });
+        this.receiptsArrived = true;
+      }
+      return 0;
+    }
+    const messageId = item.envelope.header.messageId;
+    if (store.hasMessage(messageId)) return 0; // at-least-once delivery: drop the repeat
+    // The sender is looked up in the verified directory (fetched again for one not known yet).
+    const lookup = async (deviceId: string) => (await this.ctx.directory.verified()).devices.get(deviceId) ?? (await this.ctx.directory.verified(true)).devices.get(deviceId) ?? null;
+    const as =
+      id.kind === 'patient'
+        ? { kind: 'patient' as const, patientId: id.patientId as string, deviceId: id.deviceId, boxKeyPair: this.ctx.identity.keys().box }
+        : { kind: 'records' as const, recordsKey: (epoch: number) => store.recordsKey(epoch) };
+    const opened = await openIncoming(this.ctx.sodium, item.envelope, lookup, as);
+    const body = opened ? decodeUtf8(opened.body) : null;
+    if (!opened || body === null) return 0;
+    const { header, sender } = opened;
+    const outgoing = header.senderDeviceId === id.deviceId;
+    const message = {
+      messageId,
+      conversationId: header.conversationId,
+      patientId: header.patientId,
+      senderDeviceId: header.senderDeviceId,
+      outgoing,
+      scope: header.scope,
+      body,
+      sentAt: header.sentAt,
+      seq: item.seq,
+      relaySeq: item.relaySeq,
+      state: outgoing ? ('sent' as const) : ('received' as const),
+      fromPatient: sender.kind === 'patient',
+    };
+    if (!store.addMessage(message, now()) || outgoing) return 0;
+    const stored = store.message(messageId);
+    if (stored) arrived.push(stored);
+    // Only the patient's side and clinicians acknowledge; a colleague's reply is not "delivered" by me.
+    if (sender.kind !== id.kind) this.ctx.outbox.enqueueReceipt(messageId, 'delivered');
+    return 1;
+  }
+
+  /** Marks a received message as read and tells its sender. */
+  async markRead(messageId: string): Promise<void> {
+    const message = this.ctx.store.message(messageId);
+    if (!message || message.outgoing) return;
+    this.ctx.outbox.enqueueReceipt(messageId, 'read');
+    await this.ctx.outbox.flush().catch(() => undefined);
+  }
+
+  /** Marks every unread patient message of a conversation read and tells the patient. */
+  async markConversationRead(patientId: string): Promise<number> {
+    const ids = this.ctx.store.markConversationRead(patientId, this.ctx.now());
+    for (const messageId of ids) this.ctx.outbox.enqueueReceipt(messageId, 'read');
+    if (ids.length > 0) {
+      this.ctx.changed();
+      await this.ctx.outbox.flush().catch(() => undefined);
+    }
+    return ids.length;
+  }
+
+  /** Patient cards this device could open, by patient id (parsed once, until a card changes). */
+  patientCards(): ReadonlyMap<string, PatientCard> {
+    if (this.cards) return this.cards;
+    const cards = new Map<string, PatientCard>();
+    for (const [patientId, json] of this.ctx.store.cards()) {
+      const card = parsePatientCard(json);
+      if (card) cards.set(patientId, card);
+    }
+    this.cards = cards;
+    return cards;
+  }
+
+  /** A card was stored: parse them again when next asked. */
+  forgetCards(): void {
+    this.cards = null;
+  }
+
+  /** Fetches cards newer than the stored cursor; keeps those that verify and open here. */
+  private async syncCards(id: Identity, connection: RelayConnection): Promise<void> {
+    const { store } = this.ctx;
+    let changed = false;
+    for (;;) {
+      const after = store.get<number>('card-cursor') ?? 0;
+      const { cards, more } = await connection.request('card.list', { after, limit: 500 });
+      if (cards.length === 0) break;
+      let directory = await this.ctx.directory.verified();
+      for (const { card } of cards) {
+        let parsed;
+        try {
+          parsed = parseEnvelope(card);
+        } catch {
+          continue;
+        }
+        if (parsed.header.scope !== CARD_SCOPE || parsed.header.conversationId !== parsed.header.patientId) continue;
+        let sender = directory.devices.get(parsed.header.senderDeviceId);
+        if (!sender) {
+          directory = await this.ctx.directory.verified(true);
+          sender = directory.devices.get(parsed.header.senderDeviceId);
+        }
+        // Only a registrar's card counts; the relay is not trusted to have checked.
+        if (!sender || sender.kind !== 'staff' || (sender.role !== 'front-desk' && sender.role !== 'it-admin')) continue;
+        const text = this.openCard(id, parsed, sender.signingKey);
+        if (text !== null && parsePatientCard(text) && store.putCard(parsed.header.patientId, parsed.header.sentAt, text)) changed = true;
+      }
+      store.put('card-cursor', (cards[cards.length - 1] as { cardSeq: number }).cardSeq);
+      if (!more) break;
+    }
+    if (changed) {
+      this.cards = null;
+      this.ctx.changed();
+    }
+  }
+
+  private openCard(id: Identity, parsed: ParsedEnvelope, signingKey: Uint8Array): string | null {
+    try {
+      const records = this.ctx.store.recordsKey(parsed.header.recordsEpoch);
+      const opened =
+        records && parsed.sealedKeys.has(`records:${parsed.header.recordsEpoch}`)
+          ? openEnvelope(this.ctx.sodium, parsed, { recipientId: `records:${parsed.header.recordsEpoch}`, boxKeyPair: records, senderSigningPublicKey: signingKey })
+          : openEnvelope(this.ctx.sodium, parsed, { recipientId: id.deviceId, boxKeyPair: this.ctx.identity.keys().box, senderSigningPublicKey: signingKey });
+      return decodeUtf8(opened.body);
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,11 +1,12 @@
 // Runs in the renderer: DOM only, no Node.
 // Before an account belongs to a clinic: set one up on this computer, or join one with the
 // invite an IT admin gave; then wait for approval.
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import type { ClinicStatus } from '../../../../shared/clinic';
 import type { IpcError } from '../../../../shared/ipc/errors';
+import { useClinicStatus } from '../../app/clinic-context';
 import { useSession } from '../../app/session-context';
 import { Button } from '../../components/button';
 import { TextField } from '../../components/text-field';
@@ -17,13 +18,8 @@ type Mode = 'choose' | 'set-up' | 'join';
 
 export function ClinicEntry({ displayName }: Readonly<{ displayName: string }>) {
   const { t } = useTranslation();
-  const [status, setStatus] = useState<ClinicStatus | null>(null);
+  const { status, error, apply: setStatus } = useClinicStatus();
   const [mode, setMode] = useState<Mode>('choose');
-  const [error, setError] = useState<IpcError | null>(null);
-
-  useEffect(() => {
-    void call('clinic:status', {}).then((result) => (result.ok ? setStatus(result.value) : setError(result.error)));
-  }, []);
 
   if (!status) return error ? <p role="alert">{errorText(t, error)}</p> : <p className="muted">{t('common.loading')}</p>;
   if (status.state === 'pending') return <PendingApproval status={status} onStatus={setStatus} />;

@@ -12,6 +12,7 @@ import type { IpcError } from '../../../../shared/ipc/errors';
 import { type ConsentScope, consentScopes } from '../../../../shared/protocol/documents';
 import { Button } from '../../components/button';
 import { TextField } from '../../components/text-field';
+import { useClinicStatus } from '../../app/clinic-context';
 import { call } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { ReceiptView } from './receipt-view';
@@ -33,7 +34,8 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
   const [acknowledged, setAcknowledged] = useState<string[]>([]);
   const [choices, setChoices] = useState<Record<ConsentScope, boolean>>({ clinical: true, reminders: false, newsletters: false, attachments: false });
   const [excluded, setExcluded] = useState<string[]>([]);
-  const [validityMonths, setValidityMonths] = useState<number | null>(null);
+  const clinic = useClinicStatus().status;
+  const validityMonths = clinic?.state === 'member' ? (clinic.rules?.consentRenewal.validityMonths ?? 0) : null;
   const [signature, setSignature] = useState<{ kind: 'drawn'; image: string } | { kind: 'typed'; name: string } | null>(null);
   const [decisionMaker, setDecisionMaker] = useState<{ name: string; relationship: string } | null>(null);
   const [receipt, setReceipt] = useState<Receipt | null>(null);
@@ -45,11 +47,6 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
     headingRef.current?.focus();
   }, [step, receipt]);
 
-  useEffect(() => {
-    void call('clinic:status', {}).then((result) => {
-      if (result.ok && result.value.state === 'member') setValidityMonths(result.value.rules?.consentRenewal.validityMonths ?? 0);
-    });
-  }, []);
 
   useEffect(() => {
     if (!initialPatientId) return;

@@ -6,6 +6,7 @@ import type { SessionStatus } from '../../../../shared/profiles';
 import type { StaffRole } from '../../../../shared/roles';
 import { subscribe } from '../../lib/api';
 import { AccountCard } from '../account/account-card';
+import { ClinicStatusProvider } from '../../app/clinic-context';
 import { ClinicEntry } from '../clinic/clinic-entry';
 import { AboutCard } from '../computer/about-card';
 import { ChecksCard } from '../computer/checks-card';
@@ -42,7 +43,16 @@ function AccountTab({ status }: Readonly<{ status: Unlocked }>) {
   );
 }
 
+/** One clinic status for every screen of this unlocked account (the branch is keyed by profile). */
 export function HomeScreen({ status }: Readonly<{ status: Unlocked }>) {
+  return (
+    <ClinicStatusProvider>
+      <Home status={status} />
+    </ClinicStatusProvider>
+  );
+}
+
+function Home({ status }: Readonly<{ status: Unlocked }>) {
   const { t } = useTranslation();
   if (status.clinicRole === null) {
     return (

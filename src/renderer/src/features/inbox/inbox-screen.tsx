@@ -12,6 +12,7 @@ import { Button } from '../../components/button';
 import { EmptyState } from '../../components/empty-state';
 import { VirtualList, type VirtualListHandle } from '../../components/virtual-list';
 import { listMoveForKey, moveIndex } from '../../components/virtual-range';
+import { useClinicStatus } from '../../app/clinic-context';
 import { call, subscribe } from '../../lib/api';
 import { LoadFailed } from './load-failed';
 import { ConsentChip, ReplyClockChip, useClockText } from './chips';
@@ -43,7 +44,8 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
   const [query, setQuery] = useState('');
   const [filter, setFilter] = useState<InboxFilter>('all');
   const [load, setLoad] = useState<ListLoad>({ state: 'loading' });
-  const [rules, setRules] = useState<ClinicRules | null>(null);
+  const clinic = useClinicStatus().status;
+  const rules: ClinicRules | null = clinic?.state === 'member' ? clinic.rules : null;
   const [openId, setOpenId] = useState<string | null>(null);
   const [activeId, setActiveId] = useState<string | null>(null);
   /** Whether the conversation being opened takes the focus (opened from the keyboard). */
@@ -69,11 +71,6 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
 
   useEffect(() => subscribe('inbox:changed', () => setChanges((n) => n + 1)), []);
 
-  useEffect(() => {
-    void call('clinic:status', {}).then((result) => {
-      if (result.ok && result.value.state === 'member') setRules(result.value.rules);
-    });
-  }, []);
 
   useEffect(() => {
     const ticket = ++latest.current;

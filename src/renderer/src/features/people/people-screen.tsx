@@ -5,7 +5,6 @@
 import { type FormEvent, type JSX, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-import type { IpcError } from '../../../../shared/ipc/errors';
 import type { ResponseOf } from '../../../../shared/ipc/contract';
 import { Button } from '../../components/button';
 import { Dialog } from '../../components/dialog';
@@ -14,6 +13,7 @@ import { SelectField } from '../../components/select-field';
 import { TextField } from '../../components/text-field';
 import { useToast } from '../../components/toast';
 import { call } from '../../lib/api';
+import { useQuery } from '../../lib/use-query';
 import { errorText } from '../../lib/i18n';
 import './people.css';
 
@@ -21,7 +21,6 @@ type People = ResponseOf<'people:list'>;
 type Device = People['devices'][number];
 type Role = Device['role'];
 type Invite = ResponseOf<'people:invite'> & { readonly displayName: string; readonly role: Role };
-type Load = { readonly state: 'loading' } | { readonly state: 'ready'; readonly people: People } | { readonly state: 'failed'; readonly error: IpcError };
 
 const roles = ['clinician', 'front-desk', 'it-admin'] as const satisfies readonly Role[];
 const reasons = ['lost', 'stolen', 'left', 'replaced', 'other'] as const;
@@ -33,11 +32,10 @@ const shortId = (id: string): string => (id.length > 12 ? `${id.slice(0, 12)}…
 export function PeopleScreen(): JSX.Element {
   const { t } = useTranslation();
   const toast = useToast();
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const { query: load, refresh: reload, retry } = useQuery(() => call('people:list', {}), []);
   const [refreshing, setRefreshing] = useState(false);
   const [approving, setApproving] = useState(false);
   const [removing, setRemoving] = useState<Device | null>(null);
-  const latest = useRef(0);
   const pendingHeading = useRef<HTMLHeadingElement>(null);
   const devicesHeading = useRef<HTMLHeadingElement>(null);
   /** Set after a removal: focus goes to the list's heading once the new list is on screen. */
@@ -52,16 +50,9 @@ export function PeopleScreen(): JSX.Element {
   }, [focusDevices, load]);
 
   const refresh = useCallback(async () => {
-    const ticket = ++latest.current;
-    const result = await call('people:list', {});
-    if (ticket !== latest.current) return;
+    await reload();
     setRefreshing(false);
-    setLoad(result.ok ? { state: 'ready', people: result.value } : { state: 'failed', error: result.error });
-  }, []);
-
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
+  }, [reload]);
 
   const approveAll = async () => {
     setApproving(true);
@@ -73,7 +64,7 @@ export function PeopleScreen(): JSX.Element {
     pendingHeading.current?.focus();
   };
 
-  const holdsRoot = load.state === 'ready' && load.people.holdsRoot;
+  const holdsRoot = load.state === 'ready' && load.value.holdsRoot;
 
   return (
     <section className="people" aria-labelledby="people-title">
@@ -93,7 +84,7 @@ export function PeopleScreen(): JSX.Element {
         </Button>
       </div>
 
-      {load.state === 'ready' && !load.people.holdsRoot ? (
+      {load.state === 'ready' && !load.value.holdsRoot ? (
         <div className="people__note" role="note">
           <strong>{t('people.noRoot.title')}</strong>
           <p>{t('people.noRoot.body')}</p>
@@ -110,10 +101,7 @@ export function PeopleScreen(): JSX.Element {
         <div className="notice notice--warn" role="alert">
           <p>{errorText(t, load.error)}</p>
           <Button
-            onClick={() => {
-              setLoad({ state: 'loading' });
-              void refresh();
-            }}
+            onClick={() => void retry()}
           >
             {t('people.retry')}
           </Button>
@@ -125,7 +113,7 @@ export function PeopleScreen(): JSX.Element {
               <h3 id="people-pending-title" ref={pendingHeading} tabIndex={-1}>
                 {t('people.pending.title')}
               </h3>
-              {holdsRoot && load.people.pending.length > 0 ? (
+              {holdsRoot && load.value.pending.length > 0 ? (
                 <Button variant="primary" busy={approving} onClick={() => void approveAll()}>
                   {t('people.pending.approveAll')}
                 </Button>
@@ -133,10 +121,10 @@ export function PeopleScreen(): JSX.Element {
             </div>
             <p>{t('people.pending.intro')}</p>
             <p className="people__compare">{t('people.pending.compare')}</p>
-            {load.people.pending.length === 0 ? (
+            {load.value.pending.length === 0 ? (
               <EmptyState title={t('people.pending.empty')} body={t('people.pending.emptyBody')} />
             ) : (
-              <PendingTable pending={load.people.pending} />
+              <PendingTable pending={load.value.pending} />
             )}
           </section>
 
@@ -144,10 +132,10 @@ export function PeopleScreen(): JSX.Element {
             <h3 id="people-devices-title" ref={devicesHeading} tabIndex={-1}>
               {t('people.devices.title')}
             </h3>
-            {load.people.devices.length === 0 ? (
+            {load.value.devices.length === 0 ? (
               <EmptyState title={t('people.devices.empty')} body={t('people.devices.emptyBody')} />
             ) : (
-              <DeviceTable devices={load.people.devices} canRemove={holdsRoot} onRemove={setRemoving} />
+              <DeviceTable devices={load.value.devices} canRemove={holdsRoot} onRemove={setRemoving} />
             )}
           </section>
         </>

@@ -1,21 +1,17 @@
 // Runs in the renderer: DOM only, no Node.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-import type { ConsentHistory } from '../../../../shared/consent/ipc';
 import { describeIdentityMethod } from '../../../../shared/consent/template';
-import type { IpcError } from '../../../../shared/ipc/errors';
-import type { z } from 'zod';
 import { Button } from '../../components/button';
 import { useToast } from '../../components/toast';
 import { call } from '../../lib/api';
+import { useQuery } from '../../lib/use-query';
 import { errorText } from '../../lib/i18n';
 import { ChangeScopesDialog, RenewDialog, ReverifyDialog, WithdrawDialog } from './consent-dialogs';
 import { consentErrorText, consentLanguage, formatDate, formatDateTime, formatIsoDate, scopeList } from './format';
 import { StatusBadge, Warning } from './status-badge';
 
-type History = z.infer<typeof ConsentHistory>;
-type Load = { readonly state: 'loading' } | { readonly state: 'ready'; readonly history: History } | { readonly state: 'failed'; readonly error: IpcError };
 type Open = 'withdraw' | 'change' | 'renew' | 'reverify' | null;
 
 export type PatientDetailProps = Readonly<{
@@ -29,26 +25,11 @@ export type PatientDetailProps = Readonly<{
 export function PatientDetail({ patientId, onBack, onNewConsent, onShowReceipt }: PatientDetailProps) {
   const { t, i18n } = useTranslation();
   const toast = useToast();
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const { query: load, refresh } = useQuery(() => call('consent:history', { patientId }), [patientId]);
   const [open, setOpen] = useState<Open>(null);
   const [issuing, setIssuing] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const language = i18n.language;
-
-  const refresh = useCallback(async () => {
-    const result = await call('consent:history', { patientId });
-    setLoad(result.ok ? { state: 'ready', history: result.value } : { state: 'failed', error: result.error });
-  }, [patientId]);
-
-  useEffect(() => {
-    let live = true;
-    void call('consent:history', { patientId }).then((result) => {
-      if (live) setLoad(result.ok ? { state: 'ready', history: result.value } : { state: 'failed', error: result.error });
-    });
-    return () => {
-      live = false;
-    };
-  }, [patientId]);
 
   // The page changed under the keyboard user: put them at its heading.
   const ready = load.state === 'ready';
@@ -102,7 +83,7 @@ export function PatientDetail({ patientId, onBack, onNewConsent, onShowReceipt }
     );
   }
 
-  const { row, records } = load.history;
+  const { row, records } = load.value;
   const { patient, status } = row;
   const granted = status !== 'withdrawn' && status !== 'none';
   const canChange = granted && status !== 'expired';

@@ -7,12 +7,12 @@ import { useTranslation } from 'react-i18next';
 
 import type { ClinicStatus } from '../../../../shared/clinic';
 import { consentSectionIds, formatBusinessHours, formatResponseTime } from '../../../../shared/consent/template';
-import type { IpcError } from '../../../../shared/ipc/errors';
 import { type ClinicRules, type Weekday, weekdays } from '../../../../shared/protocol/clinic-rules';
 import { Button } from '../../components/button';
 import { SelectField } from '../../components/select-field';
 import { TextField } from '../../components/text-field';
 import { useToast } from '../../components/toast';
+import { useClinicStatus } from '../../app/clinic-context';
 import { call } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { type DayForm, type FieldErrors, type RulesForm, type SectionId, dayHours, formFromRules, validate, wholeNumber } from './rules-form';
@@ -23,13 +23,11 @@ type Lang = 'en' | 'fr';
 
 export function RulesScreen() {
   const { t } = useTranslation();
-  const [status, setStatus] = useState<ClinicStatus | null>(null);
+  const { status, error, apply: setStatus } = useClinicStatus();
   const [policyVersion, setPolicyVersion] = useState<number | null>(null);
-  const [error, setError] = useState<IpcError | null>(null);
   const [revision, setRevision] = useState(0);
 
   useEffect(() => {
-    void call('clinic:status', {}).then((result) => (result.ok ? setStatus(result.value) : setError(result.error)));
     void call('consent:template', { language: 'en' }).then((result) => result.ok && setPolicyVersion(result.value.document.policyVersion));
   }, []);
 

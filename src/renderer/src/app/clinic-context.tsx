@@ -8,7 +8,7 @@ import { type ReactNode, createContext, useCallback, useContext, useEffect, useM
 
 import type { ClinicStatus } from '../../../shared/clinic';
 import type { IpcError } from '../../../shared/ipc/errors';
-import { call, subscribe } from '../lib/api';
+import { clinic, subscribe } from '../lib/api';
 
 type ClinicStatusApi = {
   /** null until main has answered (or when it could not: see `error`). */
@@ -31,7 +31,7 @@ export function ClinicStatusProvider({ children }: Readonly<{ children: ReactNod
   const asking = useRef<Promise<void> | null>(null);
   const refresh = useCallback(async () => {
     asking.current ??= (async () => {
-      const result = await call('clinic:status', {});
+      const result = await clinic().clinic.status({});
       if (result.ok) apply(result.value);
       else setError(result.error);
     })().finally(() => {

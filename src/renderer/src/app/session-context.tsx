@@ -2,7 +2,7 @@
 import { type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 
 import type { SessionStatus } from '../../../shared/profiles';
-import { call, subscribe } from '../lib/api';
+import { clinic, subscribe } from '../lib/api';
 
 type SessionApi = {
   /** null until main has answered. */
@@ -26,7 +26,7 @@ export function SessionProvider({ children }: Readonly<{ children: ReactNode }>)
   useEffect(() => {
     let live = true;
     const unsubscribe = subscribe('session:changed', (next) => setStatus(next));
-    void call('session:status', {}).then((result) => {
+    void clinic().session.status({}).then((result) => {
       if (live && result.ok) setStatus((known) => known ?? result.value);
     });
     return () => {
@@ -37,7 +37,7 @@ export function SessionProvider({ children }: Readonly<{ children: ReactNode }>)
 
   const apply = useCallback((next: SessionStatus) => setStatus(next), []);
   const refresh = useCallback(async () => {
-    const result = await call('session:status', {});
+    const result = await clinic().session.status({});
     if (result.ok) setStatus(result.value);
   }, []);
   const api = useMemo(() => ({ status, apply, refresh }), [status, apply, refresh]);

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 
 import type { IpcResult } from '../../../shared/ipc/errors';
 import type { AppSettings, SettingsPatch } from '../../../shared/settings';
-import { call } from '../lib/api';
+import { clinic } from '../lib/api';
 import { systemLanguage } from '../lib/i18n';
 
 type SettingsApi = {
@@ -22,7 +22,7 @@ export function SettingsProvider({ children }: Readonly<{ children: ReactNode }>
 
   useEffect(() => {
     let live = true;
-    void call('settings:get', {}).then((result) => {
+    void clinic().settings.get({}).then((result) => {
       if (live && result.ok) setSettings(result.value);
     });
     return () => {
@@ -40,7 +40,7 @@ export function SettingsProvider({ children }: Readonly<{ children: ReactNode }>
   }, [settings, i18n]);
 
   const update = useCallback(async (patch: SettingsPatch) => {
-    const result = await call('settings:update', patch);
+    const result = await clinic().settings.update(patch);
     if (result.ok) setSettings(result.value);
     return result;
   }, []);

@@ -7,7 +7,7 @@ import { useSession } from '../../app/session-context';
 import { Button } from '../../components/button';
 import { ProgressBar } from '../../components/progress-bar';
 import { useToast } from '../../components/toast';
-import { call, subscribe } from '../../lib/api';
+import { clinic, subscribe } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { ChangePassphraseDialog } from './change-passphrase-dialog';
 
@@ -38,14 +38,14 @@ export function AccountCard({ status }: Readonly<{ status: Unlocked }>) {
   useEffect(() => subscribe('task:progress', (p) => p.task === 'backup' && setProgress(p)), []);
 
   const lock = async () => {
-    const result = await call('session:lock', {});
+    const result = await clinic().session.lock({});
     if (result.ok) apply(result.value);
   };
 
   const backup = async () => {
     setBackingUp(true);
     setProgress(null);
-    const result = await call('profiles:backup', {});
+    const result = await clinic().profiles.backup({});
     setBackingUp(false);
     if (result.ok) toast.show('success', t('account.backup.done', { file: result.value.fileName, size: formatBytes(result.value.bytes, i18n.language) }));
     else if (result.error.code !== 'cancelled') toast.show('error', errorText(t, result.error));
@@ -53,7 +53,7 @@ export function AccountCard({ status }: Readonly<{ status: Unlocked }>) {
 
   const remember = async (enabled: boolean) => {
     setRememberBusy(true);
-    const result = await call('profiles:remember-device', { enabled });
+    const result = await clinic().profiles['remember-device']({ enabled });
     setRememberBusy(false);
     if (result.ok) apply(result.value);
     else toast.show('error', errorText(t, result.error));

@@ -7,7 +7,7 @@ import { Button } from '../../components/button';
 import { Dialog } from '../../components/dialog';
 import { PassphraseField } from '../../components/passphrase-field';
 import { useToast } from '../../components/toast';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { PassphraseChecklist } from '../profiles/passphrase-checklist';
 
@@ -35,7 +35,7 @@ export function ChangePassphraseDialog({ displayName, onClose }: Readonly<{ disp
     }
     if (!verdict.ok || confirm !== next) return nextRef.current?.focus();
     setBusy(true);
-    const result = await call('profiles:change-passphrase', { current, next });
+    const result = await clinic().profiles['change-passphrase']({ current, next });
     setBusy(false);
     if (result.ok) {
       toast.show('success', t('account.passphrase.changed'));

@@ -10,7 +10,7 @@ import { useClinicStatus } from '../../app/clinic-context';
 import { useSession } from '../../app/session-context';
 import { Button } from '../../components/button';
 import { TextField } from '../../components/text-field';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import './clinic.css';
 
@@ -72,7 +72,7 @@ function SetUpForm({ defaultName, onBack, onStatus }: Readonly<{ defaultName: st
     setBusy(true);
     setError(null);
     const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-    const result = await call('clinic:set-up', { where: 'this-computer', clinicName, yourName, timeZone });
+    const result = await clinic().clinic['set-up']({ where: 'this-computer', clinicName, yourName, timeZone });
     setBusy(false);
     if (!result.ok) return setError(result.error);
     onStatus(result.value);
@@ -108,7 +108,7 @@ function JoinForm({ localServer, onBack, onStatus }: Readonly<{ localServer: str
     event.preventDefault();
     setBusy(true);
     setError(null);
-    const result = await call('clinic:join', { relayUrl, inviteCode });
+    const result = await clinic().clinic.join({ relayUrl, inviteCode });
     setBusy(false);
     if (!result.ok) return setError(result.error);
     onStatus(result.value);
@@ -157,7 +157,7 @@ function PendingApproval({ status, onStatus }: Readonly<{ status: Extract<Clinic
   const check = async () => {
     setBusy(true);
     setError(null);
-    const result = await call('clinic:check-approval', {});
+    const result = await clinic().clinic['check-approval']({});
     setBusy(false);
     if (!result.ok) return setError(result.error);
     onStatus(result.value);

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import type { AppInfo } from '../../../../shared/app-info';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 
 type State = { readonly kind: 'loading' } | { readonly kind: 'ready'; readonly info: AppInfo } | { readonly kind: 'failed' };
 
@@ -13,7 +13,7 @@ export function AboutCard() {
 
   useEffect(() => {
     let live = true;
-    void call('app:info', {}).then((result) => {
+    void clinic().app.info({}).then((result) => {
       if (live) setState(result.ok ? { kind: 'ready', info: result.value } : { kind: 'failed' });
     });
     return () => {

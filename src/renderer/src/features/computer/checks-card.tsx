@@ -6,7 +6,7 @@ import type { DiagnosticStatus, DiagnosticsReport } from '../../../../shared/dia
 import type { IpcError, IpcResult } from '../../../../shared/ipc/errors';
 import { Button } from '../../components/button';
 import { EmptyState } from '../../components/empty-state';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 
 function overall(report: DiagnosticsReport): DiagnosticStatus {
@@ -29,13 +29,13 @@ export function ChecksCard() {
 
   const run = () => {
     setRunning(true);
-    void call('diagnostics:run', {}).then(apply);
+    void clinic().diagnostics.run({}).then(apply);
   };
 
   // The checks run once when the screen opens; later runs are the user's choice.
   useEffect(() => {
     let live = true;
-    void call('diagnostics:run', {}).then((result) => {
+    void clinic().diagnostics.run({}).then((result) => {
       if (live) apply(result);
     });
     return () => {

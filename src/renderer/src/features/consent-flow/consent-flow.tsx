@@ -13,7 +13,7 @@ import { type ConsentScope, consentScopes } from '../../../../shared/protocol/do
 import { Button } from '../../components/button';
 import { TextField } from '../../components/text-field';
 import { useClinicStatus } from '../../app/clinic-context';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { ReceiptView } from './receipt-view';
 import { SignaturePad } from './signature-pad';
@@ -34,8 +34,8 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
   const [acknowledged, setAcknowledged] = useState<string[]>([]);
   const [choices, setChoices] = useState<Record<ConsentScope, boolean>>({ clinical: true, reminders: false, newsletters: false, attachments: false });
   const [excluded, setExcluded] = useState<string[]>([]);
-  const clinic = useClinicStatus().status;
-  const validityMonths = clinic?.state === 'member' ? (clinic.rules?.consentRenewal.validityMonths ?? 0) : null;
+  const clinicStatus = useClinicStatus().status;
+  const validityMonths = clinicStatus?.state === 'member' ? (clinicStatus.rules?.consentRenewal.validityMonths ?? 0) : null;
   const [signature, setSignature] = useState<{ kind: 'drawn'; image: string } | { kind: 'typed'; name: string } | null>(null);
   const [decisionMaker, setDecisionMaker] = useState<{ name: string; relationship: string } | null>(null);
   const [receipt, setReceipt] = useState<Receipt | null>(null);
@@ -50,7 +50,7 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
 
   useEffect(() => {
     if (!initialPatientId) return;
-    void call('patients:find', { query: '' }).then((result) => {
+    void clinic().patients.find({ query: '' }).then((result) => {
       const row = result.ok ? result.value.find((r) => r.patient.id === initialPatientId) : undefined;
       if (row) {
         setPatient(row.patient);
@@ -62,7 +62,7 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
   const loadTemplate = useCallback(async (lang: Language) => {
     setTemplate(null);
     setAcknowledged([]);
-    const result = await call('consent:template', { language: lang });
+    const result = await clinic().consent.template({ language: lang });
     if (result.ok) setTemplate(result.value as Template);
     else setError(result.error);
   }, []);
@@ -72,7 +72,7 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
     if (!patient || !template || !signature) return;
     setBusy(true);
     setError(null);
-    const result = await call('consent:record', {
+    const result = await clinic().consent.record({
       patientId: patient.id,
       language,
       textVersion: template.document.version,
@@ -238,7 +238,7 @@ function PatientStep({ onChosen, onCancel }: Readonly<{ onChosen: (p: PatientSum
 
   useEffect(() => {
     const timer = setTimeout(() => {
-      void call('patients:find', { query }).then((result) => setRows(result.ok ? result.value : []));
+      void clinic().patients.find({ query }).then((result) => setRows(result.ok ? result.value : []));
     }, 200);
     return () => clearTimeout(timer);
   }, [query]);
@@ -289,7 +289,7 @@ function RegisterPatientForm({ onRegistered, onBack }: Readonly<{ onRegistered: 
     event.preventDefault();
     setBusy(true);
     setError(null);
-    const result = await call('patients:register', {
+    const result = await clinic().patients.register({
       givenName: form.givenName,
       familyName: form.familyName,
       dateOfBirth: form.dateOfBirth,

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { ReceiptView as Receipt } from '../../../../shared/consent/ipc';
 import type { IpcError } from '../../../../shared/ipc/errors';
 import { Button } from '../../components/button';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { ReceiptView } from './receipt-view';
 
@@ -15,7 +15,7 @@ export function ReceiptLoader({ recordId, onDone }: Readonly<{ recordId: string;
   const [receipt, setReceipt] = useState<Receipt | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
   useEffect(() => {
-    void call('consent:receipt', { recordId }).then((result) => (result.ok ? setReceipt(result.value) : setError(result.error)));
+    void clinic().consent.receipt({ recordId }).then((result) => (result.ok ? setReceipt(result.value) : setError(result.error)));
   }, [recordId]);
   if (error)
     return (

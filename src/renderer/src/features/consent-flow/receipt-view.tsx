@@ -11,7 +11,7 @@ import { scopeLabel } from '../../../../shared/consent/template';
 import { consentScopes } from '../../../../shared/protocol/documents';
 import { Button } from '../../components/button';
 import { useToast } from '../../components/toast';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 
 /** The QR code as SVG squares: no canvas, no inline styles (the page's CSP allows neither). */
@@ -43,14 +43,14 @@ export function ReceiptView({ receipt: initial, onDone, headingRef }: Readonly<{
 
   const savePdf = async () => {
     setBusy('pdf');
-    const result = await call('consent:save-receipt', { recordId: record.recordId });
+    const result = await clinic().consent['save-receipt']({ recordId: record.recordId });
     setBusy(null);
     if (result.ok) toast.show('success', t('flow.receipt.saved', { file: result.value.fileName }));
     else if (result.error.code !== 'cancelled') toast.show('error', errorText(t, result.error));
   };
   const issueCode = async () => {
     setBusy('code');
-    const result = await call('consent:issue-code', { patientId: patient.id });
+    const result = await clinic().consent['issue-code']({ patientId: patient.id });
     setBusy(null);
     if (result.ok) setReceipt(result.value);
     else toast.show('error', errorText(t, result.error));

@@ -10,7 +10,7 @@ import type { Thread, ThreadMessage } from '../../../../shared/inbox';
 import type { ClinicRules } from '../../../../shared/protocol/clinic-rules';
 import { Button } from '../../components/button';
 import { useToast } from '../../components/toast';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { insertText, visitReply } from './format';
 import type { Draft } from './use-draft';
@@ -59,7 +59,7 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
       return textareaRef.current?.focus();
     }
     setSending(true);
-    const result = await call('inbox:send', { patientId, body });
+    const result = await clinic().inbox.send({ patientId, body });
     setSending(false);
     if (!result.ok) {
       if (result.error.fields?.body === 'too-long') setError(t('inbox.compose.tooLong'));

@@ -13,7 +13,7 @@ import { EmptyState } from '../../components/empty-state';
 import { VirtualList, type VirtualListHandle } from '../../components/virtual-list';
 import { listMoveForKey, moveIndex } from '../../components/virtual-range';
 import { useClinicStatus } from '../../app/clinic-context';
-import { call, subscribe } from '../../lib/api';
+import { clinic, subscribe } from '../../lib/api';
 import { LoadFailed } from './load-failed';
 import { ConsentChip, ReplyClockChip, useClockText } from './chips';
 import { patientLabel, shortTime } from './format';
@@ -44,8 +44,8 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
   const [query, setQuery] = useState('');
   const [filter, setFilter] = useState<InboxFilter>('all');
   const [load, setLoad] = useState<ListLoad>({ state: 'loading' });
-  const clinic = useClinicStatus().status;
-  const rules: ClinicRules | null = clinic?.state === 'member' ? clinic.rules : null;
+  const clinicStatus = useClinicStatus().status;
+  const rules: ClinicRules | null = clinicStatus?.state === 'member' ? clinicStatus.rules : null;
   const [openId, setOpenId] = useState<string | null>(null);
   const [activeId, setActiveId] = useState<string | null>(null);
   /** Whether the conversation being opened takes the focus (opened from the keyboard). */
@@ -75,7 +75,7 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
   useEffect(() => {
     const ticket = ++latest.current;
     const key = `${filter}\u0000${query}`;
-    void call('inbox:list', { query, filter }).then((result) => {
+    void clinic().inbox.list({ query, filter }).then((result) => {
       if (ticket !== latest.current) return;
       if (!result.ok) {
         // Keep the list on screen when only a refresh failed.

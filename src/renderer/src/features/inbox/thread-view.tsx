@@ -10,7 +10,7 @@ import type { IpcError } from '../../../../shared/ipc/errors';
 import type { ClinicRules } from '../../../../shared/protocol/clinic-rules';
 import { Button } from '../../components/button';
 import { useToast } from '../../components/toast';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { LoadFailed } from './load-failed';
 import { ConsentChip, ReplyClockChip, useClockText } from './chips';
@@ -66,7 +66,7 @@ export function ThreadView({ patientId, rules, changes, headingRef, focusHeading
 
   useEffect(() => {
     const ticket = ++latest.current;
-    void call('inbox:thread', { patientId, limit: pageSize }).then((result) => {
+    void clinic().inbox.thread({ patientId, limit: pageSize }).then((result) => {
       if (ticket !== latest.current) return;
       if (!result.ok) {
         setLoad((current) => (current.state === 'ready' ? current : { state: 'failed', error: result.error }));
@@ -82,7 +82,7 @@ export function ThreadView({ patientId, rules, changes, headingRef, focusHeading
       // Opening a conversation (or reading it as messages arrive) marks the patient's messages read.
       if (thread.conversation.unread > 0 && !marking.current && document.visibilityState === 'visible') {
         marking.current = true;
-        void call('inbox:mark-read', { patientId }).then((marked) => {
+        void clinic().inbox['mark-read']({ patientId }).then((marked) => {
           marking.current = false;
           if (marked.ok) onChanged();
           else toast.show('error', `${t('inbox.thread.markReadFailed')} ${errorText(t, marked.error)}`);
@@ -139,7 +139,7 @@ export function ThreadView({ patientId, rules, changes, headingRef, focusHeading
     const first = messages[0];
     if (!first || loadingEarlier) return;
     setLoadingEarlier(true);
-    const result = await call('inbox:thread', { patientId, before: first.messageId, limit: pageSize });
+    const result = await clinic().inbox.thread({ patientId, before: first.messageId, limit: pageSize });
     setLoadingEarlier(false);
     if (!result.ok) return toast.show('error', errorText(t, result.error));
     const el = scroller.current;
@@ -152,7 +152,7 @@ export function ThreadView({ patientId, rules, changes, headingRef, focusHeading
   };
 
   const undo = async (message: ThreadMessage) => {
-    const result = await call('inbox:undo', { messageId: message.messageId });
+    const result = await clinic().inbox.undo({ messageId: message.messageId });
     if (!result.ok) {
       toast.show('error', errorText(t, result.error));
     } else if (result.value.undone) {
@@ -169,7 +169,7 @@ export function ThreadView({ patientId, rules, changes, headingRef, focusHeading
   };
 
   const retry = async (message: ThreadMessage) => {
-    const result = await call('inbox:retry', { messageId: message.messageId });
+    const result = await clinic().inbox.retry({ messageId: message.messageId });
     if (!result.ok) return toast.show('error', errorText(t, result.error));
     setMessages((current) => upsertMessage(current, result.value));
     refetch();

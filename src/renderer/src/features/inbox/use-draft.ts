@@ -4,7 +4,7 @@
 // conversation closes (another patient opened, tab changed, app locked).
 import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 
 const saveDelayMs = 600;
 /** The longest text main keeps as a draft. */
@@ -55,7 +55,7 @@ export function useDraft(patientId: string): Draft {
       if (value.length > maxDraft) return;
       saved.current = value;
       if (!quiet) setStatus('saving');
-      const result = await call('inbox:save-draft', { patientId, text: value });
+      const result = await clinic().inbox['save-draft']({ patientId, text: value });
       if (textRef.current !== value) return;
       if (result.ok) setStatus(quiet ? 'idle' : 'saved');
       else {
@@ -79,7 +79,7 @@ export function useDraft(patientId: string): Draft {
     const wasLoaded = loaded;
     return () => {
       if (wasLoaded.current && current.current !== savedRef.current && current.current.length <= maxDraft) {
-        void call('inbox:save-draft', { patientId, text: current.current });
+        void clinic().inbox['save-draft']({ patientId, text: current.current });
       }
     };
   }, [patientId]);

@@ -12,7 +12,7 @@ import { EmptyState } from '../../components/empty-state';
 import { SelectField } from '../../components/select-field';
 import { TextField } from '../../components/text-field';
 import { useToast } from '../../components/toast';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { useQuery } from '../../lib/use-query';
 import { errorText } from '../../lib/i18n';
 import './people.css';
@@ -32,7 +32,7 @@ const shortId = (id: string): string => (id.length > 12 ? `${id.slice(0, 12)}…
 export function PeopleScreen(): JSX.Element {
   const { t } = useTranslation();
   const toast = useToast();
-  const { query: load, refresh: reload, retry } = useQuery(() => call('people:list', {}), []);
+  const { query: load, refresh: reload, retry } = useQuery(() => clinic().people.list({}), []);
   const [refreshing, setRefreshing] = useState(false);
   const [approving, setApproving] = useState(false);
   const [removing, setRemoving] = useState<Device | null>(null);
@@ -56,7 +56,7 @@ export function PeopleScreen(): JSX.Element {
 
   const approveAll = async () => {
     setApproving(true);
-    const result = await call('people:approve', {});
+    const result = await clinic().people.approve({});
     setApproving(false);
     if (!result.ok) return toast.show('error', errorText(t, result.error));
     toast.show('success', t('people.pending.approved', { count: result.value.approved }));
@@ -184,7 +184,7 @@ function InviteCard() {
     if (next.name) return nameRef.current?.focus();
     if (next.days) return daysRef.current?.focus();
     setBusy(true);
-    const result = await call('people:invite', { displayName, role, validDays });
+    const result = await clinic().people.invite({ displayName, role, validDays });
     setBusy(false);
     if (!result.ok) return toast.show('error', errorText(t, result.error));
     setInvite({ ...result.value, displayName, role });
@@ -348,7 +348,7 @@ function RemoveDialog({ device, onClose, onRemoved }: Readonly<{ device: Device 
   const submit = async () => {
     if (!device || busy) return;
     setBusy(true);
-    const result = await call('people:revoke', { deviceId: device.deviceId, reason });
+    const result = await clinic().people.revoke({ deviceId: device.deviceId, reason });
     setBusy(false);
     if (!result.ok) return toast.show('error', errorText(t, result.error));
     await onRemoved();

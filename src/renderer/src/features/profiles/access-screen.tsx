@@ -7,7 +7,7 @@ import { EmptyState } from '../../components/empty-state';
 import { AboutCard } from '../computer/about-card';
 import { ChecksCard } from '../computer/checks-card';
 import { DeviceCard } from '../computer/device-card';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { CreateProfileForm } from './create-profile-form';
 import { DamagedProfile } from './damaged-profile';
@@ -33,7 +33,7 @@ export function AccessScreen({
 
   useEffect(() => {
     let live = true;
-    void call('profiles:list', {}).then((result) => {
+    void clinic().profiles.list({}).then((result) => {
       if (!live) return;
       if (!result.ok) return setLoadError(errorText(t, result.error));
       setProfiles(result.value);

@@ -9,7 +9,7 @@ import { Button } from '../../components/button';
 import { PassphraseField } from '../../components/passphrase-field';
 import { TextField } from '../../components/text-field';
 import { useToast } from '../../components/toast';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { PassphraseChecklist } from './passphrase-checklist';
 
@@ -39,7 +39,7 @@ export function CreateProfileForm({ first, onCancel }: Readonly<{ first: boolean
     if (nameProblem) return nameRef.current?.focus();
     if (!verdict.ok || confirmProblem) return passRef.current?.focus();
     setBusy(true);
-    const result = await call('profiles:create', { displayName: name, passphrase });
+    const result = await clinic().profiles.create({ displayName: name, passphrase });
     setBusy(false);
     if (result.ok) apply(result.value);
     else toast.show('error', errorText(t, result.error));

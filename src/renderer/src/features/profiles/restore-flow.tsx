@@ -8,7 +8,7 @@ import { Button } from '../../components/button';
 import { PassphraseField } from '../../components/passphrase-field';
 import { ProgressBar } from '../../components/progress-bar';
 import { TextField } from '../../components/text-field';
-import { call, subscribe } from '../../lib/api';
+import { clinic, subscribe } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 
 /** Restores a backup file into a new profile on this computer. */
@@ -28,7 +28,7 @@ export function RestoreFlow({ onCancel }: Readonly<{ onCancel: () => void }>) {
 
   const choose = async () => {
     setError(null);
-    const result = await call('profiles:inspect-backup', {});
+    const result = await clinic().profiles['inspect-backup']({});
     if (result.ok) {
       setBackup(result.value);
       setName(result.value.displayName);
@@ -44,7 +44,7 @@ export function RestoreFlow({ onCancel }: Readonly<{ onCancel: () => void }>) {
     }
     setBusy(true);
     setProgress(null);
-    const result = await call('profiles:restore', { token: backup.token, passphrase, displayName: name });
+    const result = await clinic().profiles.restore({ token: backup.token, passphrase, displayName: name });
     setBusy(false);
     if (result.ok) return apply(result.value);
     if (result.error.code === 'wrong-passphrase') {

@@ -6,7 +6,7 @@ import type { LockReason, ProfileSummary } from '../../../../shared/profiles';
 import { useSession } from '../../app/session-context';
 import { Button } from '../../components/button';
 import { PassphraseField } from '../../components/passphrase-field';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 
 /** Counts down to zero once a second; returns the seconds left. */
@@ -42,7 +42,7 @@ export function UnlockForm({
 
   const unlockWithDevice = async () => {
     setBusy(true);
-    const result = await call('profiles:unlock-with-device', { profileId: profile.id });
+    const result = await clinic().profiles['unlock-with-device']({ profileId: profile.id });
     setBusy(false);
     if (result.ok) return apply(result.value);
     setNotice(result.error.code === 'device-key-unavailable' ? t('profiles.unlock.deviceForgotten') : errorText(t, result.error));
@@ -55,7 +55,7 @@ export function UnlockForm({
       return input.current?.focus();
     }
     setBusy(true);
-    const result = await call('profiles:unlock', { profileId: profile.id, passphrase });
+    const result = await clinic().profiles.unlock({ profileId: profile.id, passphrase });
     setBusy(false);
     if (result.ok) return apply(result.value);
     const { error } = result;

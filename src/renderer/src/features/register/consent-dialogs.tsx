@@ -12,7 +12,7 @@ import { Button } from '../../components/button';
 import { Dialog } from '../../components/dialog';
 import { SelectField } from '../../components/select-field';
 import { TextField } from '../../components/text-field';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { consentErrorText, consentLanguage, endOfDay, formatDate, toDateInput } from './format';
 
 const REASON_MAX = 500;
@@ -138,7 +138,7 @@ export function WithdrawDialog({ patientId, onClose, onDone }: DialogBase) {
       onClose={onClose}
       onSubmit={async () => {
         if (reason.trim().length > REASON_MAX) return field.current?.focus();
-        await run(() => call('consent:withdraw', { patientId, reason: reason.trim() }), () => t('register.withdraw.done'));
+        await run(() => clinic().consent.withdraw({ patientId, reason: reason.trim() }), () => t('register.withdraw.done'));
       }}
     >
       <ul className="register-effects">
@@ -172,7 +172,7 @@ export function ChangeScopesDialog({ patientId, current, onClose, onDone }: Dial
         if (none) return first.current?.focus();
         if (reason.trim().length > REASON_MAX) return;
         const ordered = consentScopes.filter((s) => scopes.includes(s));
-        await run(() => call('consent:change-scopes', { patientId, scopes: ordered, reason: reason.trim() }), () => t('register.change.done'));
+        await run(() => clinic().consent['change-scopes']({ patientId, scopes: ordered, reason: reason.trim() }), () => t('register.change.done'));
       }}
     >
       <p className="small muted">{t('register.change.intro')}</p>
@@ -221,7 +221,7 @@ export function RenewDialog({ patientId, currentEnd, onClose, onDone }: DialogBa
       onSubmit={async () => {
         setTried(true);
         if (invalid || end === null) return field.current?.focus();
-        await run(() => call('consent:renew', { patientId, expiresAt: end }), () => t('register.renew.done', { date: formatDate(end, i18n.language) }));
+        await run(() => clinic().consent.renew({ patientId, expiresAt: end }), () => t('register.renew.done', { date: formatDate(end, i18n.language) }));
       }}
     >
       <p className="small muted">{t('register.renew.intro')}</p>
@@ -255,7 +255,7 @@ export function ReverifyDialog({ patientId, onClose, onDone }: DialogBase) {
       onClose={onClose}
       onSubmit={async () => {
         if (note.trim().length > NOTE_MAX) return;
-        await run(() => call('consent:reverify', { patientId, method, note: note.trim() }), () => t('register.reverify.done'));
+        await run(() => clinic().consent.reverify({ patientId, method, note: note.trim() }), () => t('register.reverify.done'));
       }}
     >
       <p className="small muted">{t('register.reverify.intro')}</p>

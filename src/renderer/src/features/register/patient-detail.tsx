@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { describeIdentityMethod } from '../../../../shared/consent/template';
 import { Button } from '../../components/button';
 import { useToast } from '../../components/toast';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { useQuery } from '../../lib/use-query';
 import { errorText } from '../../lib/i18n';
 import { ChangeScopesDialog, RenewDialog, ReverifyDialog, WithdrawDialog } from './consent-dialogs';
@@ -25,7 +25,7 @@ export type PatientDetailProps = Readonly<{
 export function PatientDetail({ patientId, onBack, onNewConsent, onShowReceipt }: PatientDetailProps) {
   const { t, i18n } = useTranslation();
   const toast = useToast();
-  const { query: load, refresh } = useQuery(() => call('consent:history', { patientId }), [patientId]);
+  const { query: load, refresh } = useQuery(() => clinic().consent.history({ patientId }), [patientId]);
   const [open, setOpen] = useState<Open>(null);
   const [issuing, setIssuing] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -93,7 +93,7 @@ export function PatientDetail({ patientId, onBack, onNewConsent, onShowReceipt }
 
   const issueCode = async () => {
     setIssuing(true);
-    const result = await call('consent:issue-code', { patientId });
+    const result = await clinic().consent['issue-code']({ patientId });
     setIssuing(false);
     if (!result.ok) return toast.show('error', consentErrorText(t, result.error));
     toast.show('success', t('register.detail.codeIssued'));

@@ -9,7 +9,7 @@ import { EmptyState } from '../../components/empty-state';
 import { SelectField } from '../../components/select-field';
 import { TextField } from '../../components/text-field';
 import { useToast } from '../../components/toast';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { formatDate, formatIsoDate, scopeList } from './format';
 import { StatusBadge, Warning } from './status-badge';
@@ -46,7 +46,7 @@ export function RegisterList({ query, status, onQuery, onStatus, onOpen, onNewCo
     const ticket = ++latest.current;
     const timer = window.setTimeout(
       () => {
-        void call('consent:register', { query: query.trim(), status }).then((result) => {
+        void clinic().consent.register({ query: query.trim(), status }).then((result) => {
           if (ticket !== latest.current) return;
           if (!result.ok) return setLoad({ state: 'failed', error: result.error });
           setLoad({ state: 'ready', rows: result.value.rows });

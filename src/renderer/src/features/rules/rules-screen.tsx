@@ -13,7 +13,7 @@ import { SelectField } from '../../components/select-field';
 import { TextField } from '../../components/text-field';
 import { useToast } from '../../components/toast';
 import { useClinicStatus } from '../../app/clinic-context';
-import { call } from '../../lib/api';
+import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { type DayForm, type FieldErrors, type RulesForm, type SectionId, dayHours, formFromRules, validate, wholeNumber } from './rules-form';
 import './rules.css';
@@ -28,7 +28,7 @@ export function RulesScreen() {
   const [revision, setRevision] = useState(0);
 
   useEffect(() => {
-    void call('consent:template', { language: 'en' }).then((result) => result.ok && setPolicyVersion(result.value.document.policyVersion));
+    void clinic().consent.template({ language: 'en' }).then((result) => result.ok && setPolicyVersion(result.value.document.policyVersion));
   }, []);
 
   if (!status) return error ? <p role="alert">{errorText(t, error)}</p> : <p className="muted">{t('common.loading')}</p>;
@@ -105,13 +105,13 @@ function RulesEditor({ rules, editable, onSaved }: Readonly<{ rules: ClinicRules
     }
     setShowSummary(false);
     setBusy(true);
-    const result = await call('clinic:update-rules', { rules: checked.rules });
+    const result = await clinic().clinic['update-rules']({ rules: checked.rules });
     if (!result.ok || result.value.state !== 'member') {
       setBusy(false);
       if (!result.ok) toast.show('error', errorText(t, result.error));
       return;
     }
-    const template = await call('consent:template', { language: lang });
+    const template = await clinic().consent.template({ language: lang });
     setBusy(false);
     const policy = template.ok ? template.value.document.policyVersion : null;
     toast.show('success', t('rules.saved', { version: policy ?? result.value.rules?.consentText.templateVersion ?? '' }));

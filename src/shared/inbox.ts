@@ -3,6 +3,7 @@
 // decrypted in main and only ever crosses IPC to the renderer of the signed-in clinician.
 import { z } from 'zod';
 
+import { MAX_BODY_CHARS, bodyProblem } from './protocol/delivery';
 import { consentScopeSchema } from './protocol/documents';
 import { idSchema } from './protocol/fields';
 
@@ -91,7 +92,8 @@ export const Thread = z.strictObject({
 });
 export type Thread = z.infer<typeof Thread>;
 
-export const MessageBody = z.string().max(20_000, 'too-long').refine((t) => t.trim().length > 0, 'required');
+/** The body rule of every client (src/shared/protocol/delivery.ts), checked where it crosses IPC. */
+export const MessageBody = z.string().max(MAX_BODY_CHARS, 'too-long').refine((t) => bodyProblem(t) !== 'empty', 'required');
 
 export const inboxChannels = {
   'inbox:list': {
@@ -115,7 +117,7 @@ export const inboxChannels = {
   /** Marks every message of the conversation read (and tells the patient). */
   'inbox:mark-read': { request: z.strictObject({ patientId: idSchema }), response: z.strictObject({ marked: z.number().int() }) },
   /** Keeps the composer's text, encrypted with the profile; an empty text removes it. */
-  'inbox:save-draft': { request: z.strictObject({ patientId: idSchema, text: z.string().max(20_000, 'too-long') }), response: z.strictObject({ saved: z.boolean() }) },
+  'inbox:save-draft': { request: z.strictObject({ patientId: idSchema, text: z.string().max(MAX_BODY_CHARS, 'too-long') }), response: z.strictObject({ saved: z.boolean() }) },
   /** Sends again a message that failed for a reason that may have passed. */
   'inbox:retry': { request: z.strictObject({ messageId: idSchema }), response: ThreadMessage },
 } as const;

@@ -14,8 +14,9 @@ import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { insertText, visitReply } from './format';
 import type { Draft } from './use-draft';
+import { MAX_BODY_CHARS } from '../../../../shared/protocol/delivery';
 
-const maxBody = 20_000;
+const maxBody = MAX_BODY_CHARS;
 
 export type ComposerProps = Readonly<{
   patientId: string;

@@ -5,10 +5,11 @@
 import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 
 import { clinic } from '../../lib/api';
+import { MAX_BODY_CHARS } from '../../../../shared/protocol/delivery';
 
 const saveDelayMs = 600;
 /** The longest text main keeps as a draft. */
-const maxDraft = 20_000;
+const maxDraft = MAX_BODY_CHARS;
 
 export type DraftStatus = 'idle' | 'saving' | 'saved' | 'failed';
 

@@ -9,118 +9,11 @@ import { dirname } from 'node:path';
 
 import { applyConnectionSettings } from '../storage/profile-database';
 import { type EncryptedDatabase, openEncrypted } from '../storage/open-encrypted';
+import { type ClientMessage, type ClientStore, type ConversationSummary, type MessageState, type OutboxItem, type PendingSend } from './client-store-contract';
+import { CLIENT_STORE_SCHEMA, migrateClientStore, preview } from './client-store-schema';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS kv (
-  key TEXT PRIMARY KEY NOT NULL,
-  value TEXT NOT NULL
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS records_keys (
-  epoch INTEGER PRIMARY KEY NOT NULL CHECK (epoch >= 0),
-  public_key BLOB NOT NULL CHECK (length(public_key) = 32),
-  secret_key BLOB NOT NULL CHECK (length(secret_key) = 32)
-) STRICT;
-CREATE TABLE IF NOT EXISTS outbox (
-  id TEXT PRIMARY KEY NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('message', 'receipt')),
-  payload_json TEXT NOT NULL CHECK (json_valid(payload_json)),
-  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
-  next_attempt_at INTEGER NOT NULL,
-  last_error TEXT,
-  created_at INTEGER NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at);
-CREATE TABLE IF NOT EXISTS messages (
-  message_id TEXT PRIMARY KEY NOT NULL,
-  conversation_id TEXT NOT NULL,
-  patient_id TEXT NOT NULL,
-  sender_device_id TEXT NOT NULL,
-  outgoing INTEGER NOT NULL CHECK (outgoing IN (0, 1)),
-  scope TEXT NOT NULL,
-  body TEXT NOT NULL,
-  sent_at INTEGER NOT NULL,
-  seq INTEGER,
-  relay_seq INTEGER,
-  state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'delivered', 'read', 'failed', 'received')),
-  failure TEXT,
-  received_at INTEGER NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id, seq);
-CREATE TABLE IF NOT EXISTS patient_cards (
-  patient_id TEXT PRIMARY KEY NOT NULL,
-  sent_at INTEGER NOT NULL,
-  card_json TEXT NOT NULL CHECK (json_valid(card_json))
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS conversations (
-  patient_id TEXT PRIMARY KEY NOT NULL,
-  last_at INTEGER NOT NULL,
-  preview TEXT NOT NULL,
-  last_from_patient INTEGER NOT NULL CHECK (last_from_patient IN (0, 1)),
-  unread INTEGER NOT NULL DEFAULT 0 CHECK (unread >= 0),
-  waiting_since INTEGER
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS pending_sends (
-  message_id TEXT PRIMARY KEY NOT NULL,
-  patient_id TEXT NOT NULL,
-  body TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  send_at INTEGER NOT NULL
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS drafts (
-  patient_id TEXT PRIMARY KEY NOT NULL,
-  text TEXT NOT NULL,
-  updated_at INTEGER NOT NULL
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS receipts (
-  message_id TEXT NOT NULL,
-  device_id TEXT NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('delivered', 'read')),
-  at INTEGER NOT NULL,
-  PRIMARY KEY (message_id, device_id, kind)
-) STRICT, WITHOUT ROWID;
-`;
+export type { ClientMessage, ClientStore, ConversationSummary, MessageState, OutboxItem, PendingSend };
 
-export type MessageState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
-
-export type ClientMessage = {
-  readonly messageId: string;
-  readonly conversationId: string;
-  readonly patientId: string;
-  readonly senderDeviceId: string;
-  readonly outgoing: boolean;
-  readonly scope: string;
-  readonly body: string;
-  readonly sentAt: number;
-  readonly seq: number | null;
-  readonly relaySeq: number | null;
-  readonly state: MessageState;
-  /** For a failed message: the relay's or the app's reason, in plain words. */
-  readonly failure: string | null;
-  /** Written by the patient (not by the clinic). */
-  readonly fromPatient: boolean;
-  /** When this device marked a patient's message read. */
-  readonly readAt: number | null;
-};
-
-export type ConversationSummary = {
-  readonly patientId: string;
-  readonly lastAt: number;
-  readonly preview: string;
-  readonly lastFromPatient: boolean;
-  readonly unread: number;
-  /** The first patient message no one from the clinic has answered yet. */
-  readonly waitingSince: number | null;
-};
-export type PendingSend = { readonly messageId: string; readonly patientId: string; readonly body: string; readonly createdAt: number; readonly sendAt: number };
-
-export type OutboxItem = {
-  readonly id: string;
-  readonly kind: 'message' | 'receipt';
-  readonly payloadJson: string;
-  readonly attempts: number;
-  readonly nextAttemptAt: number;
-  readonly lastError: string | null;
-};
 
 type MessageRow = {
   message_id: string;
@@ -156,40 +49,6 @@ const toMessage = (r: MessageRow): ClientMessage => ({
 });
 
 
-export type ClientStore = ReturnType<typeof wrap>;
-
-const PREVIEW_CHARS = 140;
-const preview = (body: string): string => {
-  const line = body.replace(/\s+/g, ' ').trim();
-  return line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS - 1)}…` : line;
-};
-
-/**
- * Version 2 of this file: who wrote each message (patient or clinic), when this device read
- * it, and one summary row per conversation kept in the same transaction as each message,
- * so the inbox never scans every message. A version 1 file is brought up to date in place.
- */
-function migrate(db: EncryptedDatabase): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version >= 2) return;
-  db.transaction(() => {
-    const columns = new Set((db.prepare('PRAGMA table_info(messages)').all() as { name: string }[]).map((c) => c.name));
-    if (!columns.has('from_patient')) db.exec('ALTER TABLE messages ADD COLUMN from_patient INTEGER NOT NULL DEFAULT 0 CHECK (from_patient IN (0, 1))');
-    if (!columns.has('read_at')) db.exec('ALTER TABLE messages ADD COLUMN read_at INTEGER');
-    db.exec('CREATE INDEX IF NOT EXISTS messages_unread ON messages (conversation_id) WHERE from_patient = 1 AND read_at IS NULL');
-    // Messages written before version 2: a message not sent by a staff device of this file
-    // cannot be told apart any more, so they count as read and answered.
-    db.exec('UPDATE messages SET read_at = received_at WHERE read_at IS NULL');
-    db.exec('DELETE FROM conversations');
-    const last = db.prepare<[], { conversation_id: string; sent_at: number; body: string; from_patient: number }>(
-      `SELECT conversation_id, sent_at, body, from_patient FROM messages AS m
-       WHERE rowid = (SELECT rowid FROM messages WHERE conversation_id = m.conversation_id ORDER BY sent_at DESC LIMIT 1)`,
-    );
-    const insert = db.prepare('INSERT INTO conversations (patient_id, last_at, preview, last_from_patient, unread, waiting_since) VALUES (?, ?, ?, ?, 0, NULL)');
-    for (const row of last.all()) insert.run(row.conversation_id, row.sent_at, preview(row.body), row.from_patient);
-    db.pragma('user_version = 2');
-  }).immediate();
-}
 
 export function openClientStore(file: string, key: Uint8Array): ClientStore {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -197,8 +56,8 @@ export function openClientStore(file: string, key: Uint8Array): ClientStore {
   try {
     chmodSync(file, 0o600);
     applyConnectionSettings(db);
-    db.exec(SCHEMA);
-    migrate(db);
+    db.exec(CLIENT_STORE_SCHEMA);
+    migrateClientStore(db);
   } catch (error) {
     db.close();
     throw error;
@@ -206,7 +65,7 @@ export function openClientStore(file: string, key: Uint8Array): ClientStore {
   return wrap(db);
 }
 
-function wrap(db: EncryptedDatabase) {
+function wrap(db: EncryptedDatabase): ClientStore {
   const getKv = db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?');
   const putKv = db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const insertMessage = db.prepare(
@@ -242,7 +101,7 @@ function wrap(db: EncryptedDatabase) {
   };
   const insertOutbox = db.prepare('INSERT INTO outbox (id, kind, payload_json, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
 
-  const store = {
+  const store: ClientStore = {
     get<T>(key: string): T | null {
       const row = getKv.get(key);
       return row ? (JSON.parse(row.value) as T) : null;

@@ -1,0 +1,106 @@
+// Runs in main (Node): the layout of a device's client store file, and its upgrades.
+import { type EncryptedDatabase } from '../storage/open-encrypted';
+
+export const CLIENT_STORE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS kv (
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS records_keys (
+  epoch INTEGER PRIMARY KEY NOT NULL CHECK (epoch >= 0),
+  public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+  secret_key BLOB NOT NULL CHECK (length(secret_key) = 32)
+) STRICT;
+CREATE TABLE IF NOT EXISTS outbox (
+  id TEXT PRIMARY KEY NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('message', 'receipt')),
+  payload_json TEXT NOT NULL CHECK (json_valid(payload_json)),
+  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at);
+CREATE TABLE IF NOT EXISTS messages (
+  message_id TEXT PRIMARY KEY NOT NULL,
+  conversation_id TEXT NOT NULL,
+  patient_id TEXT NOT NULL,
+  sender_device_id TEXT NOT NULL,
+  outgoing INTEGER NOT NULL CHECK (outgoing IN (0, 1)),
+  scope TEXT NOT NULL,
+  body TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  seq INTEGER,
+  relay_seq INTEGER,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'delivered', 'read', 'failed', 'received')),
+  failure TEXT,
+  received_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id, seq);
+CREATE TABLE IF NOT EXISTS patient_cards (
+  patient_id TEXT PRIMARY KEY NOT NULL,
+  sent_at INTEGER NOT NULL,
+  card_json TEXT NOT NULL CHECK (json_valid(card_json))
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS conversations (
+  patient_id TEXT PRIMARY KEY NOT NULL,
+  last_at INTEGER NOT NULL,
+  preview TEXT NOT NULL,
+  last_from_patient INTEGER NOT NULL CHECK (last_from_patient IN (0, 1)),
+  unread INTEGER NOT NULL DEFAULT 0 CHECK (unread >= 0),
+  waiting_since INTEGER
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pending_sends (
+  message_id TEXT PRIMARY KEY NOT NULL,
+  patient_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  send_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS drafts (
+  patient_id TEXT PRIMARY KEY NOT NULL,
+  text TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS receipts (
+  message_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('delivered', 'read')),
+  at INTEGER NOT NULL,
+  PRIMARY KEY (message_id, device_id, kind)
+) STRICT, WITHOUT ROWID;
+`;
+
+const PREVIEW_CHARS = 140;
+export const preview = (body: string): string => {
+  const line = body.replace(/\s+/g, ' ').trim();
+  return line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS - 1)}…` : line;
+};
+
+/**
+ * Version 2 of this file: who wrote each message (patient or clinic), when this device read
+ * it, and one summary row per conversation kept in the same transaction as each message,
+ * so the inbox never scans every message. A version 1 file is brought up to date in place.
+ */
+export function migrateClientStore(db: EncryptedDatabase): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version >= 2) return;
+  db.transaction(() => {
+    const columns = new Set((db.prepare('PRAGMA table_info(messages)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('from_patient')) db.exec('ALTER TABLE messages ADD COLUMN from_patient INTEGER NOT NULL DEFAULT 0 CHECK (from_patient IN (0, 1))');
+    if (!columns.has('read_at')) db.exec('ALTER TABLE messages ADD COLUMN read_at INTEGER');
+    db.exec('CREATE INDEX IF NOT EXISTS messages_unread ON messages (conversation_id) WHERE from_patient = 1 AND read_at IS NULL');
+    // Messages written before version 2: a message not sent by a staff device of this file
+    // cannot be told apart any more, so they count as read and answered.
+    db.exec('UPDATE messages SET read_at = received_at WHERE read_at IS NULL');
+    db.exec('DELETE FROM conversations');
+    const last = db.prepare<[], { conversation_id: string; sent_at: number; body: string; from_patient: number }>(
+      `SELECT conversation_id, sent_at, body, from_patient FROM messages AS m
+       WHERE rowid = (SELECT rowid FROM messages WHERE conversation_id = m.conversation_id ORDER BY sent_at DESC LIMIT 1)`,
+    );
+    const insert = db.prepare('INSERT INTO conversations (patient_id, last_at, preview, last_from_patient, unread, waiting_since) VALUES (?, ?, ?, ?, 0, NULL)');
+    for (const row of last.all()) insert.run(row.conversation_id, row.sent_at, preview(row.body), row.from_patient);
+    db.pragma('user_version = 2');
+  }).immediate();
+}
+

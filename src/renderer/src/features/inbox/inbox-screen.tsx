@@ -168,8 +168,6 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
     listRef.current?.scrollToIndex(start);
   };
 
-  const changed = useCallback(() => setChanges((n) => n + 1), []);
-
   const backToList = useCallback(() => {
     listRef.current?.focus();
   }, []);
@@ -333,7 +331,6 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
             headingRef={threadHeading}
             focusHeading={focusOnOpen}
             onBackToList={backToList}
-            onChanged={changed}
           />
         ) : (
           <div className="inbox__no-thread">

@@ -37,11 +37,9 @@ export type ThreadViewProps = Readonly<{
   /** Move the focus to the patient's name once the conversation is on screen. */
   focusHeading: boolean;
   onBackToList: () => void;
-  /** Something changed here (sent, read, taken back): the list should refetch. */
-  onChanged: () => void;
 }>;
 
-export function ThreadView({ patientId, rules, changes, headingRef, focusHeading, onBackToList, onChanged }: ThreadViewProps): JSX.Element {
+export function ThreadView({ patientId, rules, changes, headingRef, focusHeading, onBackToList }: ThreadViewProps): JSX.Element {
   const { t, i18n } = useTranslation();
   const toast = useToast();
   const clockText = useClockText();
@@ -84,12 +82,11 @@ export function ThreadView({ patientId, rules, changes, headingRef, focusHeading
         marking.current = true;
         void clinic().inbox['mark-read']({ patientId }).then((marked) => {
           marking.current = false;
-          if (marked.ok) onChanged();
-          else toast.show('error', `${t('inbox.thread.markReadFailed')} ${errorText(t, marked.error)}`);
+          if (!marked.ok) toast.show('error', `${t('inbox.thread.markReadFailed')} ${errorText(t, marked.error)}`);
         });
       }
     });
-  }, [patientId, changes, refetches, retries, onChanged, loadDraft, toast, t]);
+  }, [patientId, changes, refetches, retries, loadDraft, toast, t]);
 
   const focused = useRef(false);
   useEffect(() => {
@@ -164,23 +161,18 @@ export function ThreadView({ patientId, rules, changes, headingRef, focusHeading
     } else {
       toast.show('info', t('inbox.thread.tooLate'));
     }
-    refetch();
-    onChanged();
+    // main says "inbox:changed" after each of these: the list and the thread load again once.
   };
 
   const retry = async (message: ThreadMessage) => {
     const result = await clinic().inbox.retry({ messageId: message.messageId });
     if (!result.ok) return toast.show('error', errorText(t, result.error));
     setMessages((current) => upsertMessage(current, result.value));
-    refetch();
-    onChanged();
   };
 
   const onSent = (message: ThreadMessage) => {
     scrollIntent.current = 'bottom';
     setMessages((current) => upsertMessage(current, message));
-    refetch();
-    onChanged();
   };
 
   if (load.state === 'loading') {

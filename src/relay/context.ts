@@ -1,15 +1,15 @@
 // What every group of frame handlers shares: the store, the clock, the open sessions and the
 // checks that more than one request makes (the clinic binding, certificates, signatures,
 // envelopes, the consent and records key in force). Built once per relay by createRelayCore.
+import { type z } from 'zod';
+
 import { type SignedStaffCertificate, type VerifiedStaffCertificate, verifyStaffCertificate } from '../shared/protocol/certificate';
 import { signingInput } from '../shared/protocol/canonical';
 import { type ConsentStatus, PREFIX, type RecordsEpoch, effectiveConsent } from '../shared/protocol/documents';
 import { ENVELOPE_PREFIX, type Envelope, type EnvelopeError, type ParsedEnvelope, parseEnvelope } from '../shared/protocol/envelope';
-import { type AnswerBody, type RequestType, signedConsentSchema, signedPatientWithdrawalSchema, signedRecordsEpochSchema } from '../shared/protocol/relay-frames';
+import { type AnswerBody, type RequestType, type requests, signedConsentSchema, signedPatientWithdrawalSchema, signedRecordsEpochSchema } from '../shared/protocol/relay-frames';
 import { type Signed, hasValidSignature } from '../shared/protocol/signed';
 import { type SodiumApi } from '../shared/protocol/sodium-api';
-import { type z } from 'zod';
-import { type requests } from '../shared/protocol/relay-frames';
 import { type RelayLogger } from './log';
 import { conflict, refuse } from './refusal';
 import { type PushKind, type Session } from './session';

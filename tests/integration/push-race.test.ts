@@ -17,6 +17,7 @@ import { wsUrlFor } from '../../src/portal/client/relay-socket';
 import { loadSodium } from '../../src/portal/crypto/sodium';
 import { createMemoryBackend } from '../../src/portal/storage/backend';
 import { Vault } from '../../src/portal/storage/vault';
+import { gate } from '../support/gate';
 
 const dirs: string[] = [];
 const clinics: HeadlessClinic[] = [];
@@ -31,14 +32,6 @@ async function clinic(): Promise<HeadlessClinic> {
   const c = await startHeadlessClinic({ dir });
   clinics.push(c);
   return c;
-}
-
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open: () => void = () => undefined;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
 }
 
 /** Waits for a condition that an event (a push over the socket) will make true. */

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { coalesce } from './coalesce';
-
-/** A promise and the function that settles it, to hold a pass at a chosen point. */
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open: () => void = () => undefined;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
+import { gate } from '../../../tests/support/gate';
 
 describe('coalesce', () => {
   it('runs once for a single request and gives its result', async () => {

@@ -1,6 +1,7 @@
-// Runs in main (Node): a whole clinic without any window, for `npm run demo` and the
-// integration tests. A real relay on 127.0.0.1 (port 0 by default) and real devices, each
-// with its own encrypted store, driven through the same ClinicClient the app uses.
+// Runs in Node: a whole clinic without any window, for `npm run demo`, the benchmarks and
+// the integration tests. A real relay on 127.0.0.1 (port 0 by default) and real devices, each
+// with its own encrypted store: staff devices driven through the same ClinicClient the app
+// uses, patients through the portal's PatientClient (headless-patient.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,6 +12,9 @@ import { type StaffRole } from '../src/shared/roles';
 import { type Relay, type RelayOptions, startRelay } from '../src/relay/server';
 import { ClinicClient } from '../src/main/network/clinic-client';
 import { openClientStore } from '../src/main/network/client-store';
+import { HeadlessPatient } from './headless-patient';
+
+export { HeadlessPatient };
 
 export type HeadlessDevice = {
   readonly name: string;
@@ -37,8 +41,8 @@ export type HeadlessClinic = {
   readonly admin: HeadlessDevice;
   /** Adds a staff device: invite, redeem, approval by the root holder. */
   addStaff(name: string, role: StaffRole): Promise<HeadlessDevice>;
-  /** Front desk enrolls a patient; the patient's device redeems the code. */
-  addPatient(name: string, patientId: string, via: HeadlessDevice, scopes?: readonly ConsentScope[]): Promise<HeadlessDevice & { code: string }>;
+  /** Front desk enrolls a patient; the patient's device (the portal's client) redeems the code. */
+  addPatient(name: string, patientId: string, via: HeadlessDevice, scopes?: readonly ConsentScope[]): Promise<HeadlessPatient & { readonly code: string }>;
   /** Stops the relay (its data stays) and starts it again on the same port. */
   restartRelay(): Promise<void>;
   close(): Promise<void>;
@@ -58,6 +62,7 @@ export async function startHeadlessClinic(options: HeadlessOptions): Promise<Hea
   const setupToken = relay.setupToken;
   if (!setupToken) throw new Error('The relay folder was already set up; use an empty folder.');
   const devices: HeadlessDevice[] = [];
+  const patients: HeadlessPatient[] = [];
   const admin = await openDevice(devicesDir, 'admin');
   devices.push(admin);
   await admin.client.setUpClinic({ relayUrl: relay.url, setupToken, clinicName: options.clinicName ?? 'Riverside Family Practice', staffId: 'staff-admin' });
@@ -80,19 +85,19 @@ export async function startHeadlessClinic(options: HeadlessOptions): Promise<Hea
       return device;
     },
     async addPatient(name, patientId, via, scopes = ['clinical']) {
-      const device = await openDevice(devicesDir, name);
-      devices.push(device);
       const { code } = await via.client.enrollPatient({ patientId, scopes });
-      await device.client.redeemEnrollment({ relayUrl: relay.url, code });
-      return { ...device, code };
+      const patient = await HeadlessPatient.enroll({ name, dir: devicesDir, relayUrl: relay.url, code });
+      patients.push(patient);
+      return Object.assign(patient, { code });
     },
     async restartRelay() {
+      // Patients' devices reconnect by themselves, as browsers do.
       await Promise.all(devices.map((d) => d.client.disconnect()));
       await relay.close();
       relay = await startRelay({ ...relayOptions, port: relay.port });
     },
     async close() {
-      await Promise.all(devices.map((d) => d.client.close().catch(() => undefined)));
+      await Promise.all([...devices.map((d) => d.client.close().catch(() => undefined)), ...patients.map((p) => p.close().catch(() => undefined))]);
       await relay.close();
     },
   };

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { type HeadlessDevice, openDevice } from '../../tools/headless';
+import { type HeadlessDevice, HeadlessPatient, openDevice } from '../../tools/headless';
 import { type StaffRole } from '../../src/shared/roles';
 import { type TestApp, startTestApp } from '../support/main-app';
 import { type Harness } from './harness';
@@ -46,7 +46,7 @@ export type ClinicSetup = {
   readonly clinician: HeadlessDevice;
   readonly relayUrl: string;
   /** Adds a headless patient device that redeems an enrollment code. */
-  patientDevice(code: string): Promise<HeadlessDevice>;
+  patientDevice(code: string): Promise<HeadlessPatient>;
   close(): Promise<void>;
 };
 
@@ -76,20 +76,20 @@ export async function joinClinicAs(app: Harness, options: { role?: StaffRole; na
   await clinician.client.redeemInvite({ relayUrl, code: await admin.clinic.client().createInvite({ staffId: 'dr-lee', displayName: 'Dr Lee', role: 'clinician' }) });
   await admin.clinic.client().approvePendingDevices();
   await clinician.client.completeJoin();
-  const patients: HeadlessDevice[] = [];
+  const patients: HeadlessPatient[] = [];
 
   return {
     admin,
     clinician,
     relayUrl,
     async patientDevice(enrollmentCode) {
-      const device = await openDevice(devicesDir, `patient-${patients.length}`, undefined, app.now);
+      const device = await HeadlessPatient.enroll({ name: `patient-${patients.length}`, dir: devicesDir, relayUrl, code: enrollmentCode, now: app.now });
       patients.push(device);
-      await device.client.redeemEnrollment({ relayUrl, code: enrollmentCode });
       return device;
     },
     async close() {
-      for (const device of [clinician, ...patients]) await device.client.close().catch(() => undefined);
+      await clinician.client.close().catch(() => undefined);
+      for (const device of patients) await device.close().catch(() => undefined);
       await admin.close();
       rmSync(devicesDir, { recursive: true, force: true });
     },

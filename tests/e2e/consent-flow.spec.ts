@@ -170,7 +170,7 @@ test('the front desk records a consent with a drawn signature and hands over the
 
     // The code on the receipt works with the enrollment protocol: the patient's device redeems it.
     const phone = await setup.patientDevice(code);
-    expect(phone.client.patientId).toBe(patientId);
+    expect(phone.patientId).toBe(patientId);
     await page.getByRole('button', { name: 'Done' }).click();
     await expect(page.getByRole('tab', { name: 'Consent register', selected: true })).toBeVisible();
   } finally {

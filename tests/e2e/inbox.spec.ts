@@ -6,7 +6,7 @@
 // The clinic, the patients and their consents are set up through main's router.
 import type { Page } from '@playwright/test';
 
-import type { HeadlessDevice } from '../../tools/headless';
+import type { HeadlessPatient } from '../../tools/headless';
 import { instants } from '../support/clock';
 import { type ClinicSetup, type Person, deskPassphrase, joinClinicAs, recordConsent } from './clinic-setup';
 import { expect, test } from './fixtures';
@@ -20,7 +20,7 @@ test.use({ clockAt: instants.weekdayOpen });
 type Rules = Record<string, unknown> & { security: Record<string, unknown> };
 
 /** A patient registered by the clinic's registrar, with consent to care messages and reminders, enrolled on a phone. */
-async function enrolledPatient(setup: ClinicSetup, person: Person): Promise<{ id: string; device: HeadlessDevice }> {
+async function enrolledPatient(setup: ClinicSetup, person: Person): Promise<{ id: string; device: HeadlessPatient }> {
   const { patientId, code } = await recordConsent(setup.admin.call, person);
   expect(code).toBeTruthy();
   return { id: patientId, device: await setup.patientDevice(code) };
@@ -56,9 +56,9 @@ test('the clinician answers from the inbox: sorted, searched, read, replied with
     const alex = await enrolledPatient(setup, { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
     const camille = await enrolledPatient(setup, { givenName: 'Camille', familyName: 'Roy', dateOfBirth: '1992-11-15' });
     // Alex writes first, so Alex's answer is due first and comes first.
-    await alex.device.client.send({ body: 'Hello, could you renew my blood pressure prescription?' });
-    await camille.device.client.send({ body: 'Is my appointment on Thursday still at 9?' });
-    await camille.device.client.send({ body: 'Also, should I come fasting?' });
+    await alex.device.send('Hello, could you renew my blood pressure prescription?');
+    await camille.device.send('Is my appointment on Thursday still at 9?');
+    await camille.device.send('Also, should I come fasting?');
 
     await openInbox(page, app);
     const list = page.getByRole('listbox', { name: 'Conversations' });
@@ -124,7 +124,7 @@ test('the clinician answers from the inbox: sorted, searched, read, replied with
     await expect(camilleRow).toContainText('2 unread');
 
     // A new message is announced by count only, never by its content.
-    await camille.device.client.send({ body: 'Sorry, one more question about the fasting.' });
+    await camille.device.send('Sorry, one more question about the fasting.');
     await expect(camilleRow).toContainText('3 unread', { timeout: 30_000 });
     await expect(page.getByRole('status').filter({ hasText: 'New messages from patients: 1' })).toHaveCount(1);
     await expect(page.getByRole('status').filter({ hasText: 'fasting' })).toHaveCount(0);
@@ -153,11 +153,11 @@ test('the clinician answers from the inbox: sorted, searched, read, replied with
 
     // The patient's phone gets it and reads it; the clinician sees "Read".
     await expect.poll(async () => {
-      await alex.device.client.sync();
-      return alex.device.client.messages().filter((m) => m.body.includes('You can pick it up tomorrow.')).length;
+      await alex.device.sync();
+      return alex.device.messages().filter((m) => m.body.includes('You can pick it up tomorrow.')).length;
     }, { timeout: 30_000 }).toBe(1);
-    const received = alex.device.client.messages().find((m) => m.body.includes('You can pick it up tomorrow.'));
-    await alex.device.client.markRead(received?.messageId ?? '');
+    const received = alex.device.messages().find((m) => m.body.includes('You can pick it up tomorrow.'));
+    await alex.device.markRead(received?.messageId ?? '');
     await expect(reply).toContainText('Read', { timeout: 45_000 });
     await shoot('inbox-thread-read-en');
     await checkA11y();

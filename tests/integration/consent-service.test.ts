@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { openDevice } from '../../tools/headless';
+import { HeadlessPatient, openDevice } from '../../tools/headless';
 import { type TestApp, startTestApp } from '../support/main-app';
 
 const passphrase = 'granite puffin lantern ninety';
@@ -102,10 +102,9 @@ describe('consent capture through the app', () => {
     expect(register.rows[0]?.status).toBe('pending-enrollment');
 
     // The patient's device redeems the code from the receipt.
-    const phone = await openDevice(tempDir(), 'patient');
-    cleanups.push(() => phone.client.close());
-    const redeemed = await phone.client.redeemEnrollment({ relayUrl, code: receipt.enrollment!.code });
-    expect(redeemed).toEqual({ fingerprint: receipt.fingerprint, patientId: patient.id });
+    const phone = await HeadlessPatient.enroll({ name: 'patient', dir: tempDir(), relayUrl, code: receipt.enrollment!.code });
+    cleanups.push(() => phone.close());
+    expect({ fingerprint: phone.client.snapshot().fingerprint, patientId: phone.patientId }).toEqual({ fingerprint: receipt.fingerprint, patientId: patient.id });
     register = await desk.call('consent:register', { query: '', status: 'all' });
     expect(register.rows[0]?.status).toBe('active');
 
@@ -123,8 +122,8 @@ describe('consent capture through the app', () => {
     await clinician.client.verifiedDirectory(true);
     await expect(clinician.client.send({ patientId: patient.id, body: 'One more thing' })).rejects.toMatchObject({ code: 'no-consent' });
     // The message sent before stays with the patient, as they were told.
-    await phone.client.sync();
-    expect(phone.client.messages().map((m) => m.body)).toEqual(['Your prescription is ready.']);
+    await phone.sync();
+    expect(phone.messages().map((m) => m.body)).toEqual(['Your prescription is ready.']);
 
     const history = await desk.call<{ row: { status: string }; records: { record: { version: number; event: string; supersedes: string | null }; published: boolean }[] }>('consent:history', { patientId: patient.id });
     expect(history.row.status).toBe('withdrawn');
@@ -170,17 +169,16 @@ describe('consent capture through the app', () => {
     const { desk, clinician, relayUrl } = await clinicWithFrontDesk();
     const patient = await desk.call<{ id: string }>('patients:register', { givenName: 'Kim', familyName: 'Roy', dateOfBirth: '1990-01-15' });
     const receipt = await recordConsent(desk, patient.id, ['clinical']);
-    const phone = await openDevice(tempDir(), 'patient');
-    cleanups.push(() => phone.client.close());
-    await phone.client.redeemEnrollment({ relayUrl, code: receipt.enrollment!.code });
+    const phone = await HeadlessPatient.enroll({ name: 'patient', dir: tempDir(), relayUrl, code: receipt.enrollment!.code });
+    cleanups.push(() => phone.close());
     await clinician.client.verifiedDirectory(true);
     expect((await clinician.client.send({ patientId: patient.id, body: 'Lab results are in.' })).state).toBe('sent');
 
-    await phone.client.requestWithdrawal();
+    await phone.withdraw();
     // The clinician's device sees the withdrawal and refuses; the relay refuses a sealed envelope too.
     await clinician.client.verifiedDirectory(true);
     await expect(clinician.client.send({ patientId: patient.id, body: 'Follow-up' })).rejects.toMatchObject({ code: 'no-consent' });
-    await expect(phone.client.send({ body: 'Actually, one more question' })).rejects.toMatchObject({ code: 'no-consent' });
+    await expect(phone.send('Actually, one more question')).rejects.toMatchObject({ code: 'no-consent' });
 
     const register = await desk.call<{ rows: { status: string }[] }>('consent:register', { query: '', status: 'all' });
     expect(register.rows[0]?.status).toBe('withdrawn');

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { defaultClinicRules } from '../../src/shared/protocol/clinic-rules';
 import { type ConversationRow, type InboxList, type Thread, type ThreadMessage } from '../../src/shared/inbox';
-import { type HeadlessDevice, openDevice } from '../../tools/headless';
+import { HeadlessPatient } from '../../tools/headless';
 import { type IncomingNotice } from '../../src/main/inbox/inbox-service';
 import { type Clock, instant, instants, pinnedClock } from '../support/clock';
 import { type TestApp, startTestApp } from '../support/main-app';
@@ -18,9 +18,9 @@ import { type TestApp, startTestApp } from '../support/main-app';
 const passphrase = 'granite puffin lantern ninety';
 const dirs: string[] = [];
 const apps: TestApp[] = [];
-const devices: HeadlessDevice[] = [];
+const devices: HeadlessPatient[] = [];
 afterEach(async () => {
-  for (const device of devices.splice(0)) await device.client.close().catch(() => undefined);
+  for (const device of devices.splice(0)) await device.close().catch(() => undefined);
   for (const app of apps.splice(0)) await app.close();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -78,10 +78,9 @@ async function clinic(options: { undoSendSeconds: number; notificationPreview?: 
   const notices: IncomingNotice[][] = [];
   const doctor = await app(now, notices);
   await join(doctor, 'clinician', 'Lee');
-  const patient = async (code: string): Promise<HeadlessDevice> => {
-    const device = await openDevice(tempDir(), `patient-${devices.length}`, undefined, now);
+  const patient = async (code: string): Promise<HeadlessPatient> => {
+    const device = await HeadlessPatient.enroll({ name: `patient-${devices.length}`, dir: tempDir(), relayUrl, code, now });
     devices.push(device);
-    await device.client.redeemEnrollment({ relayUrl, code });
     return device;
   };
   return { admin, desk, doctor, patient, notices, now };
@@ -107,11 +106,11 @@ describe('the clinician inbox', () => {
       const bea = await consentFor(desk, { givenName: 'Béatrice', familyName: 'Roy', dateOfBirth: '1975-11-30' });
       const cam = await consentFor(desk, { givenName: 'Cam', familyName: 'Ng', dateOfBirth: '1990-01-01' });
       const [alexPhone, beaPhone, camPhone] = [await patient(alex.code), await patient(bea.code), await patient(cam.code)];
-      await beaPhone?.client.send({ body: 'First to write tonight.' });
+      await beaPhone?.send('First to write tonight.');
       now.advance(20 * 60_000);
-      await camPhone?.client.send({ body: 'Second, twenty minutes later.' });
+      await camPhone?.send('Second, twenty minutes later.');
       now.advance(20 * 60_000);
-      await alexPhone?.client.send({ body: 'Last one in.' });
+      await alexPhone?.send('Last one in.');
       await doctor.clinic.client().sync();
       const inbox = await list(doctor);
       expect(inbox.rows.map((r) => r.patientId)).toEqual([bea.patientId, cam.patientId, alex.patientId]);
@@ -125,9 +124,9 @@ describe('the clinician inbox', () => {
     const alex = await consentFor(desk, { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
     const bea = await consentFor(desk, { givenName: 'Béatrice', familyName: 'Roy', dateOfBirth: '1975-11-30' });
     const [alexPhone, beaPhone] = [await patient(alex.code), await patient(bea.code)];
-    await beaPhone?.client.send({ body: 'Written at ten.' });
+    await beaPhone?.send('Written at ten.');
     now.advance(30 * 60_000);
-    await alexPhone?.client.send({ body: 'Written at half past ten.' });
+    await alexPhone?.send('Written at half past ten.');
     await doctor.clinic.client().sync();
     const rows = (await list(doctor)).rows;
     expect(rows.map((r) => r.patientId)).toEqual([bea.patientId, alex.patientId]);
@@ -150,9 +149,9 @@ describe('the clinician inbox', () => {
     expect(inbox.total).toBe(2);
     expect(row(inbox, alex.patientId)).toMatchObject({ name: 'Alex Martin', dateOfBirth: '1980-04-02', unread: 0, needsAnswer: false, enrolled: true, consent: { state: 'active', scopes: ['clinical'] } });
 
-    await alexPhone.client.send({ body: 'My refill ran out, can you renew it?' });
-    await alexPhone.client.send({ body: 'It is the blood pressure one.' });
-    await beaPhone.client.send({ body: 'Are the test results in?' });
+    await alexPhone.send('My refill ran out, can you renew it?');
+    await alexPhone.send('It is the blood pressure one.');
+    await beaPhone.send('Are the test results in?');
     await doctor.clinic.client().sync();
     inbox = await list(doctor);
     expect(inbox.rows.map((r) => [r.patientId, r.unread, r.needsAnswer])).toEqual([
@@ -183,8 +182,8 @@ describe('the clinician inbox', () => {
     expect(await doctor.call('inbox:mark-read', { patientId: alex.patientId })).toEqual({ marked: 2 });
     expect(row(await list(doctor), alex.patientId).unread).toBe(0);
     expect((await list(doctor, '', 'unread')).rows.map((r) => r.patientId)).toEqual([bea.patientId]);
-    await alexPhone.client.sync();
-    expect(alexPhone.client.messages().map((m) => m.state)).toEqual(['read', 'read']);
+    await alexPhone.sync();
+    expect(alexPhone.messages().map((m) => m.state)).toEqual(['read', 'read']);
 
     // A reply waits for the undo window; undo gives the text back (and keeps it as the draft).
     const first = await doctor.call<ThreadMessage>('inbox:send', { patientId: alex.patientId, body: 'Renewed, pick it up tomorrow.' });
@@ -192,8 +191,8 @@ describe('the clinician inbox', () => {
     expect(await doctor.call('inbox:undo', { messageId: first.messageId })).toEqual({ undone: true, body: 'Renewed, pick it up tomorrow.' });
     expect((await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId })).draft).toBe('Renewed, pick it up tomorrow.');
     await sleep(1300);
-    await alexPhone.client.sync();
-    expect(alexPhone.client.messages()).toHaveLength(2); // nothing left
+    await alexPhone.sync();
+    expect(alexPhone.messages()).toHaveLength(2); // nothing left
 
     const second = await doctor.call<ThreadMessage>('inbox:send', { patientId: alex.patientId, body: 'Renewed: pick it up tomorrow after 10.' });
     expect((await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId })).messages.at(-1)).toMatchObject({ messageId: second.messageId, state: 'pending' });
@@ -204,9 +203,9 @@ describe('the clinician inbox', () => {
     // The patient's device is connected: it may already have said "delivered".
     expect(['sent', 'delivered']).toContain(thread.messages.at(-1)?.state);
     expect(thread.draft).toBe('');
-    await alexPhone.client.sync();
-    expect(alexPhone.client.messages().at(-1)?.body).toBe('Renewed: pick it up tomorrow after 10.');
-    await alexPhone.client.markRead(second.messageId);
+    await alexPhone.sync();
+    expect(alexPhone.messages().at(-1)?.body).toBe('Renewed: pick it up tomorrow after 10.');
+    await alexPhone.markRead(second.messageId);
     await doctor.clinic.client().sync();
     expect((await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId })).messages.at(-1)?.state).toBe('read');
     inbox = await list(doctor);
@@ -231,11 +230,11 @@ describe('the clinician inbox', () => {
     await doctor.call('inbox:send', { patientId: alex.patientId, body: 'Please book a visit for next week.' });
     await doctor.call('session:lock');
     await sleep(2300);
-    await phone.client.sync();
-    expect(phone.client.messages()).toHaveLength(0);
+    await phone.sync();
+    expect(phone.messages()).toHaveLength(0);
     const [profile] = await doctor.call<{ id: string }[]>('profiles:list');
     await doctor.call('profiles:unlock', { profileId: profile?.id, passphrase });
-    await expect.poll(async () => (await phone.client.sync(), phone.client.messages().map((m) => m.body)), { timeout: 5000 }).toEqual(['Please book a visit for next week.']);
+    await expect.poll(async () => (await phone.sync(), phone.messages().map((m) => m.body)), { timeout: 5000 }).toEqual(['Please book a visit for next week.']);
   }, 60_000);
 
   it('closes the composer with the reason when consent is withdrawn or the patient has no device, and names senders only when the policy allows', async () => {
@@ -252,8 +251,8 @@ describe('the clinician inbox', () => {
 
     // Without an undo window the reply leaves at once.
     expect(await doctor.call<ThreadMessage>('inbox:send', { patientId: alex.patientId, body: 'Hello Alex' })).toMatchObject({ state: 'sent' });
-    await phone.client.sync();
-    await phone.client.send({ body: 'Thanks, see you Monday' });
+    await phone.sync();
+    await phone.send('Thanks, see you Monday');
     await doctor.clinic.client().sync();
     expect(notices.flat()).toEqual([{ patientId: alex.patientId, patientName: 'Alex Martin', body: 'Thanks, see you Monday' }]);
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { type HeadlessClinic, openDevice, startHeadlessClinic } from '../../tools/headless';
+import { type HeadlessClinic, HeadlessPatient, startHeadlessClinic } from '../../tools/headless';
 import { createMemoryRelayLogger } from '../../src/relay/log';
 import { rawLogin } from '../support/raw-relay';
 
@@ -62,7 +62,7 @@ describe('clinic network on loopback', () => {
     await drA.client.verifiedDirectory(true);
 
     const question = 'My rash is spreading since Tuesday, should I come in?';
-    const sent = await patient.client.send({ body: question });
+    const sent = await patient.send(question);
     expect(sent.state).toBe('sent');
     expect(sent.seq).toBe(1);
 
@@ -70,25 +70,25 @@ describe('clinic network on loopback', () => {
       await dr.client.sync();
       const got = dr.client.messages('pat-1');
       expect(got.map((m) => m.body)).toEqual([question]);
-      expect(got[0]).toMatchObject({ outgoing: false, state: 'received', senderDeviceId: patient.client.deviceId, seq: 1 });
+      expect(got[0]).toMatchObject({ outgoing: false, state: 'received', senderDeviceId: patient.deviceId, seq: 1 });
     }
 
     const answer = 'Please book a visit today; the front desk will call you.';
     const reply = await drA.client.send({ patientId: 'pat-1', body: answer });
     expect(reply.state).toBe('sent');
-    await patient.client.sync();
-    expect(patient.client.messages().map((m) => m.body)).toEqual([question, answer]);
+    await patient.sync();
+    expect(patient.messages().map((m) => m.body)).toEqual([question, answer]);
     await drB.client.sync();
     expect(drB.client.messages('pat-1').map((m) => m.body)).toEqual([question, answer]);
 
     // Receipts: the patient's device acknowledged delivery on sync; reading sends "read".
     await drA.client.sync();
     expect(drA.client.message(reply.messageId)?.state).toBe('delivered');
-    await patient.client.markRead(reply.messageId);
+    await patient.markRead(reply.messageId);
     await drA.client.sync();
     expect(drA.client.message(reply.messageId)?.state).toBe('read');
-    await patient.client.sync();
-    expect(patient.client.message(sent.messageId)?.state).toMatch(/delivered|read/);
+    await patient.sync();
+    expect(patient.message(sent.messageId)?.state).toMatch(/delivered|read/);
 
     // The relay's disk and logs hold no plaintext; the devices' stores are encrypted too.
     await c.close();
@@ -106,8 +106,8 @@ describe('clinic network on loopback', () => {
     await dr.client.verifiedDirectory(true);
     const sent = await dr.client.send({ patientId: 'pat-1', body: 'Your results are normal.' });
     expect(sent.state).toBe('sent');
-    await patient.client.sync();
-    expect(patient.client.messages()).toHaveLength(1);
+    await patient.sync();
+    expect(patient.messages()).toHaveLength(1);
     // Replay the identical envelope (as after a lost acknowledgement): same seq, nothing new.
     const captured = await rawLogin(c.relay.url, patient);
     const { items } = await captured.connection.request('sync', { after: 0 });
@@ -117,8 +117,8 @@ describe('clinic network on loopback', () => {
     const sender = await rawLogin(c.relay.url, dr);
     expect(await sender.connection.request('message.send', { envelope: envelope! })).toEqual({ seq: sent.seq, relaySeq: sent.relaySeq, duplicate: true });
     await sender.connection.close();
-    await patient.client.sync();
-    expect(patient.client.messages()).toHaveLength(1);
+    await patient.sync();
+    expect(patient.messages()).toHaveLength(1);
   });
 
   it('keeps queued messages across a relay outage and a client restart, and loses or duplicates nothing acknowledged', async () => {
@@ -128,32 +128,32 @@ describe('clinic network on loopback', () => {
     const patient = await c.addPatient('patient', 'pat-1', frontDesk);
     await dr.client.verifiedDirectory(true);
     const before = [];
-    for (let i = 0; i < 5; i += 1) before.push(await patient.client.send({ body: `before ${i}` }));
+    for (let i = 0; i < 5; i += 1) before.push(await patient.send(`before ${i}`));
     expect(before.every((m) => m.state === 'sent')).toBe(true);
 
     // The relay goes away: the patient keeps writing, messages wait in the outbox.
     await c.relay.close();
     const during = [];
-    for (let i = 0; i < 3; i += 1) during.push(await patient.client.send({ body: `during ${i}` }));
+    for (let i = 0; i < 3; i += 1) during.push(await patient.send(`during ${i}`));
     expect(during.every((m) => m.state === 'queued')).toBe(true);
-    expect(patient.client.outboxSize()).toBe(3);
+    expect(patient.outboxSize()).toBe(3);
 
     await c.restartRelay();
     // The patient's app restarts too: the outbox is on disk, encrypted.
-    await patient.client.close();
-    const reopened = await openDevice(c.devicesDir, 'patient', patient.key);
-    expect(reopened.client.outboxSize()).toBe(3);
+    await patient.close();
+    const reopened = await HeadlessPatient.reopen(patient, { connect: false });
+    expect(reopened.outboxSize()).toBe(3);
     // Backoff: the items become due within a few seconds of the failed attempt.
     await waitFor('outbox flushed', async () => {
-      await reopened.client.flushOutbox().catch(() => undefined);
-      return reopened.client.outboxSize() === 0;
+      await reopened.flushOutbox().catch(() => undefined);
+      return reopened.outboxSize() === 0;
     }, 15_000);
 
     await dr.client.sync();
     const bodies = dr.client.messages('pat-1').map((m) => m.body);
     expect(bodies).toEqual([...before.map((m) => m.body), ...during.map((m) => m.body)]);
     expect(dr.client.messages('pat-1').map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    await reopened.client.close();
+    await reopened.close();
   });
 });
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 
 import { openClientStore } from '../../src/main/network/client-store';
-import { type HeadlessClinic, type HeadlessDevice, startHeadlessClinic } from '../../tools/headless';
+import { type HeadlessClinic, type HeadlessDevice, type HeadlessPatient, startHeadlessClinic } from '../../tools/headless';
 import { CodeError, createCode, formatCode, parseCode } from '../../src/shared/protocol/codes';
 import { DocumentError, parseSigned, verifySigned } from '../../src/shared/protocol/signed';
 import { PREFIX, consentStatusSchema, relayAuthSchema, revocationSchema } from '../../src/shared/protocol/documents';
@@ -199,7 +199,7 @@ beforeAll(async () => {
   const directory = await dr.client.verifiedDirectory(true);
   await dr.client.send({ patientId: 'pat-1', body: 'A stored message.' });
 
-  const ids = Object.fromEntries(([['admin', c.admin], ['clinician', dr], ['frontDesk', desk], ['patient', patient]] as [string, HeadlessDevice][]).map(([k, d]) => [k, identityOf(d)])) as Record<
+  const ids = Object.fromEntries(([['admin', c.admin], ['clinician', dr], ['frontDesk', desk], ['patient', patient]] as [string, HeadlessDevice | HeadlessPatient][]).map(([k, d]) => [k, identityOf(d)])) as Record<
     'admin' | 'clinician' | 'frontDesk' | 'patient',
     RawIdentity
   >;

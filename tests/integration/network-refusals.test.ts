@@ -2,7 +2,7 @@
 // replays, uncertified and revoked devices, front desk reading, a patient reaching another
 // patient, messages without consent, misused one-time codes and rollbacks. Each refusal is
 // checked by its exact typed code, and where it matters, that nothing was stored or delivered.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,8 +10,10 @@ import sodium from 'libsodium-wrappers-sumo';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { ClientError, type Directory } from '../../src/main/network/clinic-client';
+import { EnrollError, RelayError as PortalRelayError } from '../../src/portal/client/enroll';
+import { PortalError } from '../../src/portal/client/patient-client';
 import { openClientStore } from '../../src/main/network/client-store';
-import { type HeadlessClinic, type HeadlessDevice, openDevice, startHeadlessClinic } from '../../tools/headless';
+import { type HeadlessClinic, type HeadlessDevice, HeadlessPatient, openDevice, startHeadlessClinic } from '../../tools/headless';
 import { RelayError, type RelayConnection, connectRelay } from '../../src/main/network/relay-connection';
 import { signStaffCertificate } from '../../src/shared/protocol/certificate';
 import { signingInput } from '../../src/shared/protocol/canonical';
@@ -61,7 +63,7 @@ async function network() {
   return { c, desk, dr, patient };
 }
 
-async function login(relayUrl: string, device: HeadlessDevice): Promise<{ connection: RelayConnection; identity: RawIdentity }> {
+async function login(relayUrl: string, device: HeadlessDevice | HeadlessPatient): Promise<{ connection: RelayConnection; identity: RawIdentity }> {
   const raw = await rawLogin(relayUrl, device);
   cleanups.push(() => raw.connection.close());
   return raw;
@@ -70,6 +72,13 @@ async function login(relayUrl: string, device: HeadlessDevice): Promise<{ connec
 async function extraDevice(c: HeadlessClinic, name: string): Promise<HeadlessDevice> {
   const device = await openDevice(c.devicesDir, name);
   cleanups.push(() => device.client.close());
+  return device;
+}
+
+/** Another patient device redeeming `code` the portal's way; closed after the test. */
+async function redeemOn(c: HeadlessClinic, name: string, code: string): Promise<HeadlessPatient> {
+  const device = await HeadlessPatient.enroll({ name, dir: c.devicesDir, relayUrl: c.relay.url, code });
+  cleanups.push(() => device.close());
   return device;
 }
 
@@ -123,7 +132,7 @@ type SealOptions = {
 };
 
 /** Seals and signs an envelope with a device's own keys, to the records key and the patient's devices. */
-function sealAs(sender: RawIdentity, directory: Directory, options: SealOptions = {}): Envelope {
+function sealAs(sender: RawIdentity, directory: Pick<Directory, 'epoch' | 'devices'>, options: SealOptions = {}): Envelope {
   const epoch = directory.epoch;
   if (!epoch) throw new Error('no records epoch');
   const patientId = options.patientId ?? sender.patientId ?? 'pat-1';
@@ -182,8 +191,8 @@ describe('forged and tampered envelopes', () => {
 
     // Nothing was stored or delivered.
     expect(await messagesVia(connection)).toEqual([]);
-    await patient.client.sync();
-    expect(patient.client.messages()).toEqual([]);
+    await patient.sync();
+    expect(patient.messages()).toEqual([]);
     // The untouched envelope goes through, so the refusals were about the signature alone.
     expect(await connection.request('message.send', { envelope })).toMatchObject({ seq: 1, duplicate: false });
   });
@@ -218,8 +227,8 @@ describe('forged and tampered envelopes', () => {
       await rejects(connection.request('message.send', { envelope: tampered }), RelayError, 'bad-signature');
     }
     expect(await messagesVia(connection)).toEqual([]);
-    await patient.client.sync();
-    expect(patient.client.messages()).toEqual([]);
+    await patient.sync();
+    expect(patient.messages()).toEqual([]);
 
     // A malicious relay could hand these to the patient anyway: the client's own checks drop them.
     const patientId = identityOf(patient);
@@ -238,8 +247,8 @@ describe('forged and tampered envelopes', () => {
     throws(() => parseEnvelope(badBase64), EnvelopeError, 'bad-base64');
     // And the client's sync path opens only what verifies: the real message arrives once, intact.
     await connection.request('message.send', { envelope });
-    await patient.client.sync();
-    expect(patient.client.messages().map((m) => m.body)).toEqual(['Your biopsy came back benign.']);
+    await patient.sync();
+    expect(patient.messages().map((m) => m.body)).toEqual(['Your biopsy came back benign.']);
   });
 });
 
@@ -260,8 +269,8 @@ describe('replays', () => {
     const sameId = sealAs(identity, directory, { messageId: envelope.header.messageId, body: 'Take two tablets twice a day.' });
     await rejects(connection.request('message.send', { envelope: sameId }), RelayError, 'conflict');
 
-    await patient.client.sync();
-    expect(patient.client.messages().map((m) => m.body)).toEqual(['Take one tablet twice a day.']);
+    await patient.sync();
+    expect(patient.messages().map((m) => m.body)).toEqual(['Take one tablet twice a day.']);
     expect((await messagesVia(connection)).map((m) => m.envelope.header.messageId)).toEqual([envelope.header.messageId]);
   });
 
@@ -362,8 +371,8 @@ describe('a revoked device', () => {
     expect(after.sealed.map((s) => s.deviceId)).toContain(identityOf(drB).deviceId);
     throws(() => openRecordsEpoch(sodium, after, drId.deviceId, pair(drId.box)), RecordsKeyError, 'not-a-recipient');
 
-    await patient.client.verifiedDirectory(true);
-    const sent = await patient.client.send({ body: 'Written after the laptop was lost.' });
+    await patient.verifiedDirectory();
+    const sent = await patient.send('Written after the laptop was lost.');
     expect(sent.state).toBe('sent');
     await drB.client.sync();
     expect(drB.client.messages('pat-1').map((m) => m.body)).toEqual(['Written after the laptop was lost.']);
@@ -434,7 +443,7 @@ describe('one patient, one conversation', () => {
     const patientB = await c.addPatient('patient-b', 'pat-2', desk);
     const drDirectory = await dr.client.verifiedDirectory(true);
     await dr.client.send({ patientId: 'pat-2', body: 'Only for patient B.' });
-    await patientB.client.send({ body: 'B writes to the clinic.' });
+    await patientB.send('B writes to the clinic.');
     await dr.client.send({ patientId: 'pat-1', body: 'Only for patient A.' });
 
     const a = await login(c.relay.url, patientA);
@@ -453,12 +462,12 @@ describe('one patient, one conversation', () => {
       if (item.kind === 'message') expect(item.envelope.header.patientId).toBe('pat-1');
       else expect(item.conversationId).toBe('pat-1');
     }
-    await patientA.client.sync();
-    expect(patientA.client.messages().map((m) => m.body)).toEqual(['Only for patient A.']);
-    await patientB.client.sync();
-    expect(patientB.client.messages().map((m) => m.body)).toEqual(['Only for patient B.', 'B writes to the clinic.']);
-    // The client refuses before anything leaves the device, too.
-    await rejects(patientA.client.send({ patientId: 'pat-2', body: 'hello B' }), ClientError, 'not-allowed');
+    await patientA.sync();
+    expect(patientA.messages().map((m) => m.body)).toEqual(['Only for patient A.']);
+    await patientB.sync();
+    expect(patientB.messages().map((m) => m.body)).toEqual(['Only for patient B.', 'B writes to the clinic.']);
+    // The patient's own client cannot even ask: its send() takes a body, never a patient.
+    expect(patientA.client.send.length).toBe(1);
   });
 });
 
@@ -484,9 +493,9 @@ describe('consent', () => {
     const refused = await rejects(drRaw.connection.request('message.send', { envelope: fresh }), RelayError, 'no-consent');
     expect(refused.message).toMatch(/"clinical".*withdrawn/);
 
-    await patient.client.verifiedDirectory(true);
-    await rejects(patient.client.send({ body: 'Please call me back.' }), ClientError, 'no-consent');
-    const patientDirectory = await patient.client.verifiedDirectory(true);
+    await patient.verifiedDirectory();
+    await rejects(patient.send('Please call me back.'), PortalError, 'no-consent');
+    const patientDirectory = await patient.verifiedDirectory();
     const fromPatient = sealAs(patientRaw.identity, patientDirectory);
     const refusedPatient = await rejects(patientRaw.connection.request('message.send', { envelope: fromPatient }), RelayError, 'no-consent');
     expect(refusedPatient.message).toMatch(/please call the clinic/);
@@ -494,8 +503,8 @@ describe('consent', () => {
     // Nothing new was stored; what was stored before stays readable.
     expect((await messagesVia(patientRaw.connection)).map((m) => m.envelope.header.messageId)).toEqual([kept.messageId]);
     expect((await messagesVia(drRaw.connection)).map((m) => m.envelope.header.messageId)).toEqual([kept.messageId]);
-    await patient.client.sync();
-    expect(patient.client.messages().map((m) => m.body)).toEqual(['Sent while consent was active.']);
+    await patient.sync();
+    expect(patient.messages().map((m) => m.body)).toEqual(['Sent while consent was active.']);
     expect(dr.client.messages('pat-1').filter((m) => m.state !== 'failed').map((m) => m.body)).toEqual(['Sent while consent was active.']);
   });
 });
@@ -503,31 +512,30 @@ describe('consent', () => {
 describe('one-time codes', () => {
   it('refuses a code used twice (already-used), from another clinic (wrong-clinic), mistyped (typo) or expired (expired)', async () => {
     const { c, desk, patient } = await network();
-    const again = await extraDevice(c, 'patient-again');
-    await rejects(again.client.redeemEnrollment({ relayUrl: c.relay.url, code: patient.code }), RelayError, 'already-used');
-    expect(again.client.joined).toBe(false);
+    const vaultOf = (name: string): string => join(c.devicesDir, `${name}.vault.json`);
+    await rejects(redeemOn(c, 'patient-again', patient.code), PortalRelayError, 'already-used');
+    expect(existsSync(vaultOf('patient-again'))).toBe(false);
 
     const other = await clinic();
     const { code: foreign } = await other.admin.client.enrollPatient({ patientId: 'pat-elsewhere', scopes: ['clinical'] });
-    await rejects(again.client.redeemEnrollment({ relayUrl: c.relay.url, code: foreign }), CodeError, 'wrong-clinic');
+    await rejects(redeemOn(c, 'patient-again', foreign), EnrollError, 'wrong-clinic');
     // The same code is fine at its own clinic.
-    const atHome = await extraDevice(other, 'patient-home');
-    expect(await atHome.client.redeemEnrollment({ relayUrl: other.relay.url, code: foreign })).toMatchObject({ patientId: 'pat-elsewhere' });
+    expect((await redeemOn(other, 'patient-home', foreign)).patientId).toBe('pat-elsewhere');
 
     const { code } = await desk.client.enrollPatient({ patientId: 'pat-typo', scopes: ['clinical'] });
     const at = 10;
     const typo = code.slice(0, at) + (code[at] === 'A' ? 'B' : 'A') + code.slice(at + 1);
     throws(() => parseCode(sodium, typo, 'enrollment'), CodeError, 'typo');
-    await rejects(again.client.redeemEnrollment({ relayUrl: c.relay.url, code: typo }), CodeError, 'typo');
+    await rejects(redeemOn(c, 'patient-again', typo), EnrollError, 'typo');
     throws(() => parseCode(sodium, code, 'invite'), CodeError, 'wrong-kind');
     throws(() => parseCode(sodium, code.slice(0, -5), 'enrollment'), CodeError, 'malformed');
 
     const late = await desk.client.enrollPatient({ patientId: 'pat-late', scopes: ['clinical'], validForMs: 400 });
     while (Date.now() <= late.expiresAt) await new Promise((r) => setTimeout(r, 25));
-    await rejects(again.client.redeemEnrollment({ relayUrl: c.relay.url, code: late.code }), RelayError, 'expired');
-    expect(again.client.joined).toBe(false);
+    await rejects(redeemOn(c, 'patient-again', late.code), PortalRelayError, 'expired');
+    expect(existsSync(vaultOf('patient-again'))).toBe(false);
     // The unexpired typo'd code still works when typed correctly.
-    expect(await again.client.redeemEnrollment({ relayUrl: c.relay.url, code })).toMatchObject({ patientId: 'pat-typo' });
+    expect((await redeemOn(c, 'patient-again', code)).patientId).toBe('pat-typo');
   });
 });
 

@@ -77,10 +77,10 @@ describe('clinic root and records key', () => {
     const first = await c.addStaff('dr-first', 'clinician');
     const patient = await c.addPatient('patient', 'pat-1', desk);
     await first.client.verifiedDirectory(true);
-    await patient.client.send({ body: 'Written in an early epoch.' });
+    await patient.send('Written in an early epoch.');
     const late = await c.addStaff('dr-late', 'clinician');
-    await patient.client.verifiedDirectory(true);
-    await patient.client.send({ body: 'Written after the newest rotation.' });
+    await patient.verifiedDirectory();
+    await patient.send('Written after the newest rotation.');
     await late.client.sync();
     expect(late.client.messages('pat-1').map((m) => m.body)).toEqual(['Written in an early epoch.', 'Written after the newest rotation.']);
   });
@@ -124,7 +124,7 @@ describe('clinic root and records key', () => {
     await expect(staff.connection.request('consent.withdraw-request', { withdrawal: forged })).rejects.toMatchObject({ code: 'forbidden' });
     await staff.connection.close();
 
-    await a.client.requestWithdrawal();
+    await a.withdraw();
     await dr.client.verifiedDirectory(true);
     await expect(dr.client.send({ patientId: 'pat-a', body: 'Hello' })).rejects.toMatchObject({ code: 'no-consent' });
     expect((await dr.client.send({ patientId: 'pat-b', body: 'Hello B' })).state).toBe('sent');

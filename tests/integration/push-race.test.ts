@@ -11,12 +11,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { type HeadlessClinic, startHeadlessClinic } from '../../tools/headless';
-import { checkEnrollmentCode, redeemEnrollment } from '../../src/portal/client/enroll';
-import { PatientClient, type VaultSecrets } from '../../src/portal/client/patient-client';
-import { wsUrlFor } from '../../src/portal/client/relay-socket';
-import { loadSodium } from '../../src/portal/crypto/sodium';
-import { createMemoryBackend } from '../../src/portal/storage/backend';
-import { Vault } from '../../src/portal/storage/vault';
 import { gate } from '../support/gate';
 
 const dirs: string[] = [];
@@ -97,10 +91,10 @@ describe('a push during the tail of a sync', () => {
     const pushed: Promise<number>[] = [];
     intercept<number>(dr.client.receiver, 'sync', { onCall: (p) => pushed.push(p) });
 
-    await patient.client.send({ body: 'first' });
+    await patient.send('first');
     // The clinician fetches "first" on its push and is flushing the receipt for it.
     await within(entered.promise, 'the fetch of the first message after its push');
-    const second = await patient.client.send({ body: 'second' });
+    const second = await patient.send('second');
     await until('the push for the second message', () => pushed.length >= 2);
     release.open();
     // What the push started must bring the second message, with no other sync asked for.
@@ -112,13 +106,7 @@ describe('a push during the tail of a sync', () => {
   it('is not missed by the patient portal', async () => {
     const c = await clinic();
     const dr = await c.addStaff('dr', 'clinician');
-    const sodium = await loadSodium();
-    const wsUrl = wsUrlFor(c.relay.url);
-    const { code } = await c.admin.client.enrollPatient({ patientId: 'pat-portal', scopes: ['clinical'] });
-    const identity = await redeemEnrollment(sodium, wsUrl, await checkEnrollmentCode(sodium, wsUrl, code), Date.now());
-    const vault = await Vault.create<VaultSecrets>(sodium, createMemoryBackend(), 'quiet river stone', { identity }, { opslimit: 1, memlimit: 8 * 1024 * 1024 });
-    const portal = await PatientClient.open({ sodium, vault });
-    portal.start();
+    const portal = (await c.addPatient('patient', 'pat-portal', c.admin)).client;
     await until('the portal online', () => portal.snapshot().connection === 'online' && (portal.snapshot().directory?.epoch ?? null) !== null);
     await portal.settled();
     await dr.client.verifiedDirectory(true);
@@ -136,7 +124,6 @@ describe('a push during the tail of a sync', () => {
     release.open();
     await within(pushed[1] ?? Promise.reject(new Error('no second sync')), 'the sync the second push started');
     expect(portal.snapshot().messages.map((m) => m.body)).toEqual(['first', 'second']);
-    await portal.stop();
   });
 
   it('is not sent to the sender for its own message, while the other readers get it', async () => {
@@ -145,7 +132,7 @@ describe('a push during the tail of a sync', () => {
     const drA = await c.addStaff('dr-a', 'clinician');
     const drB = await c.addStaff('dr-b', 'clinician');
     const patient = await c.addPatient('patient', 'pat-own', desk);
-    await patient.client.disconnect(); // offline: no "delivered" receipt comes back to the sender
+    await patient.close(); // offline: no "delivered" receipt comes back to the sender
     await drA.client.sync();
     await drB.client.sync();
     const aSyncs: Promise<number>[] = [];

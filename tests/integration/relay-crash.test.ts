@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type ClientMessage } from '../../src/main/network/client-store';
-import { type HeadlessDevice, openDevice } from '../../tools/headless';
+import { type PortalMessage } from '../../src/portal/client/patient-client';
+import { type HeadlessDevice, HeadlessPatient, openDevice } from '../../tools/headless';
 
 const root = resolve(import.meta.dirname, '../..');
 // Built into a folder of its own (under out/, so its packages resolve from node_modules):
@@ -23,6 +23,7 @@ const relayDir = join(work, 'relay');
 const devicesDir = join(work, 'devices');
 const children = new Set<ChildProcess>();
 const devices: HeadlessDevice[] = [];
+const patients: HeadlessPatient[] = [];
 
 beforeAll(async () => {
   await build({
@@ -41,7 +42,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(devices.map((d) => d.client.close().catch(() => undefined)));
+  await Promise.all([...devices.map((d) => d.client.close().catch(() => undefined)), ...patients.map((p) => p.close().catch(() => undefined))]);
   for (const child of children) child.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
   rmSync(outDir, { recursive: true, force: true });
@@ -109,19 +110,19 @@ describe('relay killed with SIGKILL while a patient writes', () => {
     await clinician.client.redeemInvite({ relayUrl, code: await admin.client.createInvite({ staffId: 'staff-dr', displayName: 'Dr Crash', role: 'clinician' }) });
     expect(await admin.client.approvePendingDevices()).toHaveLength(1);
     expect(await clinician.client.completeJoin()).toBe(true);
-    const patient = await device('patient');
     const { code } = await admin.client.enrollPatient({ patientId: 'pat-1', scopes: ['clinical'] });
-    await patient.client.redeemEnrollment({ relayUrl, code });
+    const patient = await HeadlessPatient.enroll({ name: 'patient', dir: devicesDir, relayUrl, code });
+    patients.push(patient);
     await Promise.all([admin.client.disconnect(), clinician.client.disconnect()]);
 
     // The patient writes in a loop; three times, at a random moment, the relay is killed and restarted.
-    const written: ClientMessage[] = [];
+    const written: PortalMessage[] = [];
     const acknowledged = new Set<string>();
     let writing = true;
     let kills = 0;
     const writer = (async () => {
       for (let i = 0; writing || i < 10; i++) {
-        const result = await patient.client.send({ body: `crash test message ${i}` });
+        const result = await patient.send(`crash test message ${i}`);
         written.push(result);
         if (result.state === 'sent') acknowledged.add(result.messageId);
         await sleep(Math.random() * 5);
@@ -141,9 +142,9 @@ describe('relay killed with SIGKILL while a patient writes', () => {
     expect(kills).toBe(3);
     // Queued messages wait for their backoff; flush until the outbox is empty.
     const deadline = Date.now() + 15_000;
-    while (patient.client.outboxSize() > 0) {
-      if (Date.now() > deadline) throw new Error(`outbox still holds ${patient.client.outboxSize()} items`);
-      await patient.client.flushOutbox().catch(() => undefined);
+    while (patient.outboxSize() > 0) {
+      if (Date.now() > deadline) throw new Error(`outbox still holds ${patient.outboxSize()} items`);
+      await patient.flushOutbox().catch(() => undefined);
       await sleep(100);
     }
 
@@ -154,7 +155,7 @@ describe('relay killed with SIGKILL while a patient writes', () => {
     // Some messages were written while the relay was down, so the test exercised the queue.
     expect(written.some((m) => m.state === 'queued')).toBe(true);
     // On the patient's own device every message ended up acknowledged.
-    const own = patient.client.messages('pat-1');
+    const own = patient.messages();
     expect(own.map((m) => m.messageId).sort()).toEqual([...ids].sort());
     expect(own.every((m) => m.state !== 'queued' && m.state !== 'failed' && m.seq !== null)).toBe(true);
 

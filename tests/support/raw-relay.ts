@@ -1,10 +1,11 @@
 // A device's own keys driving the relay frame by frame, for tests that play a replaying,
-// forging or misbehaving client. It opens the device's store read-only in spirit: a second
-// handle on the same encrypted file, used to read the device identity.
+// forging or misbehaving client. For a staff device it opens the device's store read-only in
+// spirit: a second handle on the same encrypted file, used to read the device identity. A
+// patient's device (the portal's client) holds its identity in its unlocked vault.
 import sodium from 'libsodium-wrappers-sumo';
 
 import { openClientStore } from '../../src/main/network/client-store';
-import { type HeadlessDevice } from '../../tools/headless';
+import { type HeadlessDevice, HeadlessPatient } from '../../tools/headless';
 import { type RelayConnection, connectRelay } from '../../src/main/network/relay-connection';
 import { PREFIX, relayAuthSchema } from '../../src/shared/protocol/documents';
 import { signDocument } from '../../src/shared/protocol/signed';
@@ -17,7 +18,8 @@ export type RawIdentity = {
   box: { publicKey: string; privateKey: string };
 };
 
-export function identityOf(device: HeadlessDevice): RawIdentity {
+export function identityOf(device: HeadlessDevice | HeadlessPatient): RawIdentity {
+  if (device instanceof HeadlessPatient) return device.identity;
   const store = openClientStore(device.file, device.key);
   try {
     const identity = store.get<RawIdentity>('identity');
@@ -31,7 +33,7 @@ export function identityOf(device: HeadlessDevice): RawIdentity {
 export const secretKeyOf = (identity: RawIdentity): Uint8Array => Uint8Array.from(Buffer.from(identity.signing.privateKey, 'base64'));
 
 /** Connects and logs in as `device`, without its client. */
-export async function rawLogin(relayUrl: string, device: HeadlessDevice): Promise<{ connection: RelayConnection; identity: RawIdentity }> {
+export async function rawLogin(relayUrl: string, device: HeadlessDevice | HeadlessPatient): Promise<{ connection: RelayConnection; identity: RawIdentity }> {
   await sodium.ready;
   const identity = identityOf(device);
   const connection = await connectRelay(relayUrl, { timeoutMs: 5000 });

@@ -14,9 +14,7 @@ import { type Envelope, type EnvelopeRecipient, openEnvelope, parseEnvelope, sea
 import { decodeChecked } from '../../src/shared/protocol/fields';
 import { generateDeviceKeys } from '../../src/shared/protocol/keys';
 import { signDocument } from '../../src/shared/protocol/signed';
-import { ClinicClient } from '../../src/main/network/clinic-client';
-import { openClientStore } from '../../src/main/network/client-store';
-import { type HeadlessClinic, type HeadlessDevice, startHeadlessClinic } from '../headless';
+import { type HeadlessClinic, type HeadlessDevice, HeadlessPatient, startHeadlessClinic } from '../headless';
 
 export type NetworkBenchContext = {
   readonly quick: boolean;
@@ -97,28 +95,13 @@ function benchEnvelope(iterations: number) {
 
 // ------------------------------------------------------------------ headless clinic helpers
 
-/** A patient device whose client reports every store change (the real app's way to learn of new messages). */
-async function enrolledPatient(clinic: HeadlessClinic, dir: string, name: string, patientId: string, onChange: () => void): Promise<{ client: ClinicClient; file: string; key: Uint8Array }> {
+/** A patient device (the portal's client), reporting every change it makes (the portal's way to learn of new messages). */
+async function enrolledPatient(clinic: HeadlessClinic, dir: string, name: string, patientId: string, onChange: () => void): Promise<HeadlessPatient> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const key = sodium.randombytes_buf(32);
-  const file = join(dir, `${name}.db`);
-  const client = new ClinicClient({ store: openClientStore(file, key), sodium, timeoutMs: 10_000, onChange });
   const { code } = await clinic.admin.client.enrollPatient({ patientId, scopes: ['clinical'] });
-  await client.redeemEnrollment({ relayUrl: clinic.relay.url, code });
-  return { client, file, key };
-}
-
-type Identity = { deviceId: string; clinicId: string; signing: { publicKey: string; privateKey: string }; box: { publicKey: string; privateKey: string } };
-
-function identityOf(device: { file: string; key: Uint8Array }): Identity {
-  const store = openClientStore(device.file, device.key);
-  try {
-    const identity = store.get<Identity>('identity');
-    if (!identity) throw new Error('device has no identity');
-    return identity;
-  } finally {
-    store.close();
-  }
+  const patient = await HeadlessPatient.enroll({ name, dir, relayUrl: clinic.relay.url, code });
+  patient.client.subscribe(onChange);
+  return patient;
 }
 
 /** One WebSocket, one request at a time: send a text frame, resolve with the next non-push frame. */
@@ -169,7 +152,7 @@ async function benchLatency(clinic: HeadlessClinic, clinician: HeadlessDevice, d
   const patient = await enrolledPatient(clinic, dir, 'latency-patient', 'pat-latency', () => notify());
   await clinician.client.verifiedDirectory(true);
   // The patient's client is connected (push arrives on its socket) once it has synced once.
-  await patient.client.sync();
+  await patient.sync();
 
   let missedPushes = 0;
   const one = async (i: number): Promise<number> => {
@@ -177,7 +160,7 @@ async function benchLatency(clinic: HeadlessClinic, clinician: HeadlessDevice, d
     let arrived = 0;
     const stored = new Promise<void>((resolve) => {
       notify = () => {
-        if (arrived === 0 && messageId !== null && patient.client.message(messageId)) {
+        if (arrived === 0 && messageId !== null && patient.message(messageId)) {
           arrived = performance.now();
           resolve();
         }
@@ -192,7 +175,7 @@ async function benchLatency(clinic: HeadlessClinic, clinician: HeadlessDevice, d
     const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 2000).unref());
     if ((await Promise.race([stored.then(() => 'ok' as const), timer])) === 'late') {
       missedPushes += 1;
-      await patient.client.sync();
+      await patient.sync();
       notify();
       await stored;
     }
@@ -206,7 +189,7 @@ async function benchLatency(clinic: HeadlessClinic, clinician: HeadlessDevice, d
   missedPushes = 0;
   const samples: number[] = [];
   for (let i = 0; i < messages; i++) samples.push(await one(warmUp + i));
-  await patient.client.close();
+  await patient.close();
   const q = quantiles(samples);
   return { messages, warmUp, bodyBytes: 1024, latencyMs: { p50: q.p50, p95: q.p95, p99: q.p99, min: q.min, max: q.max }, missedPushes };
 }
@@ -231,8 +214,8 @@ async function benchThroughput(clinic: HeadlessClinic, dir: string, senders: num
   const framesPer: string[][] = [];
   const sockets: RoundTripSocket[] = [];
   for (const [s, device] of devices.entries()) {
-    const identity = identityOf(device);
-    const directory = await device.client.verifiedDirectory(true);
+    const identity = device.identity;
+    const directory = await device.verifiedDirectory();
     const epoch = directory.epoch;
     if (!epoch) throw new Error('no records key');
     const signingKey = decodeChecked(identity.signing.privateKey);
@@ -256,7 +239,7 @@ async function benchThroughput(clinic: HeadlessClinic, dir: string, senders: num
       frames.push(JSON.stringify({ v: 1, id: `s${s}-${i}`, type: 'message.send', body: { envelope } }));
     }
     framesPer.push(frames);
-    await device.client.close();
+    await device.close();
     const socket = await RoundTripSocket.open(clinic.relay.wsUrl);
     const { challenge } = (await socket.request('c', 'auth.challenge', {})) as { challenge: string };
     const proof = signDocument(sodium, PREFIX.relayAuth, relayAuthSchema, { v: 1, clinicId: identity.clinicId, deviceId: identity.deviceId, challenge }, signingKey);
@@ -321,11 +304,11 @@ export async function benchNetwork(context: NetworkBenchContext): Promise<void> 
         runs: envelope,
       },
       sendToReceive: {
-        note: 'From the clinician’s send() call until the message is stored on the connected patient client, detected through its onChange callback (no polling). Sequential, one message in flight; the clinician’s send includes sealing and its own outbox write. missedPushes counts messages not stored within 2 s of the acknowledgement (none expected).',
+        note: 'From the clinician’s send() call until the message is stored on the connected patient device (the portal’s PatientClient), detected through its subscribe callback (no polling). Sequential, one message in flight; the clinician’s send includes sealing and its own outbox write. missedPushes counts messages not stored within 2 s of the acknowledgement (none expected).',
         ...latency,
       },
       relayThroughput: {
-        note: 'Pre-sealed message.send frames, each sender one logged-in WebSocket with one frame in flight (send, wait for the answer, next). The relay checks, stores (one SQLite transaction each, synchronous=FULL) and pushes to the sender’s own socket; staff clients are disconnected so nothing else loads it; the echo server returns the same frames over the same number of sockets.',
+        note: 'Pre-sealed message.send frames, each sender one logged-in WebSocket with one frame in flight (send, wait for the answer, next). The relay checks, stores (one SQLite transaction each, synchronous=FULL) and pushes a hint to the conversation’s other connected devices (never the sender’s own socket); staff clients are disconnected so nothing else loads it; the echo server returns the same frames over the same number of sockets.',
         ...throughput,
       },
     });

@@ -32,17 +32,17 @@ export async function runDemo(dir = mkdtempSync(join(tmpdir(), 'clinic-messenger
     await clinician.client.verifiedDirectory(true);
     for (const line of conversation) {
       if (line.from === 'patient') {
-        await patient.client.send({ body: line.body });
+        await patient.send(line.body);
         await clinician.client.sync();
       } else {
         await clinician.client.send({ patientId: 'demo-patient-1', body: line.body });
-        await patient.client.sync();
+        await patient.sync();
       }
     }
     await clinician.client.sync();
-    await patient.client.sync();
+    await patient.sync();
     const seenByClinician = clinician.client.messages('demo-patient-1').map((m) => m.body);
-    const seenByPatient = patient.client.messages().map((m) => m.body);
+    const seenByPatient = patient.messages().map((m) => m.body);
     const expected = conversation.map((l) => l.body);
     if (JSON.stringify(seenByClinician) !== JSON.stringify(expected) || JSON.stringify(seenByPatient) !== JSON.stringify(expected)) {
       throw new Error('The demo conversation did not arrive complete and in order on both sides.');

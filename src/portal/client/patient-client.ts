@@ -296,6 +296,11 @@ export class PatientClient {
     return this.directory;
   }
 
+  /** How many messages and receipts wait to leave. */
+  outboxSize(): number {
+    return this.outbox.length;
+  }
+
   /** Whether the clinic may currently receive messages from this patient. */
   canWrite(): boolean {
     return consentAllows(this.directory?.consent ?? null, 'clinical', this.now());

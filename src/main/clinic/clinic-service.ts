@@ -120,7 +120,7 @@ export function createClinicService(options: ClinicServiceOptions) {
   session.onProfile(attach);
   session.setRoleSource(() => {
     const summary = client?.summary();
-    return summary && !summary.pending && summary.kind === 'staff' ? summary.role : null;
+    return summary && !summary.pending ? summary.role : null;
   });
 
   const current = (): ClinicClient => client ?? (() => {
@@ -130,7 +130,7 @@ export function createClinicService(options: ClinicServiceOptions) {
   async function status(): Promise<ClinicStatus> {
     const c = current();
     const summary = c.summary();
-    if (!summary || summary.kind !== 'staff' || summary.role === null) {
+    if (!summary) {
       const port = existsSync(join(embeddedDir, 'relay.db')) ? embeddedPort() : null;
       return { state: 'none', localServer: port === null ? null : `http://127.0.0.1:${port}` };
     }

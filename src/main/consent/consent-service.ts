@@ -116,7 +116,7 @@ export function createConsentService(options: ConsentServiceOptions) {
   function me() {
     const c = clinic.client();
     const summary = c.summary();
-    if (!summary || summary.pending || summary.kind !== 'staff' || !summary.staffId) throw new AppError('forbidden', 'This account is not a member of a clinic yet.');
+    if (!summary || summary.pending) throw new AppError('forbidden', 'This account is not a member of a clinic yet.');
     const profile = session.current();
     return { client: c, summary, name: profile?.summary.displayName ?? 'Front desk' };
   }

@@ -350,7 +350,7 @@ export function createInboxService(options: InboxServiceOptions) {
       return;
     }
     const summary = c.summary();
-    if (!summary || summary.pending || summary.kind !== 'staff') return;
+    if (!summary || summary.pending) return;
     for (const p of c.local.pending()) schedule(p);
     const tick = (): void => {
       c.sync().catch(() => undefined);

@@ -1,4 +1,5 @@
-// Runs in main (Node): one device of the clinic network, without any UI (ADR 10, ADR 13).
+// Runs in main (Node): one staff device of the clinic network, without any UI (ADR 10, ADR 13).
+// A patient's device is the portal's PatientClient (src/portal/client/), never this class.
 // The desktop app, the integration tests and the tools all drive this class. It is a thin
 // facade over one part per concept (src/main/network/client/): identity, relay session,
 // verified directory, membership, registrar, outbox, receiver. It trusts nothing the relay
@@ -15,7 +16,6 @@ import { type Directory, DirectoryView } from './client/directory-view';
 import { DeviceIdentity, type DeviceSummary } from './client/identity';
 import { Membership, type SetUpClinicInput } from './client/membership';
 import { Outbox } from './client/outbox';
-import { PatientDevice } from './client/patient-device';
 import { Receiver } from './client/receiver';
 import { Registrar } from './client/registrar';
 import { RelaySession } from './client/relay-session';
@@ -41,7 +41,6 @@ export class ClinicClient {
   private readonly ctx: ClientContext;
   private readonly membership: Membership;
   private readonly registrar: Registrar;
-  private readonly patient: PatientDevice;
   /** Sending and the outbox (its `flush` is the one runner every send and receipt goes through). */
   readonly outbox: Outbox;
   /** Receiving (its `sync` is the one runner every push and poll goes through). */
@@ -68,7 +67,6 @@ export class ClinicClient {
     this.receiver = parts.receiver;
     this.membership = new Membership(parts);
     this.registrar = new Registrar(parts);
-    this.patient = new PatientDevice(parts);
   }
 
   // ---------------------------------------------------------------- identity
@@ -78,9 +76,6 @@ export class ClinicClient {
   }
   get deviceId(): string {
     return this.ctx.identity.current().deviceId;
-  }
-  get patientId(): string | null {
-    return this.ctx.identity.current().patientId;
   }
   /** The pinned clinic root fingerprint, as printed on receipts. */
   get fingerprint(): string {
@@ -161,7 +156,7 @@ export class ClinicClient {
     return this.membership.publishPolicy(rules);
   }
 
-  // ---------------------------------------------------------------- registrar and patient
+  // ---------------------------------------------------------------- registrar
 
   enrollPatient(input: { patientId: string; scopes: readonly ConsentScope[]; consentExpiresAt?: number | null; validForMs?: number }): Promise<{ code: string; fingerprint: string; expiresAt: number }> {
     return this.registrar.enrollPatient(input);
@@ -172,16 +167,10 @@ export class ClinicClient {
   publishCard(patientId: string, card: Omit<PatientCard, 'v'>): Promise<void> {
     return this.registrar.publishCard(patientId, card);
   }
-  redeemEnrollment(input: { relayUrl: string; code: string }): Promise<{ fingerprint: string; patientId: string }> {
-    return this.patient.redeemEnrollment(input);
-  }
-  requestWithdrawal(): Promise<void> {
-    return this.patient.requestWithdrawal();
-  }
 
   // ---------------------------------------------------------------- messages
 
-  send(input: { patientId?: string; body: string; scope?: ConsentScope; messageId?: string }): Promise<ClientMessage> {
+  send(input: { patientId: string; body: string; scope?: ConsentScope; messageId?: string }): Promise<ClientMessage> {
     return this.outbox.send(input);
   }
   /** Sends what is due in the outbox. */

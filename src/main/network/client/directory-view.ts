@@ -96,8 +96,7 @@ export class DirectoryView {
   private verify(raw: RawDirectory): Directory {
     const { store } = this.ctx;
     const id = this.ctx.identity.current();
-    const patient = id.kind === 'patient' && id.patientId ? { patientId: id.patientId, deviceId: id.deviceId, signingPublicKey: this.ctx.identity.keys().signing.publicKey } : undefined;
-    const viewer = { clinicId: id.clinicId, rootPublicKey: this.ctx.identity.root(), ...(patient ? { patient } : {}) };
+    const viewer = { clinicId: id.clinicId, rootPublicKey: this.ctx.identity.root() };
     const remembered: DirectoryMemory = {
       consentVersions: store.get<Record<string, number>>('consent-versions') ?? {},
       policyVersion: store.get<number>('policy-version') ?? 0,
@@ -123,7 +122,7 @@ export class DirectoryView {
   private async learnRecordsKeys(directory: Directory): Promise<void> {
     const { store, sodium } = this.ctx;
     const id = this.ctx.identity.current();
-    if (id.kind !== 'staff' || (id.role !== 'clinician' && id.role !== 'it-admin') || !directory.epoch) return;
+    if ((id.role !== 'clinician' && id.role !== 'it-admin') || !directory.epoch) return;
     if (store.recordsKey(directory.epoch.epoch)) return;
     const { epochs } = await (await this.ctx.session.relay()).request('records.get', {});
     const byEpoch = new Map<number, RecordsEpoch>();

@@ -12,12 +12,12 @@ import { fail } from './client-error';
 
 type KeyPairText = { publicKey: string; privateKey: string };
 
+/** A staff device's identity. (Patients' devices are the portal's PatientClient, ADR 13.) */
 export type Identity = {
   deviceId: string;
-  kind: 'staff' | 'patient';
-  role: StaffRole | null;
-  staffId: string | null;
-  patientId: string | null;
+  kind: 'staff';
+  role: StaffRole;
+  staffId: string;
   clinicId: string;
   relayUrl: string;
   rootPublicKey: string;
@@ -29,9 +29,8 @@ export type Identity = {
 
 export type DeviceSummary = {
   deviceId: string;
-  kind: 'staff' | 'patient';
-  role: StaffRole | null;
-  staffId: string | null;
+  role: StaffRole;
+  staffId: string;
   clinicId: string;
   relayUrl: string;
   pending: boolean;
@@ -94,7 +93,6 @@ export class DeviceIdentity {
     if (!id) return null;
     return {
       deviceId: id.deviceId,
-      kind: id.kind,
       role: id.role,
       staffId: id.staffId,
       clinicId: id.clinicId,

@@ -28,11 +28,10 @@ export class Outbox {
   }
 
   /**
-   * Writes a message. Staff write to a patient (`patientId`); a patient writes to the
-   * clinic. The message is sealed and stored in the outbox in one step, then sent; if the
+   * Writes a message from this staff device to a patient. The message is sealed and stored in the outbox in one step, then sent; if the
    * relay is out of reach it stays queued and is retried with backoff, across restarts.
    */
-  async send(input: { patientId?: string; body: string; scope?: ConsentScope; messageId?: string }): Promise<ClientMessage> {
+  async send(input: { patientId: string; body: string; scope?: ConsentScope; messageId?: string }): Promise<ClientMessage> {
     const { store } = this.ctx;
     const id = this.ctx.identity.current();
     if (id.status !== 'active') fail('pending-approval', 'This device is waiting for an IT admin’s approval.');
@@ -40,12 +39,12 @@ export class Outbox {
     if (problem === 'empty') fail('empty', 'Write something before sending.');
     if (problem === 'too-long') fail('too-long', `A message holds at most ${MAX_BODY_CHARS} characters.`);
     const scope = input.scope ?? 'clinical';
-    const patientId = id.kind === 'patient' ? (id.patientId as string) : (input.patientId ?? fail('unknown-patient', 'Choose a patient to write to.'));
-    if (id.kind === 'staff' && id.role === 'front-desk') fail('not-allowed', 'Front desk devices do not send messages.');
-    if (id.kind === 'patient' && input.patientId !== undefined && input.patientId !== id.patientId) fail('not-allowed', 'You can only write to your clinic.');
+    const { patientId } = input;
+    if (!patientId) fail('unknown-patient', 'Choose a patient to write to.');
+    if (id.role === 'front-desk') fail('not-allowed', 'Front desk devices do not send messages.');
     const directory = await this.directoryToSeal();
     if (!consentAllows(directory.consents.get(patientId) ?? null, scope, this.ctx.now())) {
-      fail('no-consent', id.kind === 'patient' ? 'Messaging is not active for you; please call the clinic.' : 'This patient has not agreed to these messages, or has withdrawn or let that consent expire.');
+      fail('no-consent', 'This patient has not agreed to these messages, or has withdrawn or let that consent expire.');
     }
     const messageId = input.messageId ?? this.newMessageId();
     if (store.hasMessage(messageId)) return store.message(messageId) as ClientMessage;
@@ -63,7 +62,7 @@ export class Outbox {
         seq: null,
         relaySeq: null,
         state: 'queued',
-        fromPatient: id.kind === 'patient',
+        fromPatient: false,
       },
       this.ctx.now(),
       JSON.stringify(envelope),
@@ -89,7 +88,7 @@ export class Outbox {
 
   private seal(id: Identity, directory: Directory, m: Draft): Envelope {
     const sealed = sealMessage(this.ctx.sodium, directory, { ...m, senderDeviceId: id.deviceId }, this.ctx.identity.keys().signing.privateKey) ?? fail('untrusted', 'The clinic has no records key yet.');
-    if (id.kind === 'staff' && sealed.patientDevices === 0) fail('unknown-patient', 'This patient has not connected a device yet.');
+    if (sealed.patientDevices === 0) fail('unknown-patient', 'This patient has not connected a device yet.');
     return sealed.envelope;
   }
 

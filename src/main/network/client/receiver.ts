@@ -33,8 +33,8 @@ export class Receiver {
     const { store } = this.ctx;
     const id = this.ctx.identity.current();
     const connection = await this.ctx.session.relay();
-    if (id.kind === 'staff') await this.syncCards(id, connection);
-    if (id.kind === 'staff' && id.role === 'front-desk') return 0;
+    await this.syncCards(id, connection);
+    if (id.role === 'front-desk') return 0;
     let received = 0;
     const arrived: ClientMessage[] = [];
     for (;;) {
@@ -68,10 +68,7 @@ export class Receiver {
     if (store.hasMessage(messageId)) return 0; // at-least-once delivery: drop the repeat
     // The sender is looked up in the verified directory (fetched again for one not known yet).
     const lookup = async (deviceId: string) => (await this.ctx.directory.verified()).devices.get(deviceId) ?? (await this.ctx.directory.verified(true)).devices.get(deviceId) ?? null;
-    const as =
-      id.kind === 'patient'
-        ? { kind: 'patient' as const, patientId: id.patientId as string, deviceId: id.deviceId, boxKeyPair: this.ctx.identity.keys().box }
-        : { kind: 'records' as const, recordsKey: (epoch: number) => store.recordsKey(epoch) };
+    const as = { kind: 'records' as const, recordsKey: (epoch: number) => store.recordsKey(epoch) };
     const opened = await openIncoming(this.ctx.sodium, item.envelope, lookup, as);
     const body = opened ? decodeUtf8(opened.body) : null;
     if (!opened || body === null) return 0;
@@ -94,8 +91,8 @@ export class Receiver {
     if (!store.addMessage(message, now()) || outgoing) return 0;
     const stored = store.message(messageId);
     if (stored) arrived.push(stored);
-    // Only the patient's side and clinicians acknowledge; a colleague's reply is not "delivered" by me.
-    if (sender.kind !== id.kind) this.ctx.outbox.enqueueReceipt(messageId, 'delivered');
+    // Only a patient's message is acknowledged; a colleague's reply is not "delivered" by me.
+    if (sender.kind === 'patient') this.ctx.outbox.enqueueReceipt(messageId, 'delivered');
     return 1;
   }
 

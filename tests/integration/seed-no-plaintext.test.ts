@@ -5,7 +5,11 @@ import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { syntheticData } from '../../tools/cli/synthetic';
+import { type InboxList } from '../../src/shared/inbox';
+import { createMemoryLogger } from '../../src/main/log';
+import { noKeystore } from '../../src/main/profiles/device-keystore';
+import { createMainServices } from '../../src/main/services/main-services';
+import { seedPatients } from '../../tools/cli/bench-inbox';
 import { seedProfile } from '../../tools/cli/seed-profile';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -37,53 +41,103 @@ function leaks(dir: string, samples: readonly string[]): string[] {
   return found;
 }
 
-describe('seeded profiles keep nothing readable on disk', () => {
+/** The real app's services over `dataDir`, called as the renderer calls them. */
+function appOn(dataDir: string) {
+  const origin = 'app://renderer';
+  const services = createMainServices({
+    dataDir,
+    appInfo: {
+      name: 'Clinic Messenger',
+      version: '0.1.0',
+      host: 'browser-harness',
+      packaged: false,
+      build: { commit: 'test', date: '2026-12-06' },
+      runtime: { node: process.versions.node, electron: null, chrome: null, platform: process.platform, arch: process.arch },
+    },
+    shell: () => ({ kind: 'browser-harness' }),
+    trustedOrigins: [origin],
+    log: createMemoryLogger(),
+    keystore: noKeystore,
+    dialogs: { chooseBackupDestination: async () => null, chooseBackupToRestore: async () => null, chooseReceiptDestination: async () => null },
+    emit: () => undefined,
+  });
+  const call = async <T,>(channel: string, payload: unknown = {}): Promise<T> => {
+    const result = await services.router.dispatch(channel, payload, { origin });
+    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
+    return result.value as T;
+  };
+  return {
+    call,
+    async close() {
+      await services.session.lock('manual');
+      await services.clinic.close();
+    },
+  };
+}
+
+describe('npm run seed', () => {
   beforeAll(() => {
     // The crash test runs the real command-line tool; build it once.
     const built = spawnSync(process.execPath, [join(root, 'scripts', 'run-cli.mjs'), 'seed', '--', '--help-unknown', 'x'], { encoding: 'utf8' });
     expect(built.stderr).toContain('Unknown option --help-unknown');
   });
 
-  it('after seeding: no patient name or message body in the database, WAL, key file or anywhere else', async () => {
+  it('builds a clinic the app opens as a clinician with the conversations in the inbox, and nothing readable on disk', { timeout: 60_000 }, async () => {
     const dataDir = tempDir();
-    const result = await seedProfile({ dataDir, passphrase, patients: 300, messages: 3000 });
-    expect(result.messages).toBe(3000);
-    expect(result.samples.length).toBeGreaterThanOrEqual(6);
+    const result = await seedProfile({ dataDir, passphrase, patients: 60, messages: 900 });
+    expect(result).toMatchObject({ patients: 60, conversations: 60 });
+    expect(result.messages).toBeGreaterThanOrEqual(900);
+    expect(result.samples.length).toBeGreaterThanOrEqual(8);
     expect(leaks(dataDir, result.samples)).toEqual([]);
-    // And the samples are really in there, readable once unlocked (the scan is not vacuous).
-    const { createProfileManager } = await import('../../src/main/profiles/profile-manager');
-    const { createProfileRepository } = await import('../../src/main/storage/repository');
-    const { createMemoryLogger } = await import('../../src/main/log');
-    const { noKeystore } = await import('../../src/main/profiles/device-keystore');
-    const manager = createProfileManager({ dataDir, keystore: noKeystore, log: createMemoryLogger() });
-    const opened = await manager.unlock(result.profileId, passphrase);
-    const repository = await createProfileRepository(opened.db);
-    expect(repository.searchMessages('swelling', 5).length).toBeGreaterThan(0);
-    opened.db.close();
+
+    // The app, started on that folder, offers both accounts; the clinician's opens on the inbox.
+    const app = appOn(dataDir);
+    try {
+      const accounts = await app.call<{ id: string; displayName: string }[]>('profiles:list');
+      expect(accounts.map((a) => a.id).sort()).toEqual([result.profileId, result.adminProfileId].sort());
+      const unlocked = await app.call<{ clinicRole: string | null }>('profiles:unlock', { profileId: result.profileId, passphrase });
+      expect(unlocked.clinicRole).toBe('clinician');
+      const all = await app.call<InboxList>('inbox:list', { query: '', filter: 'all' });
+      expect(all.rows).toHaveLength(60);
+      const needsAnswer = await app.call<InboxList>('inbox:list', { query: '', filter: 'needs-answer' });
+      expect(needsAnswer.rows).toHaveLength(result.needsAnswer);
+      expect(result.needsAnswer).toBeGreaterThan(0);
+      // The scan above is not vacuous: the samples are really there, readable once unlocked.
+      const [first] = seedPatients(1);
+      const byName = await app.call<InboxList>('inbox:list', { query: first?.card.familyName ?? '?', filter: 'all' });
+      expect(byName.rows.map((r) => r.patientId)).toContain(first?.patientId);
+      const thread = await app.call<{ messages: { body: string }[] }>('inbox:thread', { patientId: first?.patientId });
+      expect(thread.messages.map((m) => m.body)).toEqual(expect.arrayContaining(result.samples.slice(-3)));
+    } finally {
+      await app.close();
+    }
   });
 
-  it('after kill -9 in the middle of seeding: still nothing readable, and the profile opens', async () => {
+  it('after kill -9 in the middle of seeding: still nothing readable, and every account opens and checks clean', { timeout: 90_000 }, async () => {
     const dataDir = tempDir();
-    const { samples } = syntheticData({ patients: 2000, messages: 400_000 });
+    const patients = 400;
+    const samples = seedPatients(patients).slice(0, 20).flatMap((p) => [`${p.card.givenName} ${p.card.familyName}`, p.card.familyName]);
     const child: ChildProcess = spawn(
       process.execPath,
-      [join(root, 'out', 'cli', 'seed.mjs'), '--profile-dir', dataDir, '--passphrase', passphrase, '--patients', '2000', '--messages', '400000'],
+      [join(root, 'out', 'cli', 'seed.mjs'), '--profile-dir', dataDir, '--passphrase', passphrase, '--patients', String(patients), '--messages', '400000'],
       { stdio: 'ignore' },
     );
-    // Wait until the profile exists and its database has started to grow, then kill.
-    const deadline = Date.now() + 20_000;
+    // Wait until the clinician's store has started to grow with messages, then kill.
+    const deadline = Date.now() + 60_000;
     let walSeen = false;
     while (!walSeen && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      let profiles: { name: string }[] = [];
+      let profiles: string[] = [];
       try {
-        profiles = readdirSync(join(dataDir, 'profiles'), { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
+        profiles = readdirSync(join(dataDir, 'profiles'), { withFileTypes: true })
+          .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+          .map((e) => e.name);
       } catch {
         continue; // not created yet
       }
-      walSeen = profiles.some((p) => {
+      walSeen = profiles.some((id) => {
         try {
-          return statSync(join(dataDir, 'profiles', p.name, 'data', 'profile.db-wal')).size > 1_000_000;
+          return statSync(join(dataDir, 'profiles', id, 'data', 'network.db-wal')).size > 1_000_000;
         } catch {
           return false;
         }
@@ -95,14 +149,26 @@ describe('seeded profiles keep nothing readable on disk', () => {
     expect(leaks(dataDir, samples)).toEqual([]);
 
     const { createProfileManager } = await import('../../src/main/profiles/profile-manager');
-    const { createMemoryLogger } = await import('../../src/main/log');
-    const { noKeystore } = await import('../../src/main/profiles/device-keystore');
     const { checkIntegrity } = await import('../../src/main/storage/profile-database');
+    const { subkeys } = await import('../../src/main/profiles/key-file');
+    const { openEncrypted } = await import('../../src/main/storage/open-encrypted');
     const manager = createProfileManager({ dataDir, keystore: noKeystore, log: createMemoryLogger() });
-    const [summary] = await manager.list();
-    expect(summary?.state).toBe('ready');
-    const opened = await manager.unlock(summary?.id ?? '', passphrase);
-    expect(checkIntegrity(opened.db).ok).toBe(true);
-    opened.db.close();
-  }, 60_000);
+    const summaries = await manager.list();
+    expect(summaries).toHaveLength(2);
+    for (const summary of summaries) {
+      expect(summary.state).toBe('ready');
+      const opened = await manager.unlock(summary.id, passphrase);
+      try {
+        expect(checkIntegrity(opened.db).ok).toBe(true);
+        const store = openEncrypted(opened.paths.network, (await subkeys(opened.profileKey)).network, { mustExist: true });
+        try {
+          expect(store.pragma('integrity_check', { simple: true })).toBe('ok');
+        } finally {
+          store.close();
+        }
+      } finally {
+        opened.db.close();
+      }
+    }
+  });
 });

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { randomBytes } from '../../src/main/crypto/sodium';
-import { checkIntegrity, openProfileDatabase } from '../../src/main/storage/profile-database';
-import { createProfileRepository } from '../../src/main/storage/repository';
+import { openClientStore } from '../../src/main/network/client-store';
+import { openEncrypted } from '../../src/main/storage/open-encrypted';
 
 const writer = fileURLToPath(new URL('../support/crash-writer.mjs', import.meta.url));
 const rounds = 20;
@@ -22,7 +22,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the writer, lets it commit for a random moment after its first acknowledgement, kills it, returns what it acknowledged. */
 async function writeUntilKilled(file: string, keyHex: string, prefix: string): Promise<string[]> {
-  const child = spawn(process.execPath, [writer, file, keyHex, 'c1', prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [writer, file, keyHex, 'p1', prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8');
@@ -48,34 +48,34 @@ async function writeUntilKilled(file: string, keyHex: string, prefix: string): P
 describe('crash loop', () => {
   it(`keeps every acknowledged write across ${rounds} kill -9s on the same file`, { timeout: 60_000 }, async () => {
     const started = performance.now();
-    const file = join(dir, 'profile.db');
+    // The device store, where the inbox's messages and conversation summaries live.
+    const file = join(dir, 'network.db');
     const key = randomBytes(32);
-    const setup = openProfileDatabase(file, key);
-    const repo = await createProfileRepository(setup);
-    repo.insertPatients([
-      { id: 'p1', givenName: 'Zoë', familyName: 'Brûlé-Tremblay', dateOfBirth: '1984-02-29', contact: {}, substituteDecisionMaker: null, createdAt: 0 },
-    ]);
-    repo.insertConversations([{ id: 'c1', patientId: 'p1', subject: 'Crash loop', createdAt: 0 }]);
-    setup.close();
+    openClientStore(file, key).close();
 
     const acknowledged: string[] = [];
     for (let round = 0; round < rounds; round += 1) {
       acknowledged.push(...(await writeUntilKilled(file, Buffer.from(key).toString('hex'), `r${round}`)));
     }
 
-    const profile = openProfileDatabase(file, key, { create: 'never' });
+    const raw = openEncrypted(file, key, { mustExist: true });
     try {
-      const stored = new Set((profile.db.prepare('SELECT id FROM messages').pluck().all() as string[]));
+      expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(raw.pragma('foreign_key_check')).toEqual([]);
+    } finally {
+      raw.close();
+    }
+    const store = openClientStore(file, key);
+    try {
+      const stored = new Set(store.messages('p1').map((m) => m.messageId));
       const lost = acknowledged.filter((id) => !stored.has(id));
       expect(lost).toEqual([]);
-      expect(checkIntegrity(profile)).toEqual({ ok: true, problems: [] });
-      // Each transaction wrote a message and bumped the unread count: both or neither.
-      const { unread } = profile.db.prepare('SELECT unread_count AS unread FROM conversations').get() as { unread: number };
-      expect(unread).toBe(stored.size);
+      // Each transaction wrote a message and bumped the conversation's unread count: both or neither.
+      expect(store.inbox.conversation('p1')?.unread).toBe(stored.size);
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       console.log(`crash loop: ${rounds} kills, ${acknowledged.length} acknowledged, ${stored.size} stored, ${seconds} s`);
     } finally {
-      profile.close();
+      store.close();
     }
   });
 });

@@ -16,7 +16,7 @@ const pageBytes = 4096;
 const root = mkdtempSync(join(tmpdir(), 'damage-'));
 const pristine = join(root, 'pristine.db');
 const key = randomBytes(32);
-let messagesLeafPages: number[] = [];
+let auditLeafPages: number[] = [];
 
 beforeAll(async () => {
   const profile = openProfileDatabase(pristine, key);
@@ -32,21 +32,19 @@ beforeAll(async () => {
       createdAt: i,
     })),
   );
-  repo.insertConversations(Array.from({ length: 50 }, (_, i) => ({ id: `c${i}`, patientId: `p${i}`, subject: 'Suivi', createdAt: i })));
-  repo.insertMessages(
-    Array.from({ length: 2000 }, (_, i) => ({
-      id: `m${i}`,
-      conversationId: `c${i % 50}`,
-      senderKind: 'patient' as const,
-      senderId: `p${i % 50}`,
-      body: `Message ${i} ${'contenu clinique '.repeat(12)}`,
-      sentAt: 1000 + i,
-      serverSeq: i,
-      deliveryState: 'delivered' as const,
-    })),
-  );
-  messagesLeafPages = profile.db
-    .prepare(`SELECT pageno FROM dbstat WHERE name = 'messages' AND pagetype = 'leaf' ORDER BY pageno`)
+  for (let i = 0; i < 2000; i += 1) {
+    repo.appendAuditEvent({
+      at: 1000 + i,
+      actorId: `staff-${i % 7}`,
+      deviceId: 'device-1',
+      action: 'patient.viewed',
+      subjectType: 'patient',
+      subjectId: `p${i % 50}`,
+      details: { note: `Event ${i} ${'détail clinique '.repeat(12)}` },
+    });
+  }
+  auditLeafPages = profile.db
+    .prepare(`SELECT pageno FROM dbstat WHERE name = 'audit_events' AND pagetype = 'leaf' ORDER BY pageno`)
     .pluck()
     .all() as number[];
   profile.close();
@@ -91,7 +89,7 @@ describe('opening a damaged profile', () => {
   it('opens the healthy original (control)', () => {
     const file = damagedCopy((bytes) => bytes);
     const profile = openProfileDatabase(file, key);
-    expect((profile.db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n).toBe(2000);
+    expect((profile.db.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n).toBe(2000);
     profile.close();
   });
 
@@ -122,15 +120,15 @@ describe('opening a damaged profile', () => {
   });
 
   it("with verify: 'none', the first query that meets the damaged page throws ProfileDamagedError", async () => {
-    expect(messagesLeafPages.length).toBeGreaterThan(20);
-    const page = messagesLeafPages[Math.floor(messagesLeafPages.length / 2)]!;
+    expect(auditLeafPages.length).toBeGreaterThan(20);
+    const page = auditLeafPages[Math.floor(auditLeafPages.length / 2)]!;
     const file = damagedCopy(flipAt(() => (page - 1) * pageBytes + 2000));
     const profile = openProfileDatabase(file, key, { verify: 'none' });
     try {
       const repo = await createProfileRepository(profile);
       let thrown: unknown;
       try {
-        for (let i = 0; i < 50; i += 1) repo.listMessages(`c${i}`, { limit: 1000 });
+        repo.verifyAuditChain();
       } catch (error) {
         thrown = error;
       }
@@ -142,11 +140,11 @@ describe('opening a damaged profile', () => {
   });
 
   it('a raw connection sees the same flipped byte as corruption, not as data (control for the cipher)', () => {
-    const page = messagesLeafPages[0]!;
+    const page = auditLeafPages[0]!;
     const file = damagedCopy(flipAt(() => (page - 1) * pageBytes + 100));
     const raw = openEncrypted(file, key);
     try {
-      expect(() => raw.prepare('SELECT count(*) FROM messages WHERE body IS NOT NULL').get()).toThrow(/malformed|corrupt/i);
+      expect(() => raw.prepare('SELECT count(*) FROM audit_events WHERE details_json IS NOT NULL').get()).toThrow(/malformed|corrupt/i);
     } finally {
       raw.close();
     }

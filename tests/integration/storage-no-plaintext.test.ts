@@ -1,5 +1,5 @@
-// Nothing identifying in plaintext on disk: every byte of every file of a profile (database,
-// WAL, shared memory, blobs) is searched for distinctive samples, both while the database is
+// Nothing identifying in plaintext on disk: every byte of every file of a profile (the profile
+// database, the device store that holds the messages, their WALs and shared memory, blobs) is searched for distinctive samples, both while the database is
 // open with an unfolded WAL and after a clean close.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { randomBytes } from '../../src/main/crypto/sodium';
+import { openClientStore } from '../../src/main/network/client-store';
 import { createBlobStore } from '../../src/main/storage/blob-store';
 import { openProfileDatabase } from '../../src/main/storage/profile-database';
 import { createProfileRepository } from '../../src/main/storage/repository';
@@ -76,19 +77,28 @@ describe('no plaintext on disk', () => {
         createdAt: 1,
       },
     ]);
-    repo.insertConversations([{ id: 'c1', patientId: 'p1', subject: 'Zoë Brûlé-Tremblay — métoprolol', createdAt: 1 }]);
-    repo.insertMessages(
-      Array.from({ length: 300 }, (_, i) => ({
-        id: `m${i}`,
-        conversationId: 'c1',
-        senderKind: i % 2 ? ('staff' as const) : ('patient' as const),
-        senderId: i % 2 ? 's1' : 'p1',
-        body: `${i}: ${samples.join(' / ')} ${'répété '.repeat(i % 50)}`,
-        sentAt: 1000 + i,
-        serverSeq: i,
-        deliveryState: 'delivered' as const,
-      })),
-    );
+    // Messages and conversation summaries live in the device store next to the profile database.
+    const store = openClientStore(join(profileDir, 'data', 'network.db'), randomBytes(32));
+    for (let i = 0; i < 300; i += 1) {
+      const fromPatient = i % 2 === 0;
+      store.addMessage(
+        {
+          messageId: `m${i}`,
+          conversationId: 'p1',
+          patientId: 'p1',
+          senderDeviceId: fromPatient ? 'patient-device' : 'staff-device',
+          outgoing: !fromPatient,
+          scope: 'patient',
+          body: `${i}: ${samples.join(' / ')} ${'répété '.repeat(i % 50)}`,
+          sentAt: 1000 + i,
+          seq: i,
+          relaySeq: i,
+          state: fromPatient ? 'received' : 'delivered',
+          fromPatient,
+        },
+        1000 + i,
+      );
+    }
     repo.appendAuditEvent({
       at: 2,
       actorId: 's1',
@@ -98,21 +108,31 @@ describe('no plaintext on disk', () => {
       subjectId: 'p1',
       details: { name: 'Zoë Brûlé-Tremblay' },
     });
-    expect(repo.searchMessages('metoprolol', 5)).toHaveLength(5);
+    // The writes are real (control): the store reads the samples back.
+    expect(store.message('m4')?.body).toContain('métoprolol');
+    expect(store.conversationsMentioning('QUOKKA7731')).toEqual(new Set(['p1']));
     await blobs.put(new TextEncoder().encode(samples.join('\n').repeat(2000)));
     const exported = join(root, 'lab-results.txt');
     writeFileSync(exported, `${samples.join('\n')}\n`.repeat(5000));
     await blobs.putFile(exported);
 
     // Open, with everything still in the WAL: no checkpoint has run.
-    const wal = join(profileDir, 'data', 'profile.db-wal');
-    expect(statSync(wal).size).toBeGreaterThan(100_000);
+    expect(statSync(join(profileDir, 'data', 'network.db-wal')).size).toBeGreaterThan(100_000);
+    expect(statSync(join(profileDir, 'data', 'profile.db-wal')).size).toBeGreaterThan(0);
     expect(filesUnder(profileDir).map((f) => f.slice(profileDir.length)).sort()).toEqual(
-      expect.arrayContaining(['/data/profile.db', '/data/profile.db-shm', '/data/profile.db-wal']),
+      expect.arrayContaining([
+        '/data/profile.db',
+        '/data/profile.db-shm',
+        '/data/profile.db-wal',
+        '/data/network.db',
+        '/data/network.db-shm',
+        '/data/network.db-wal',
+      ]),
     );
     expect(plaintextFound(profileDir)).toEqual([]);
 
     profile.close();
+    store.close();
     expect(plaintextFound(profileDir)).toEqual([]);
     expect(filesUnder(join(profileDir, 'blobs'))).toHaveLength(2);
   });

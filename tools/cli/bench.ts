@@ -1,5 +1,6 @@
-// npm run bench [-- --quick yes] [-- --only store|network|inbox]: measures the profile store against the
-// budgets in the architecture notes, and the message path on loopback (bench-network.ts), and
+// npm run bench [-- --quick yes] [-- --only store|network|inbox]: measures unlock and the device
+// store (encrypted against plain SQLite) against the budgets in the architecture notes, the
+// message path on loopback (bench-network.ts) and the clinician's inbox (bench-inbox.ts), and
 // writes one JSON file per measurement under bench/results/.
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -10,17 +11,16 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { currentKdfParams } from '../../src/main/crypto/kdf';
 import { randomBytes } from '../../src/main/crypto/sodium';
 import { createMemoryLogger } from '../../src/main/log';
+import { type ClientStore, clientStoreOn, openClientStore } from '../../src/main/network/client-store';
 import { noKeystore } from '../../src/main/profiles/device-keystore';
+import { subkeys } from '../../src/main/profiles/key-file';
 import { createProfileManager } from '../../src/main/profiles/profile-manager';
-import { migrate } from '../../src/main/storage/migrations';
-import { type ProfileDatabase, applyConnectionSettings, openProfileDatabase } from '../../src/main/storage/profile-database';
-import { createProfileRepository } from '../../src/main/storage/repository';
-import { migrations } from '../../src/main/storage/schema';
+import { profilePaths } from '../../src/main/profiles/profile-paths';
 import { parseArgs } from './args';
 import { benchInbox as benchInboxService } from './bench-inbox';
 import { benchNetwork } from './bench-network';
 import { seedProfile } from './seed-profile';
-import { syntheticData } from './synthetic';
+import { syntheticMessages } from './synthetic';
 
 const passphrase = 'copper lantern orbit meadow 47';
 const args = parseArgs(process.argv.slice(2), ['quick', 'out', 'only']);
@@ -60,23 +60,37 @@ async function time<T>(fn: () => Promise<T> | T): Promise<[number, T]> {
   return [performance.now() - started, value];
 }
 
-/** Unlock of a profile holding 100k messages: Argon2id, key unwrap, open, integrity check, migrations. */
+/**
+ * Unlock of the clinician's account that `npm run seed` builds (its inbox holding 100k
+ * messages): Argon2id, key unwrap, opening and checking the profile database, then opening
+ * the device store that holds the messages, as the app does before the inbox can show.
+ */
 async function benchUnlock() {
   const messages = quick ? 10_000 : 100_000;
   const dataDir = join(work, 'unlock');
-  const seeded = await seedProfile({ dataDir, passphrase, patients: 2000, messages });
+  const seeded = await seedProfile({ dataDir, passphrase, patients: quick ? 500 : 2000, messages, say: (line) => console.log(`  ${line}`) });
   const manager = createProfileManager({ dataDir, keystore: noKeystore, log: createMemoryLogger() });
   const samples: number[] = [];
   for (let i = 0; i < (quick ? 3 : 7); i++) {
-    const [ms, opened] = await time(() => manager.unlock(seeded.profileId, passphrase));
+    const [ms] = await time(async () => {
+      const opened = await manager.unlock(seeded.profileId, passphrase);
+      const store = openClientStore(opened.paths.network, (await subkeys(opened.profileKey)).network);
+      const held = store.outboxSize() + store.inbox.conversations().length;
+      store.close();
+      opened.db.close();
+      opened.profileKey.fill(0);
+      return held;
+    });
     samples.push(ms);
-    opened.db.close();
   }
-  const dbBytes = statSync(join(dataDir, 'profiles', seeded.profileId, 'data', 'profile.db')).size;
+  const paths = profilePaths(dataDir, seeded.profileId);
+  const mib = (file: string) => Math.round((statSync(file).size / 2 ** 20) * 10) / 10;
   const unlockMs = stats(samples);
   write('profile-unlock', {
     messages: seeded.messages,
-    databaseMiB: Math.round((dbBytes / 2 ** 20) * 10) / 10,
+    conversations: seeded.conversations,
+    profileDatabaseMiB: mib(paths.database),
+    deviceStoreMiB: mib(paths.network),
     kdf: { alg: 'argon2id13', opsLimit: currentKdfParams.opsLimit, memLimitMiB: currentKdfParams.memLimitBytes / 2 ** 20 },
     unlockMs,
     budgetMs: 1000,
@@ -84,52 +98,56 @@ async function benchUnlock() {
   });
 }
 
-function openPlain(file: string): ProfileDatabase {
-  const db = new Database(file);
-  applyConnectionSettings(db);
-  migrate(db, migrations);
-  return { file, db, schemaVersion: migrations.length, isOpen: true, close: () => db.close() };
-}
-
-/** The same writes and reads on the encrypted store and on plain SQLite, in the same run. */
+/** The same writes and reads on the encrypted device store and on the same store over plain SQLite, in the same run. */
 async function benchThroughput() {
-  const data = syntheticData({ patients: 1000, messages: quick ? 20_000 : 100_000, seed: 7 });
-  const run = async (label: string, profile: ProfileDatabase) => {
-    const repository = await createProfileRepository(profile);
-    repository.insertPatients(data.patients);
-    repository.insertConversations(data.conversations);
+  const conversations = 1000;
+  const messages = syntheticMessages(quick ? 20_000 : 100_000, conversations, 7);
+  const ids = [...new Set(messages.map((m) => m.conversationId))];
+  const run = async (label: string, store: ClientStore) => {
     const [insertMs] = await time(() => {
-      for (let i = 0; i < data.messages.length; i += 5000) repository.insertMessages(data.messages.slice(i, i + 5000));
+      for (let i = 0; i < messages.length; i += 5000) {
+        store.transaction(() => {
+          for (const message of messages.slice(i, i + 5000)) store.addMessage(message, message.sentAt);
+        });
+      }
     });
-    const ids = data.conversations.map((c) => c.id);
     const [queryMs] = await time(() => {
-      for (let i = 0; i < 2000; i++) repository.listMessages(ids[(i * 7919) % ids.length] ?? '', { limit: 50 });
+      for (let i = 0; i < 2000; i++) store.messagePage(ids[(i * 7919) % ids.length] ?? '', 50);
     });
     const [searchMs] = await time(() => {
-      for (let i = 0; i < 200; i++) repository.searchMessages(i % 2 ? 'prescription' : 'rendez-vous', 20);
+      for (let i = 0; i < 200; i++) store.conversationsMentioning(i % 2 ? 'prescription' : 'rendez-vous');
     });
-    profile.close();
+    const [listMs] = await time(() => {
+      for (let i = 0; i < 200; i++) store.inbox.conversations();
+    });
+    store.close();
     return {
       label,
-      insertPerSecond: Math.round(data.messages.length / (insertMs / 1000)),
+      insertPerSecond: Math.round(messages.length / (insertMs / 1000)),
       threadPagesPerSecond: Math.round(2000 / (queryMs / 1000)),
       searchesPerSecond: Math.round(200 / (searchMs / 1000)),
+      summaryListsPerSecond: Math.round(200 / (listMs / 1000)),
       insertMs: Math.round(insertMs),
       queryMs: Math.round(queryMs),
       searchMs: Math.round(searchMs),
+      listMs: Math.round(listMs),
     };
   };
+  const plain = (file: string) => clientStoreOn(new Database(file));
+  const encrypted = (file: string) => openClientStore(file, randomBytes(32));
   // Alternate the order so neither side always runs on a warm cache.
-  const plainA = await run('plain', openPlain(join(work, 'plain-a.db')));
-  const encryptedA = await run('encrypted', openProfileDatabase(join(work, 'enc-a.db'), randomBytes(32)));
-  const encryptedB = await run('encrypted', openProfileDatabase(join(work, 'enc-b.db'), randomBytes(32)));
-  const plainB = await run('plain', openPlain(join(work, 'plain-b.db')));
+  const plainA = await run('plain', plain(join(work, 'plain-a.db')));
+  const encryptedA = await run('encrypted', encrypted(join(work, 'enc-a.db')));
+  const encryptedB = await run('encrypted', encrypted(join(work, 'enc-b.db')));
+  const plainB = await run('plain', plain(join(work, 'plain-b.db')));
   const avg = (a: number, b: number) => (a + b) / 2;
-  const ratio = (key: 'insertMs' | 'queryMs' | 'searchMs') =>
+  const ratio = (key: 'insertMs' | 'queryMs' | 'searchMs' | 'listMs') =>
     Math.round((avg(encryptedA[key], encryptedB[key]) / avg(plainA[key], plainB[key])) * 100) / 100;
-  const ratios = { insert: ratio('insertMs'), threadQuery: ratio('queryMs'), search: ratio('searchMs') };
+  const ratios = { insert: ratio('insertMs'), threadQuery: ratio('queryMs'), search: ratio('searchMs'), conversationList: ratio('listMs') };
   write('store-throughput', {
-    messages: data.messages.length,
+    store: 'device store (network.db), where the inbox reads',
+    messages: messages.length,
+    conversations: ids.length,
     runs: [plainA, encryptedA, encryptedB, plainB],
     encryptedOverPlain: ratios,
     budgetRatio: 1.3,
@@ -137,32 +155,10 @@ async function benchThroughput() {
   });
 }
 
-/** The first page of the inbox with 5,000 conversations. */
-async function benchInbox() {
-  const dataDir = join(work, 'inbox');
-  const seeded = await seedProfile({ dataDir, passphrase, patients: 4546, messages: quick ? 20_000 : 100_000 });
-  const manager = createProfileManager({ dataDir, keystore: noKeystore, log: createMemoryLogger() });
-  const opened = await manager.unlock(seeded.profileId, passphrase);
-  const repository = await createProfileRepository(opened.db);
-  const samples: number[] = [];
-  for (let i = 0; i < 300; i++) samples.push((await time(() => repository.listConversationsPage({ limit: 50 })))[0]);
-  const firstPageMs = stats(samples.slice(20));
-  opened.db.close();
-  write('inbox-first-page', {
-    conversations: seeded.conversations,
-    messages: seeded.messages,
-    pageSize: 50,
-    firstPageMs,
-    budgetMs: 150,
-    note: 'Query time only; the first paint budget (150 ms after unlock) also needs the inbox screen, which comes with the clinic features.',
-  });
-}
-
 try {
   if (runs('store')) {
     await benchUnlock();
     await benchThroughput();
-    await benchInbox();
   }
   if (runs('network')) await benchNetwork({ quick, work, write });
   if (runs('inbox')) await benchInboxService({ quick, work, write });

@@ -1,6 +1,7 @@
-// npm run seed -- --profile-dir DIR --passphrase P --patients N --messages M [--name "Display name"]
-// Creates a profile with synthetic data in DIR (used as the app's data folder: open it with
-// CLINIC_MESSENGER_DATA_DIR=DIR npm start) and prints one JSON line.
+// npm run seed -- --profile-dir DIR --passphrase P --patients N --messages M [--name "Clinician's name"]
+// Builds a clinic in DIR (used as the app's data folder: open it with
+// CLINIC_MESSENGER_DATA_DIR=DIR npm start): an IT admin's account, a clinician's account with
+// N synthetic patients and M messages in the inbox, both with passphrase P. Prints one JSON line.
 import { resolve } from 'node:path';
 
 import { parseArgs, positiveInt } from './args';
@@ -13,7 +14,8 @@ try {
   const result = await seedProfile({
     dataDir,
     passphrase: args.passphrase,
-    ...(args.name ? { displayName: args.name } : {}),
+    ...(args.name ? { clinicianName: args.name } : {}),
+    say: (line) => console.error(line),
     patients: positiveInt(args.patients, 'patients', 50),
     messages: positiveInt(args.messages, 'messages', 500),
   });

@@ -158,11 +158,11 @@ export function createInboxService(options: InboxServiceOptions) {
     const at = now();
     const directory = await directoryOf(c);
     const store = c.local;
-    const summaries = new Map(store.conversations().map((s) => [s.patientId, s]));
+    const summaries = new Map(store.inbox.conversations().map((s) => [s.patientId, s]));
     const cards = c.patientCards();
     const ids = new Set<string>([...summaries.keys(), ...(directory?.consents.keys() ?? []), ...cards.keys()]);
     const enrolled = enrolledSet(directory);
-    const drafts = store.draftPatients();
+    const drafts = store.inbox.draftPatients();
     const query = fold(request.query.trim());
     const mentioning = query.length >= 3 ? store.conversationsMentioning(request.query.trim()) : null;
     const rows: ConversationRow[] = [];
@@ -206,15 +206,15 @@ export function createInboxService(options: InboxServiceOptions) {
     const page = store.messagePage(request.patientId, request.limit ?? DEFAULT_THREAD_PAGE, request.before);
     const own = c.deviceId;
     const messages = page.messages.map((m) => threadMessage(m, own));
-    if (request.before === undefined) messages.push(...store.pending(request.patientId).map(pendingMessage));
+    if (request.before === undefined) messages.push(...store.inbox.pending(request.patientId).map(pendingMessage));
     const blockedBy = composeBlock(directory, request.patientId, at);
     const conversation = rowFor(
       request.patientId,
-      store.conversation(request.patientId) ?? undefined,
+      store.inbox.conversation(request.patientId) ?? undefined,
       c.patientCards().get(request.patientId),
       directory,
       enrolledSet(directory),
-      store.draftPatients(),
+      store.inbox.draftPatients(),
       at,
     );
     return {
@@ -223,7 +223,7 @@ export function createInboxService(options: InboxServiceOptions) {
       hasMore: page.hasMore,
       compose: { allowed: blockedBy === null, blockedBy },
       undoSendSeconds: directory?.rules?.security.undoSendSeconds ?? 0,
-      draft: store.draft(request.patientId),
+      draft: store.inbox.draft(request.patientId),
       now: at,
     };
   }
@@ -237,7 +237,7 @@ export function createInboxService(options: InboxServiceOptions) {
     } catch {
       return; // locked: it leaves at the next unlock
     }
-    const pending = c.local.takePending(messageId);
+    const pending = c.local.inbox.takePending(messageId);
     if (!pending) return;
     await dispatch(c, pending.patientId, pending.body, pending.messageId, pending.createdAt);
     changed();
@@ -272,10 +272,10 @@ export function createInboxService(options: InboxServiceOptions) {
     }
     const undoSeconds = directory?.rules?.security.undoSendSeconds ?? 0;
     const messageId = c.newMessageId();
-    c.local.saveDraft(request.patientId, '', at);
+    c.local.inbox.saveDraft(request.patientId, '', at);
     if (undoSeconds > 0) {
       const pending: PendingSend = { messageId, patientId: request.patientId, body: request.body, createdAt: at, sendAt: at + undoSeconds * 1000 };
-      c.local.addPending(pending);
+      c.local.inbox.addPending(pending);
       schedule(pending);
       changed();
       return pendingMessage(pending);
@@ -287,13 +287,13 @@ export function createInboxService(options: InboxServiceOptions) {
 
   function undo(request: { messageId: string }): { undone: boolean; body: string } {
     const c = client();
-    const pending = c.local.takePending(request.messageId);
+    const pending = c.local.inbox.takePending(request.messageId);
     const timer = timers.get(request.messageId);
     if (timer) clearTimeout(timer);
     timers.delete(request.messageId);
     if (!pending) return { undone: false, body: '' };
     // The text goes back to the composer, and to the draft in case the app closes first.
-    c.local.saveDraft(pending.patientId, pending.body, now());
+    c.local.inbox.saveDraft(pending.patientId, pending.body, now());
     changed();
     return { undone: true, body: pending.body };
   }
@@ -312,7 +312,7 @@ export function createInboxService(options: InboxServiceOptions) {
   }
 
   function saveDraft(request: { patientId: string; text: string }): { saved: boolean } {
-    client().local.saveDraft(request.patientId, request.text, now());
+    client().local.inbox.saveDraft(request.patientId, request.text, now());
     return { saved: true };
   }
 
@@ -351,7 +351,7 @@ export function createInboxService(options: InboxServiceOptions) {
     }
     const summary = c.summary();
     if (!summary || summary.pending) return;
-    for (const p of c.local.pending()) schedule(p);
+    for (const p of c.local.inbox.pending()) schedule(p);
     const tick = (): void => {
       c.sync().catch(() => undefined);
     };

@@ -2,8 +2,9 @@
 // implementation (client-store.ts, an encrypted SQLite file per device), declared here the way
 // the relay declares RelayStore, so its users depend on this contract and not on SQL.
 import { type MessageState } from '../../shared/protocol/delivery';
+import { type ConversationSummary, type InboxState, type PendingSend } from '../inbox/inbox-state';
 
-export type { MessageState };
+export type { ConversationSummary, MessageState, PendingSend };
 
 export type ClientMessage = {
   readonly messageId: string;
@@ -25,17 +26,6 @@ export type ClientMessage = {
   readonly readAt: number | null;
 };
 
-export type ConversationSummary = {
-  readonly patientId: string;
-  readonly lastAt: number;
-  readonly preview: string;
-  readonly lastFromPatient: boolean;
-  readonly unread: number;
-  /** The first patient message no one from the clinic has answered yet. */
-  readonly waitingSince: number | null;
-};
-export type PendingSend = { readonly messageId: string; readonly patientId: string; readonly body: string; readonly createdAt: number; readonly sendAt: number };
-
 export type OutboxItem = {
   readonly id: string;
   readonly kind: 'message' | 'receipt';
@@ -44,7 +34,6 @@ export type OutboxItem = {
   readonly nextAttemptAt: number;
   readonly lastError: string | null;
 };
-
 
 export type ClientStore = {
   /** A small JSON value by key (identity, cursors, trust memory). */
@@ -57,7 +46,7 @@ export type ClientStore = {
   recordsKey(epoch: number): { publicKey: Uint8Array; privateKey: Uint8Array } | null;
   latestRecordsEpoch(): number | null;
 
-  /** Stores a message once (by id), its conversation summary and, for an outgoing one, its outbox entry, atomically. */
+  /** Stores a message once (by id), folds it into its conversation's summary and, for an outgoing one, its outbox entry, atomically. */
   addMessage(message: Omit<ClientMessage, 'failure' | 'readAt'>, now: number, outboxPayload?: string): boolean;
   hasMessage(messageId: string): boolean;
   message(messageId: string): ClientMessage | null;
@@ -67,10 +56,6 @@ export type ClientStore = {
   addReceipt(messageId: string, deviceId: string, kind: 'delivered' | 'read', at: number): void;
   receipts(messageId: string): { deviceId: string; kind: 'delivered' | 'read'; at: number }[];
 
-  /** Marks every unread patient message of a conversation read; returns their ids. */
-  markConversationRead(conversationId: string, now: number): string[];
-  conversations(): ConversationSummary[];
-  conversation(patientId: string): ConversationSummary | null;
   /** Conversations with a message containing `text` (case-insensitive for ASCII). */
   conversationsMentioning(text: string): Set<string>;
   /** A page of a conversation, newest last: up to `limit` messages older than `before`. */
@@ -84,15 +69,8 @@ export type ClientStore = {
   putCard(patientId: string, sentAt: number, cardJson: string): boolean;
   cards(): Map<string, string>;
 
-  /** Replies waiting for the end of their undo window (inbox state). */
-  addPending(p: PendingSend): void;
-  /** Removes a pending message and returns it, or null when it already left (or never was). */
-  takePending(messageId: string): PendingSend | null;
-  pending(patientId?: string): PendingSend[];
-  /** Drafts, one per conversation (inbox state). */
-  draft(patientId: string): string;
-  draftPatients(): Set<string>;
-  saveDraft(patientId: string, text: string, now: number): void;
+  /** The inbox's own state in the same file (summaries, drafts, pending sends): src/main/inbox/inbox-state.ts. */
+  readonly inbox: InboxState;
 
   enqueue(id: string, kind: 'message' | 'receipt', payloadJson: string, now: number): void;
   /** The queue, oldest first, once any entry is due (one device's messages leave in writing order). */

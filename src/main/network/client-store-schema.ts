@@ -1,4 +1,6 @@
-// Runs in main (Node): the layout of a device's client store file, and its upgrades.
+// Runs in main (Node): the layout of a device's client store file, and its upgrades. The
+// inbox's own tables (summaries, drafts, pending sends) are in src/main/inbox/inbox-state.ts.
+import { preview } from '../inbox/inbox-state';
 import { type EncryptedDatabase } from '../storage/open-encrypted';
 
 export const CLIENT_STORE_SCHEMA = `
@@ -42,26 +44,6 @@ CREATE TABLE IF NOT EXISTS patient_cards (
   sent_at INTEGER NOT NULL,
   card_json TEXT NOT NULL CHECK (json_valid(card_json))
 ) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS conversations (
-  patient_id TEXT PRIMARY KEY NOT NULL,
-  last_at INTEGER NOT NULL,
-  preview TEXT NOT NULL,
-  last_from_patient INTEGER NOT NULL CHECK (last_from_patient IN (0, 1)),
-  unread INTEGER NOT NULL DEFAULT 0 CHECK (unread >= 0),
-  waiting_since INTEGER
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS pending_sends (
-  message_id TEXT PRIMARY KEY NOT NULL,
-  patient_id TEXT NOT NULL,
-  body TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  send_at INTEGER NOT NULL
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS drafts (
-  patient_id TEXT PRIMARY KEY NOT NULL,
-  text TEXT NOT NULL,
-  updated_at INTEGER NOT NULL
-) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS receipts (
   message_id TEXT NOT NULL,
   device_id TEXT NOT NULL,
@@ -70,12 +52,6 @@ CREATE TABLE IF NOT EXISTS receipts (
   PRIMARY KEY (message_id, device_id, kind)
 ) STRICT, WITHOUT ROWID;
 `;
-
-const PREVIEW_CHARS = 140;
-export const preview = (body: string): string => {
-  const line = body.replace(/\s+/g, ' ').trim();
-  return line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS - 1)}…` : line;
-};
 
 /**
  * Version 2 of this file: who wrote each message (patient or clinic), when this device read

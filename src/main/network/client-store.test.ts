@@ -46,21 +46,21 @@ describe('the client store inbox summary', () => {
     store.addMessage(message({ sentAt: 3000, fromPatient: true, body: 'third' }), 2);
     // Arrives late but was written earlier: counts as unread, does not become the preview.
     store.addMessage(message({ sentAt: 2000, fromPatient: true, body: 'second' }), 3);
-    expect(store.conversation('pA')).toEqual({ patientId: 'pA', lastAt: 3000, preview: 'third', lastFromPatient: true, unread: 3, waitingSince: 1000 });
+    expect(store.inbox.conversation('pA')).toEqual({ patientId: 'pA', lastAt: 3000, preview: 'third', lastFromPatient: true, unread: 3, waitingSince: 1000 });
     // The same message again (at-least-once delivery) changes nothing.
     const again = message({ sentAt: 3000, fromPatient: true });
     expect(store.addMessage(again, 4)).toBe(true);
     expect(store.addMessage(again, 5)).toBe(false);
-    expect(store.conversation('pA')?.unread).toBe(4);
+    expect(store.inbox.conversation('pA')?.unread).toBe(4);
 
-    expect(store.markConversationRead('pA', 10)).toHaveLength(4);
-    expect(store.markConversationRead('pA', 11)).toEqual([]);
-    expect(store.conversation('pA')).toMatchObject({ unread: 0, waitingSince: 1000 });
+    expect(store.inbox.markConversationRead('pA', 10)).toHaveLength(4);
+    expect(store.inbox.markConversationRead('pA', 11)).toEqual([]);
+    expect(store.inbox.conversation('pA')).toMatchObject({ unread: 0, waitingSince: 1000 });
     store.addMessage(message({ sentAt: 4000, fromPatient: false, body: 'An answer\n  on two lines' }), 12);
-    expect(store.conversation('pA')).toMatchObject({ waitingSince: null, preview: 'An answer on two lines', lastFromPatient: false });
+    expect(store.inbox.conversation('pA')).toMatchObject({ waitingSince: null, preview: 'An answer on two lines', lastFromPatient: false });
     store.addMessage(message({ sentAt: 5000, fromPatient: true, body: 'x'.repeat(500) }), 13);
-    expect(store.conversation('pA')).toMatchObject({ waitingSince: 5000, unread: 1 });
-    expect(store.conversation('pA')?.preview).toHaveLength(140);
+    expect(store.inbox.conversation('pA')).toMatchObject({ waitingSince: 5000, unread: 1 });
+    expect(store.inbox.conversation('pA')?.preview).toHaveLength(140);
   });
 
   it('pages a thread newest last, and finds conversations by what was written (LIKE wildcards are literal)', () => {
@@ -79,16 +79,16 @@ describe('the client store inbox summary', () => {
 
   it('keeps pending replies and drafts; an empty draft is removed', () => {
     const { store } = fresh();
-    store.addPending({ messageId: 'm1', patientId: 'pA', body: 'Soon', createdAt: 1, sendAt: 11 });
-    expect(store.pending('pA')).toHaveLength(1);
-    expect(store.takePending('m1')?.body).toBe('Soon');
-    expect(store.takePending('m1')).toBeNull();
-    store.saveDraft('pA', 'Half a thought', 1);
-    expect(store.draft('pA')).toBe('Half a thought');
-    expect([...store.draftPatients()]).toEqual(['pA']);
-    store.saveDraft('pA', '   ', 2);
-    expect(store.draft('pA')).toBe('');
-    expect(store.draftPatients().size).toBe(0);
+    store.inbox.addPending({ messageId: 'm1', patientId: 'pA', body: 'Soon', createdAt: 1, sendAt: 11 });
+    expect(store.inbox.pending('pA')).toHaveLength(1);
+    expect(store.inbox.takePending('m1')?.body).toBe('Soon');
+    expect(store.inbox.takePending('m1')).toBeNull();
+    store.inbox.saveDraft('pA', 'Half a thought', 1);
+    expect(store.inbox.draft('pA')).toBe('Half a thought');
+    expect([...store.inbox.draftPatients()]).toEqual(['pA']);
+    store.inbox.saveDraft('pA', '   ', 2);
+    expect(store.inbox.draft('pA')).toBe('');
+    expect(store.inbox.draftPatients().size).toBe(0);
   });
 
   it('brings a version 1 file up to date: old messages count as read and answered, summaries rebuilt', () => {
@@ -105,7 +105,7 @@ describe('the client store inbox summary', () => {
     db.close();
     const reopened = openClientStore(file, key);
     stores.push(reopened);
-    expect(reopened.conversation('pA')).toEqual({ patientId: 'pA', lastAt: 20, preview: 'old answer', lastFromPatient: false, unread: 0, waitingSince: null });
+    expect(reopened.inbox.conversation('pA')).toEqual({ patientId: 'pA', lastAt: 20, preview: 'old answer', lastFromPatient: false, unread: 0, waitingSince: null });
     expect(reopened.messages('pA').map((m) => [m.body, m.readAt !== null])).toEqual([
       ['old question', true],
       ['old answer', true],

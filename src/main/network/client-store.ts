@@ -10,7 +10,8 @@ import { dirname } from 'node:path';
 import { applyConnectionSettings } from '../storage/profile-database';
 import { type EncryptedDatabase, openEncrypted } from '../storage/open-encrypted';
 import { type ClientMessage, type ClientStore, type ConversationSummary, type MessageState, type OutboxItem, type PendingSend } from './client-store-contract';
-import { CLIENT_STORE_SCHEMA, migrateClientStore, preview } from './client-store-schema';
+import { CLIENT_STORE_SCHEMA, migrateClientStore } from './client-store-schema';
+import { INBOX_STATE_SCHEMA, inboxStateOn } from '../inbox/inbox-state';
 
 export type { ClientMessage, ClientStore, ConversationSummary, MessageState, OutboxItem, PendingSend };
 
@@ -55,8 +56,23 @@ export function openClientStore(file: string, key: Uint8Array): ClientStore {
   const db = openEncrypted(file, key);
   try {
     chmodSync(file, 0o600);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return clientStoreOn(db);
+}
+
+/**
+ * The store over a connection already open (and keyed): settings, layout, upgrades. The app
+ * only reaches it through openClientStore; the benchmark also gives it a plain SQLite file,
+ * as the baseline measured in the same run.
+ */
+export function clientStoreOn(db: EncryptedDatabase): ClientStore {
+  try {
     applyConnectionSettings(db);
     db.exec(CLIENT_STORE_SCHEMA);
+    db.exec(INBOX_STATE_SCHEMA);
     migrateClientStore(db);
   } catch (error) {
     db.close();
@@ -73,35 +89,11 @@ function wrap(db: EncryptedDatabase): ClientStore {
      VALUES (@messageId, @conversationId, @patientId, @senderDeviceId, @outgoing, @scope, @body, @sentAt, @seq, @relaySeq, @state, NULL, @receivedAt, @fromPatient, NULL)
      ON CONFLICT (message_id) DO NOTHING`,
   );
-  const getConversation = db.prepare<[string], { last_at: number; waiting_since: number | null; unread: number }>('SELECT last_at, waiting_since, unread FROM conversations WHERE patient_id = ?');
-  const putConversation = db.prepare(
-    `INSERT INTO conversations (patient_id, last_at, preview, last_from_patient, unread, waiting_since) VALUES (@patientId, @lastAt, @preview, @lastFromPatient, @unread, @waitingSince)
-     ON CONFLICT (patient_id) DO UPDATE SET last_at = excluded.last_at, preview = excluded.preview, last_from_patient = excluded.last_from_patient,
-       unread = excluded.unread, waiting_since = excluded.waiting_since`,
-  );
-  /** Folds one new message into its conversation's summary (same transaction as the insert). */
-  const summarise = (m: { conversationId: string; sentAt: number; body: string; fromPatient: boolean }): void => {
-    const c = getConversation.get(m.conversationId);
-    const newest = !c || m.sentAt >= c.last_at;
-    let waitingSince = c?.waiting_since ?? null;
-    if (m.fromPatient) waitingSince = waitingSince === null ? m.sentAt : Math.min(waitingSince, m.sentAt);
-    else if (waitingSince !== null && m.sentAt >= waitingSince) waitingSince = null;
-    if (c && !newest) {
-      db.prepare('UPDATE conversations SET unread = unread + ?, waiting_since = ? WHERE patient_id = ?').run(m.fromPatient ? 1 : 0, waitingSince, m.conversationId);
-      return;
-    }
-    putConversation.run({
-      patientId: m.conversationId,
-      lastAt: m.sentAt,
-      preview: preview(m.body),
-      lastFromPatient: m.fromPatient ? 1 : 0,
-      unread: (c?.unread ?? 0) + (m.fromPatient ? 1 : 0),
-      waitingSince,
-    });
-  };
+  const inbox = inboxStateOn(db);
   const insertOutbox = db.prepare('INSERT INTO outbox (id, kind, payload_json, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
 
   const store: ClientStore = {
+    inbox,
     get<T>(key: string): T | null {
       const row = getKv.get(key);
       return row ? (JSON.parse(row.value) as T) : null;
@@ -134,38 +126,13 @@ function wrap(db: EncryptedDatabase): ClientStore {
         .transaction(() => {
           const inserted = insertMessage.run({ ...message, outgoing: message.outgoing ? 1 : 0, fromPatient: message.fromPatient ? 1 : 0, receivedAt: now }).changes === 1;
           if (!inserted) return false;
-          summarise(message);
+          inbox.summarise(message);
           if (outboxPayload !== undefined) insertOutbox.run(message.messageId, 'message', outboxPayload, now, now);
           return true;
         })
         .immediate();
     },
 
-    /** Marks every unread patient message of a conversation read; returns their ids. */
-    markConversationRead(conversationId: string, now: number): string[] {
-      return db
-        .transaction(() => {
-          const ids = db
-            .prepare<[number, string], { message_id: string }>('UPDATE messages SET read_at = ? WHERE conversation_id = ? AND from_patient = 1 AND read_at IS NULL RETURNING message_id')
-            .all(now, conversationId)
-            .map((r) => r.message_id);
-          db.prepare('UPDATE conversations SET unread = 0 WHERE patient_id = ?').run(conversationId);
-          return ids;
-        })
-        .immediate();
-    },
-    conversations(): ConversationSummary[] {
-      return db
-        .prepare<[], { patient_id: string; last_at: number; preview: string; last_from_patient: number; unread: number; waiting_since: number | null }>('SELECT * FROM conversations')
-        .all()
-        .map((r) => ({ patientId: r.patient_id, lastAt: r.last_at, preview: r.preview, lastFromPatient: r.last_from_patient === 1, unread: r.unread, waitingSince: r.waiting_since }));
-    },
-    conversation(patientId: string): ConversationSummary | null {
-      const r = db
-        .prepare<[string], { patient_id: string; last_at: number; preview: string; last_from_patient: number; unread: number; waiting_since: number | null }>('SELECT * FROM conversations WHERE patient_id = ?')
-        .get(patientId);
-      return r ? { patientId: r.patient_id, lastAt: r.last_at, preview: r.preview, lastFromPatient: r.last_from_patient === 1, unread: r.unread, waitingSince: r.waiting_since } : null;
-    },
     /** Conversations with a message containing `text` (case-insensitive for ASCII). */
     conversationsMentioning(text: string): Set<string> {
       const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -232,35 +199,6 @@ function wrap(db: EncryptedDatabase): ClientStore {
       return new Map(db.prepare<[], { patient_id: string; card_json: string }>('SELECT patient_id, card_json FROM patient_cards').all().map((r) => [r.patient_id, r.card_json]));
     },
 
-    addPending(p: PendingSend): void {
-      db.prepare('INSERT INTO pending_sends (message_id, patient_id, body, created_at, send_at) VALUES (?, ?, ?, ?, ?)').run(p.messageId, p.patientId, p.body, p.createdAt, p.sendAt);
-    },
-    /** Removes a pending message and returns it, or null when it already left (or never was). */
-    takePending(messageId: string): PendingSend | null {
-      const row = db
-        .prepare<[string], { message_id: string; patient_id: string; body: string; created_at: number; send_at: number }>('DELETE FROM pending_sends WHERE message_id = ? RETURNING *')
-        .get(messageId);
-      return row ? { messageId: row.message_id, patientId: row.patient_id, body: row.body, createdAt: row.created_at, sendAt: row.send_at } : null;
-    },
-    pending(patientId?: string): PendingSend[] {
-      const rows = (
-        patientId === undefined
-          ? db.prepare('SELECT * FROM pending_sends ORDER BY send_at, created_at').all()
-          : db.prepare('SELECT * FROM pending_sends WHERE patient_id = ? ORDER BY send_at').all(patientId)
-      ) as { message_id: string; patient_id: string; body: string; created_at: number; send_at: number }[];
-      return rows.map((row) => ({ messageId: row.message_id, patientId: row.patient_id, body: row.body, createdAt: row.created_at, sendAt: row.send_at }));
-    },
-
-    draft(patientId: string): string {
-      return db.prepare<[string], { text: string }>('SELECT text FROM drafts WHERE patient_id = ?').get(patientId)?.text ?? '';
-    },
-    draftPatients(): Set<string> {
-      return new Set(db.prepare<[], { patient_id: string }>('SELECT patient_id FROM drafts').all().map((r) => r.patient_id));
-    },
-    saveDraft(patientId: string, text: string, now: number): void {
-      if (text.trim().length === 0) db.prepare('DELETE FROM drafts WHERE patient_id = ?').run(patientId);
-      else db.prepare('INSERT INTO drafts (patient_id, text, updated_at) VALUES (?, ?, ?) ON CONFLICT (patient_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at').run(patientId, text, now);
-    },
     hasMessage(messageId: string): boolean {
       return db.prepare('SELECT 1 FROM messages WHERE message_id = ?').get(messageId) !== undefined;
     },

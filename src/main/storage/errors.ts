@@ -89,15 +89,6 @@ export class InvalidBlobIdError extends Error {
   }
 }
 
-/** This SQLite build has no FTS5, so the schema has no search index. */
-export class SearchUnavailableError extends Error {
-  readonly code = 'search-unavailable';
-  constructor() {
-    super('Message search is not available in this build.');
-    this.name = 'SearchUnavailableError';
-  }
-}
-
 /** The SQLite result code of an error thrown by better-sqlite3 (e.g. 'SQLITE_CORRUPT'), if it is one. */
 export function sqliteCodeOf(error: unknown): string | undefined {
   if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('SQLITE_')) {

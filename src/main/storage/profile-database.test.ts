@@ -169,21 +169,18 @@ describe('checkIntegrity', () => {
     expect(checkIntegrity(profile)).toEqual({ ok: true, problems: [] });
   });
 
-  it('names a broken foreign key and an out-of-step search index, without content', () => {
+  it('names a broken foreign key, without content', () => {
     const profile = openTracked(join(tempDir(), 'profile.db'), randomBytes(32));
     const { db } = profile;
     db.pragma('foreign_keys = OFF');
     db.exec(`
-      INSERT INTO conversations (id, patient_id, subject, created_at) VALUES ('conv-1', 'no-such-patient', 'Zoë', 0);
-      INSERT INTO messages (id, conversation_id, sender_kind, sender_id, body, sent_at, delivery_state)
-        VALUES ('m1', 'conv-1', 'patient', 'p', 'Brûlé-Tremblay', 0, 'delivered');
-      DROP TRIGGER messages_fts_update;
-      UPDATE messages SET body = 'something else entirely';`);
+      INSERT INTO enrollment_codes (id, patient_id, record_id, code, fingerprint, expires_at, created_at)
+        VALUES ('e1', 'Zoë Brûlé-Tremblay', 'no-such-record', '${'A'.repeat(24)}', '${'F'.repeat(20)}', 0, 0);`);
     const report = checkIntegrity(profile);
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([
-      'foreign key: conversations row 1 refers to a missing patients row',
-      'search index: SQLITE_CORRUPT_VTAB',
+      'foreign key: enrollment_codes row 1 refers to a missing consent_records row',
+      'foreign key: enrollment_codes row 1 refers to a missing patients row',
     ]);
     expect(report.problems.join(' ')).not.toMatch(/Zoë|Brûlé/);
   });

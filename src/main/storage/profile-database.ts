@@ -125,9 +125,8 @@ export function openProfileDatabase(file: string, key: Uint8Array, options: Open
 }
 
 /**
- * The full check: every page and index (`integrity_check`), every foreign key, and the
- * search index against the messages it indexes. Problems name tables and pages, never
- * content. Slow on a large profile: for a repair screen or after a restore, not each open.
+ * The full check: every page and index (`integrity_check`) and every foreign key.
+ * Problems name tables and pages, never content. Slow on a large profile: for a repair screen or after a restore, not each open.
  */
 export function checkIntegrity(profile: ProfileDatabase): IntegrityReport {
   return runChecks(profile.db, 'integrity_check');
@@ -143,15 +142,6 @@ function runChecks(db: EncryptedDatabase, pragma: 'integrity_check' | 'quick_che
     if (pragma === 'integrity_check' && problems.length === 0) {
       for (const row of db.pragma('foreign_key_check') as { table: string; rowid: number | null; parent: string }[]) {
         problems.push(`foreign key: ${row.table} row ${row.rowid ?? '?'} refers to a missing ${row.parent} row`);
-      }
-      const hasSearch = db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'messages_fts'`).get();
-      if (hasSearch) {
-        try {
-          // rank = 1 also compares the index with the messages it points at (external content).
-          db.prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`).run();
-        } catch (error) {
-          problems.push(`search index: ${sqliteCodeOf(error) ?? 'check failed'}`);
-        }
       }
     }
   } catch (error) {

@@ -106,7 +106,7 @@ export class Receiver {
 
   /** Marks every unread patient message of a conversation read and tells the patient. */
   async markConversationRead(patientId: string): Promise<number> {
-    const ids = this.ctx.store.markConversationRead(patientId, this.ctx.now());
+    const ids = this.ctx.store.inbox.markConversationRead(patientId, this.ctx.now());
     for (const messageId of ids) this.ctx.outbox.enqueueReceipt(messageId, 'read');
     if (ids.length > 0) {
       this.ctx.changed();

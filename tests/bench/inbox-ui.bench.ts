@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 
 import { type Locator, type Page, chromium } from '@playwright/test';
 
-import { planMessages, quantiles, seedDirectory, seedMessages, seedPatients } from '../../tools/cli/bench-inbox';
+import { quantiles } from '../../tools/cli/bench-inbox';
+import { planMessages, seedDirectory, seedMessages, seedPatients } from '../../tools/cli/seed-inbox';
 import { relayWsUrl } from '../../src/main/network/relay-connection';
 import { originOf } from '../../src/main/router/origin';
 import { deskPassphrase, joinClinicAs } from '../e2e/clinic-setup';

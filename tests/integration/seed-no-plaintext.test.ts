@@ -9,7 +9,7 @@ import { type InboxList } from '../../src/shared/inbox';
 import { createMemoryLogger } from '../../src/main/log';
 import { noKeystore } from '../../src/main/profiles/device-keystore';
 import { createMainServices } from '../../src/main/services/main-services';
-import { seedPatients } from '../../tools/cli/bench-inbox';
+import { seedPatients } from '../../tools/cli/seed-inbox';
 import { seedProfile } from '../../tools/cli/seed-profile';
 
 const root = resolve(import.meta.dirname, '../..');

@@ -7,7 +7,7 @@ import { relayWsUrl } from '../../src/main/network/relay-connection';
 import { createMemoryLogger } from '../../src/main/log';
 import { noKeystore } from '../../src/main/profiles/device-keystore';
 import { createMainServices } from '../../src/main/services/main-services';
-import { planMessages, seedDirectory, seedMessages, seedPatients } from './bench-inbox';
+import { planMessages, seedDirectory, seedMessages, seedPatients } from './seed-inbox';
 
 export type SeedResult = {
   /** The clinician's account: the one to unlock to see the inbox. */

@@ -308,7 +308,8 @@ describe('consent state: any sequence of events', () => {
           current = nextSnapshot;
         }
       }),
-      { numRuns: 300 },
+      // A fixed seed: the coverage check below must not depend on the luck of one run.
+      { numRuns: 300, seed: 20261206 },
     );
     // The sequences reach every transition and most refusals, not only the first grant.
     expect([...applied].sort()).toEqual(['change-scopes', 'enrolled', 'grant', 'renew', 'reverify-identity', 'withdraw']);

@@ -2,24 +2,22 @@
 // The clinician's inbox: the conversations (what needs an answer first), and the open one
 // beside them. Main sorts, counts and decrypts; this screen lists, searches and filters, keeps
 // the reply clocks ticking, and refetches when main says something changed.
-import { type CSSProperties, type JSX, type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { type JSX, type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import type { ConversationRow, InboxFilter, InboxList } from '../../../../shared/inbox';
 import type { IpcError } from '../../../../shared/ipc/errors';
 import type { ClinicRules } from '../../../../shared/protocol/clinic-rules';
-import { Button } from '../../components/button';
 import { EmptyState } from '../../components/empty-state';
 import { VirtualList, type VirtualListHandle } from '../../components/virtual-list';
 import { listMoveForKey, moveIndex } from '../../components/virtual-range';
 import { useClinicStatus } from '../../app/clinic-context';
 import { clinic, subscribe } from '../../lib/api';
 import { LoadFailed } from './load-failed';
-import { ConsentChip, ReplyClockChip, useClockText } from './chips';
-import { patientLabel, shortTime } from './format';
 import { ThreadView } from './thread-view';
 import { useNow } from './use-now';
 import './inbox.css';
+import { ConversationOption, ListEmpty, rowDomId } from './conversation-option';
 
 type ListLoad =
   | { readonly state: 'loading' }
@@ -31,7 +29,6 @@ const searchDelayMs = 150;
 /** Row height in rem: the list stays right when the text size changes. */
 const rowRem = 5.25;
 
-const rowDomId = (patientId: string) => `inbox-row-${patientId}`;
 const unreadSum = (rows: readonly ConversationRow[]) => rows.reduce((sum, row) => sum + row.unread, 0);
 
 function isTyping(target: EventTarget | null): boolean {
@@ -339,74 +336,5 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
         )}
       </div>
     </section>
-  );
-}
-
-function ListEmpty({ total, query, filter, onShowAll }: Readonly<{ total: number; query: string; filter: InboxFilter; onShowAll: () => void }>) {
-  const { t } = useTranslation();
-  if (total === 0) return <EmptyState title={t('inbox.empty.title')} body={t('inbox.empty.body')} />;
-  const action = <Button onClick={onShowAll}>{t('inbox.showAll')}</Button>;
-  if (query) return <EmptyState title={t('inbox.noMatch.title', { query })} body={t('inbox.noMatch.body')} action={action} />;
-  if (filter === 'needs-answer') return <EmptyState title={t('inbox.noneNeedAnswer.title')} body={t('inbox.noneNeedAnswer.body')} action={action} />;
-  return <EmptyState title={t('inbox.noneUnread.title')} body={t('inbox.noneUnread.body')} action={action} />;
-}
-
-type OptionProps = Readonly<{
-  row: ConversationRow;
-  index: number;
-  count: number;
-  style: CSSProperties;
-  now: number;
-  rules: ClinicRules | null;
-  active: boolean;
-  open: boolean;
-  onOpen: () => void;
-}>;
-
-function ConversationOption({ row, index, count, style, now, rules, active, open, onOpen }: OptionProps) {
-  const { t, i18n } = useTranslation();
-  const clockText = useClockText();
-  const clock = clockText(row, now, rules);
-  const name = patientLabel(row, (key, values) => t(key, { ...values }));
-  const classes = ['inbox-row', active ? 'inbox-row--active' : '', open ? 'inbox-row--open' : '', row.unread > 0 ? 'inbox-row--unread' : ''].filter(Boolean).join(' ');
-  return (
-    <div
-      id={rowDomId(row.patientId)}
-      role="option"
-      aria-selected={open}
-      aria-setsize={count}
-      aria-posinset={index + 1}
-      className={classes}
-      style={style}
-      data-patient-id={row.patientId}
-      onClick={onOpen}
-    >
-      <div className="inbox-row__top">
-        <span className={row.name ? 'inbox-row__name' : 'inbox-row__name inbox-row__name--unnamed'}>{name}</span>
-        {row.unread > 0 ? (
-          <span className="inbox-row__badge">
-            <span aria-hidden="true">{row.unread}</span>
-            <span className="visually-hidden">{t('inbox.row.unread', { count: String(row.unread) })}</span>
-          </span>
-        ) : null}
-        {row.lastMessageAt !== null ? <span className="inbox-row__time">{shortTime(row.lastMessageAt, now, i18n.language)}</span> : null}
-      </div>
-      <p className="inbox-row__preview">
-        {row.lastMessageAt === null ? (
-          <span className="muted">{t('inbox.row.noMessages')}</span>
-        ) : (
-          <>
-            {row.lastFromPatient ? null : <span className="inbox-row__from">{t('inbox.row.fromClinic')}</span>}
-            {row.preview}
-          </>
-        )}
-      </p>
-      <div className="inbox-row__chips">
-        {clock ? <ReplyClockChip text={clock.text} tone={clock.chip.tone} /> : null}
-        <ConsentChip consent={row.consent} />
-        {row.hasDraft ? <span className="chip chip--draft">{t('inbox.row.draft')}</span> : null}
-        {!row.enrolled ? <span className="chip chip--muted">{t('inbox.row.notConnected')}</span> : null}
-      </div>
-    </div>
   );
 }

@@ -2,7 +2,7 @@
 // The clinic's stated rules (IT admin): what patients are told (contact, reply time, hours,
 // emergencies, topics) and the security settings every computer follows. Saving publishes a
 // new signed policy; only the computer holding the clinic root may do it, others read only.
-import { type FormEvent, type TextareaHTMLAttributes, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import type { ClinicStatus } from '../../../../shared/clinic';
@@ -17,6 +17,7 @@ import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { type DayForm, type FieldErrors, type RulesForm, type SectionId, dayHours, formFromRules, validate, wholeNumber } from './rules-form';
 import './rules.css';
+import { Checkbox, DayRow, TextArea } from './rules-fields';
 
 type Member = Extract<ClinicStatus, { state: 'member' }>;
 type Lang = 'en' | 'fr';
@@ -353,91 +354,5 @@ function RulesEditor({ rules, editable, onSaved }: Readonly<{ rules: ClinicRules
         </div>
       ) : null}
     </form>
-  );
-}
-
-function DayRow({ day, value, error, onChange }: Readonly<{ day: Weekday; value: DayForm; error: string | null; onChange: (patch: Partial<DayForm>) => void }>) {
-  const { t } = useTranslation();
-  const id = useId();
-  const errorId = error ? `${id}-error` : undefined;
-  return (
-    <fieldset className={`rules-day${error ? ' rules-day--invalid' : ''}`}>
-      <legend className="rules-day__name">{t(`rules.days.${day}`)}</legend>
-      <label className="checkbox" htmlFor={`${id}-open`}>
-        <input id={`${id}-open`} type="checkbox" checked={value.open} onChange={(e) => onChange({ open: e.target.checked })} />
-        <span>{t('rules.hours.open')}</span>
-      </label>
-      {(['opens', 'closes'] as const).map((which) => (
-        <span key={which} className="rules-day__time">
-          <label htmlFor={`${id}-${which}`}>{t(`rules.hours.${which}`)}</label>
-          <input
-            id={`${id}-${which}`}
-            type="time"
-            className="field__input"
-            value={value[which]}
-            disabled={!value.open}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={errorId}
-            onChange={(e) => onChange({ [which]: e.target.value })}
-          />
-        </span>
-      ))}
-      {value.open && value.extra.length > 0 ? <p className="muted small rules-day__note">{t('rules.hours.extra', { count: value.extra.length })}</p> : null}
-      {error ? (
-        <p id={errorId} className="field__error rules-day__note" role="alert">
-          {error}
-        </p>
-      ) : null}
-    </fieldset>
-  );
-}
-
-function Checkbox({ label, hint, checked, onChange }: Readonly<{ label: string; hint?: string; checked: boolean; onChange: (checked: boolean) => void }>) {
-  const id = useId();
-  return (
-    <div className="rules-check">
-      <label className="checkbox" htmlFor={id}>
-        <input id={id} type="checkbox" checked={checked} aria-describedby={hint ? `${id}-hint` : undefined} onChange={(e) => onChange(e.target.checked)} />
-        <span>{label}</span>
-      </label>
-      {hint ? (
-        <p id={`${id}-hint`} className="field__hint rules-check__hint">
-          {hint}
-        </p>
-      ) : null}
-    </div>
-  );
-}
-
-type TextAreaProps = Readonly<
-  Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'onChange' | 'value' | 'className' | 'id'> & {
-    label: string;
-    hint?: string;
-    error?: string | null;
-    value: string;
-    onChange: (value: string) => void;
-  }
->;
-
-function TextArea({ label, hint, error, value, onChange, ...rest }: TextAreaProps) {
-  const id = useId();
-  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
-  return (
-    <div className={`field${error ? ' field--invalid' : ''}`}>
-      <label htmlFor={id} className="field__label">
-        {label}
-      </label>
-      {hint ? (
-        <p id={`${id}-hint`} className="field__hint">
-          {hint}
-        </p>
-      ) : null}
-      <textarea {...rest} id={id} className="field__input rules-textarea" value={value} aria-invalid={error ? true : undefined} aria-describedby={describedBy} onChange={(e) => onChange(e.target.value)} />
-      {error ? (
-        <p id={`${id}-error`} className="field__error" role="alert">
-          {error}
-        </p>
-      ) : null}
-    </div>
   );
 }

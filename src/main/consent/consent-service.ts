@@ -3,7 +3,6 @@
 // expiry) goes to the clinic's relay, signed by this device, so a withdrawal stops staff
 // messages everywhere at once. Each record is stored before anything is sent, so nothing a
 // patient signed is lost when the relay is out of reach: publication is retried.
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 
 import { buildConsentDocument } from '../../shared/consent/template';
@@ -21,8 +20,10 @@ import { type Session } from '../profiles/session';
 import { AppError } from '../router/app-error';
 import { createProfileRepository, type ProfileRepository } from '../storage/repository';
 import { type ClinicService, clinicError } from '../clinic/clinic-service';
-import { type ConsentStore, type PatientRow, type StoredConsentRecord, createConsentStore } from './consent-store';
+import { type ConsentStore, type PatientRow, createConsentStore } from './consent-store';
 import { renderConsentReceiptPdf } from './receipt-pdf';
+import { createConsentPublisher, newConsentId } from './consent-publication';
+import { type FollowUpInput, addMonths, followUpEvent, followUpRecord, grantRecord, snapshotOf } from './consent-records';
 
 export type ReceiptDialogs = {
   /** Asks where to save a receipt; null when cancelled. */
@@ -37,38 +38,6 @@ export type ConsentServiceOptions = {
   readonly now?: () => number;
 };
 
-const DAY = 86_400_000;
-/** How long a printed enrollment code stays valid. */
-const CODE_VALIDITY_MS = 30 * DAY;
-
-/** The same day of the month, `months` later (clamped to the month's last day). */
-export function addMonths(at: number, months: number): number {
-  const date = new Date(at);
-  const day = date.getUTCDate();
-  date.setUTCDate(1);
-  date.setUTCMonth(date.getUTCMonth() + months);
-  const last = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
-  date.setUTCDate(Math.min(day, last));
-  return date.getTime();
-}
-
-const newId = (prefix: string): string => `${prefix}${randomBytes(12).toString('base64url')}`;
-
-/** Rebuilds the state machine's snapshot from stored records (oldest first). */
-function snapshotOf(records: readonly StoredConsentRecord[], enrolled: boolean): ConsentSnapshot | null {
-  const latest = records.at(-1)?.record;
-  if (!latest) return null;
-  const identityVerifiedAt = [...records].reverse().find((r) => r.record.identity)?.record.identity.verifiedAt ?? latest.recordedAt;
-  return {
-    version: latest.version,
-    scopes: latest.scopes,
-    status: latest.status,
-    signedAt: latest.recordedAt,
-    expiresAt: latest.expiresAt,
-    identityVerifiedAt,
-    enrolled,
-  };
-}
 
 export function createConsentService(options: ConsentServiceOptions) {
   const { session, clinic, log } = options;
@@ -134,6 +103,8 @@ export function createConsentService(options: ConsentServiceOptions) {
     });
   }
 
+  const { publish, retryPublications } = createConsentPublisher({ open, me, log, now });
+
   /** Signs and stores a record; then tries to publish it (and to issue a code for a grant). */
   async function commit(record: ConsentRecordDocument): Promise<ConsentRecordDocument> {
     const { store: s } = open();
@@ -161,70 +132,6 @@ export function createConsentService(options: ConsentServiceOptions) {
     log.info('consent.recorded', { event: parsed.event });
     await publish(parsed).catch(() => undefined);
     return parsed;
-  }
-
-  /** Sends a record's consent status to the relay; a grant without a code gets one. */
-  async function publish(record: ConsentRecordDocument): Promise<void> {
-    const { store: s } = open();
-    const { client } = me();
-    try {
-      if (record.event === 'grant' && record.status === 'granted' && !s.codeForRecord(record.recordId)) {
-        const enrollment = await client.enrollPatient({ patientId: record.patientId, scopes: record.scopes, consentExpiresAt: record.expiresAt, validForMs: CODE_VALIDITY_MS });
-        s.addCodeFor(record, { id: newId('e'), code: enrollment.code, fingerprint: enrollment.fingerprint, expiresAt: enrollment.expiresAt, createdAt: now() });
-      } else {
-        await client.publishConsent(record.patientId, record.scopes, record.status === 'withdrawn' ? null : record.expiresAt);
-      }
-      s.markPublished(record.recordId, now());
-    } catch (error) {
-      log.warn('consent.publish-failed', { kind: error instanceof Error ? error.name : 'unknown' });
-      throw clinicError(error);
-    }
-    await publishCard(record.patientId).catch(() => undefined);
-  }
-
-  /**
-   * Shares the patient's names with the clinic's clinicians (a card sealed to the records
-   * key), once per patient and again after a change; retried with the publications.
-   */
-  async function publishCard(patientId: string): Promise<void> {
-    const { store: s } = open();
-    const { client } = me();
-    const patient = s.patient(patientId);
-    if (!patient) return;
-    const card = { givenName: patient.givenName, familyName: patient.familyName, dateOfBirth: patient.dateOfBirth, decisionMaker: patient.decisionMaker };
-    const marker = `card-published:${patientId}`;
-    if (client.local.get<string>(marker) === JSON.stringify(card)) return;
-    try {
-      await client.publishCard(patientId, card);
-      client.local.put(marker, JSON.stringify(card));
-    } catch (error) {
-      log.warn('consent.card-publish-failed', { kind: error instanceof Error ? error.name : 'unknown' });
-      throw clinicError(error);
-    }
-  }
-
-  /** Retries what could not be sent, oldest first; stops at the first failure to keep the order. */
-  async function retryPublications(): Promise<number> {
-    const { store: s } = open();
-    let sent = 0;
-    for (const { record } of s.unpublished()) {
-      try {
-        await publish(record);
-        sent += 1;
-      } catch {
-        return sent;
-      }
-    }
-    // Cards not shared yet (a relay that was out of reach, or records from before cards).
-    for (const patient of s.allPatients()) {
-      if ((s.latest(patient.id)?.publishedAt ?? null) === null) continue;
-      try {
-        await publishCard(patient.id);
-      } catch {
-        break;
-      }
-    }
-    return sent;
   }
 
   /**
@@ -301,41 +208,12 @@ export function createConsentService(options: ConsentServiceOptions) {
   }
 
   /** A follow-up record: same text and identity as the latest, new event and scopes. */
-  async function followUp(patientId: string, input: { event: 'change-scopes' | 'withdraw' | 'renew' | 'reverify-identity'; scopes?: readonly ConsentScope[]; expiresAt?: number; reason: string; identityMethod?: ConsentRecordDocument['identity']['method']; identityNote?: string }) {
+  async function followUp(patientId: string, input: FollowUpInput) {
     const latest = latestOrFail(patientId);
     const at = now();
-    const next = transition(
-      patientId,
-      input.event === 'change-scopes'
-        ? { type: 'change-scopes', at, scopes: input.scopes ?? [] }
-        : input.event === 'withdraw'
-          ? { type: 'withdraw', at }
-          : input.event === 'renew'
-            ? { type: 'renew', at, expiresAt: input.expiresAt ?? at + 365 * DAY }
-            : { type: 'reverify-identity', at },
-    );
+    const next = transition(patientId, followUpEvent(input, at));
     const { summary, name } = me();
-    const record: ConsentRecordDocument = {
-      ...latest,
-      recordId: newId('r'),
-      version: next.version,
-      event: input.event,
-      status: next.status,
-      scopes: [...next.scopes],
-      declined: consentScopes.filter((s) => !next.scopes.includes(s)),
-      expiresAt: next.expiresAt,
-      identity:
-        input.event === 'reverify-identity'
-          ? { method: input.identityMethod ?? latest.identity.method, note: input.identityNote ?? '', verifiedAt: at }
-          : latest.identity,
-      signature: null,
-      decisionMaker: latest.decisionMaker,
-      recordedBy: { staffId: summary.staffId as string, deviceId: summary.deviceId, name },
-      recordedAt: at,
-      reason: input.reason,
-      supersedes: latest.recordId,
-    };
-    return commit(record);
+    return commit(followUpRecord(latest, next, input, { staffId: summary.staffId as string, deviceId: summary.deviceId, name }, at));
   }
 
   return {
@@ -349,7 +227,7 @@ export function createConsentService(options: ConsentServiceOptions) {
       me();
       if (isFutureDate(input.dateOfBirth, now())) throw new AppError('bad-request', 'The date of birth is in the future.', { dateOfBirth: 'date-range' });
       const row: PatientRow = {
-        id: newId('p'),
+        id: newConsentId('p'),
         givenName: input.givenName,
         familyName: input.familyName,
         dateOfBirth: input.dateOfBirth,
@@ -405,30 +283,17 @@ export function createConsentService(options: ConsentServiceOptions) {
       const expiresAt = months > 0 ? addMonths(at, months) : null;
       const next = transition(patient.id, { type: 'grant', at, scopes: granted, expiresAt, identityVerifiedAt: at });
       const { summary, name } = me();
-      const previous = s.latest(patient.id)?.record;
-      const record: ConsentRecordDocument = {
-        v: 1,
-        recordId: newId('r'),
+      const record = grantRecord({
         patientId: patient.id,
-        version: next.version,
-        event: 'grant',
-        status: 'granted',
-        scopes: [...next.scopes],
-        declined: consentScopes.filter((scope) => !granted.includes(scope)),
-        excludedTopics: input.excludedTopics,
-        expiresAt: next.expiresAt,
-        identity: { method: input.identityMethod, note: input.identityNote, verifiedAt: at },
-        language: input.language,
-        textVersion: document.version,
+        input,
+        next,
+        granted,
+        document,
         textHash,
-        acknowledged: document.sections.map((x) => x.id),
-        signature: input.signature,
-        decisionMaker: input.decisionMaker,
         recordedBy: { staffId: summary.staffId as string, deviceId: summary.deviceId, name },
-        recordedAt: at,
-        reason: '',
-        supersedes: previous?.recordId ?? null,
-      };
+        at,
+        supersedes: s.latest(patient.id)?.record.recordId ?? null,
+      });
       s.saveText(textHash, document.version, JSON.stringify(document), at);
       await commit(record);
       return this.receipt(record.recordId);

@@ -174,8 +174,8 @@ export class ClinicClient {
     return this.outbox.send(input);
   }
   /** Sends what is due in the outbox. */
-  flushOutbox(): Promise<void> {
-    return this.outbox.flush();
+  async flushOutbox(): Promise<void> {
+    await this.outbox.flush();
   }
   /** Fetches everything new since the stored cursor; returns how many messages arrived. */
   sync(): Promise<number> {

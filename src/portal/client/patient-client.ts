@@ -6,76 +6,23 @@
 // relay's push hints, and sends "delivered" and "read" receipts. Everything it keeps goes
 // through the encrypted vault.
 import { type Coalesced, coalesce } from '../../shared/protocol/coalesce';
-import { MAX_BODY_CHARS, type MessageState, bodyProblem, isFinalRefusal, nextState, openIncoming, retryDelayMs, sealMessage } from '../../shared/protocol/delivery';
-import { PREFIX, consentAllows, patientWithdrawalSchema, relayAuthSchema } from '../../shared/protocol/documents';
-import { toBase64 } from '../../shared/protocol/encoding';
+import { MAX_BODY_CHARS, type MessageState, bodyProblem, isFinalRefusal, nextState, retryDelayMs } from '../../shared/protocol/delivery';
+import { consentAllows } from '../../shared/protocol/documents';
 import { type Envelope } from '../../shared/protocol/envelope';
 import { decodeChecked } from '../../shared/protocol/fields';
 import { rootFingerprint } from '../../shared/protocol/keys';
 import { type SyncItem } from '../../shared/protocol/relay-frames';
-import { signDocument } from '../../shared/protocol/signed';
-import { type SodiumApi, type SodiumKeyPair } from '../../shared/protocol/sodium-api';
+import { type SodiumApi } from '../../shared/protocol/sodium-api';
 import { type Vault } from '../storage/vault';
-import { type PatientDirectory, type RawDirectory, type TrustMemory, UntrustedError, freshTrustMemory, verifyPatientDirectory } from './directory';
+import { type PatientDirectory, UntrustedError, freshTrustMemory, verifyPatientDirectory } from './directory';
 import { type PatientIdentity } from './identity';
-import { RelayError, type RelaySocket, openRelaySocket } from './relay-socket';
+import { PortalConnection } from './portal-connection';
+import { RelayError, type RelaySocket } from './relay-socket';
+import { newMessageId, openPortalMessage, sealPortalMessage, withdrawalRequest } from './patient-envelopes';
+import { type ConnectionState, type OutboxItem, type PortalMessage, type PortalSnapshot, type Problem, type StoredState, type VaultSecrets, PortalError, byConversationOrder } from './portal-types';
 
-export type { MessageState };
-
-export type PortalMessage = {
-  readonly messageId: string;
-  /** Written by the patient (on this or another of their devices). */
-  readonly outgoing: boolean;
-  readonly body: string;
-  readonly sentAt: number;
-  readonly seq: number | null;
-  readonly state: MessageState;
-  /** For a failed message: the relay's refusal code. */
-  readonly failure: string | null;
-  /** For a received message: whether this device has sent its "read" receipt. */
-  readonly readSent: boolean;
-};
-
-type OutboxItem = {
-  readonly id: string;
-  readonly kind: 'message' | 'receipt';
-  readonly payload: string;
-  readonly attempts: number;
-  readonly nextAttemptAt: number;
-};
-
-type StoredState = { readonly cursor: number; readonly memory: TrustMemory; readonly directoryRaw: RawDirectory | null };
-
-export type ConnectionState = 'connecting' | 'online' | 'offline';
-/** Why the portal cannot go on as usual: the relay's answers do not verify, or this device was removed. */
-export type Problem = 'untrusted' | 'removed' | null;
-
-export type PortalSnapshot = {
-  readonly connection: ConnectionState;
-  readonly problem: Problem;
-  readonly messages: readonly PortalMessage[];
-  readonly directory: PatientDirectory | null;
-  readonly fingerprint: string;
-  readonly patientId: string;
-};
-
-export class PortalError extends Error {
-  constructor(
-    readonly code: 'empty' | 'too-long' | 'no-consent' | 'not-ready' | 'offline',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PortalError';
-  }
-}
-
-export type VaultSecrets = { readonly identity: PatientIdentity };
-
-
-
-const keyPair = (text: { publicKey: string; privateKey: string }): SodiumKeyPair => ({ publicKey: decodeChecked(text.publicKey), privateKey: decodeChecked(text.privateKey) });
-
-const byConversationOrder = (a: PortalMessage, b: PortalMessage): number => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER) || a.sentAt - b.sentAt;
+export { PortalError };
+export type { ConnectionState, MessageState, PortalMessage, PortalSnapshot, Problem, VaultSecrets };
 
 export type PatientClientOptions = {
   readonly sodium: SodiumApi;
@@ -94,19 +41,13 @@ export class PatientClient {
   private outbox: OutboxItem[] = [];
   private state: StoredState = { cursor: 0, memory: freshTrustMemory, directoryRaw: null };
   private directory: PatientDirectory | null = null;
-  private socket: RelaySocket | null = null;
   private connection: ConnectionState = 'offline';
   private problem: Problem = null;
-  private running = false;
-  /** Set by stop(): the vault's key is about to be wiped, so nothing more is written. */
-  private stopped = false;
-  private reconnectAttempts = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
-  private connecting: Promise<void> | null = null;
   private saving: Promise<void> = Promise.resolve();
   private listeners = new Set<() => void>();
   private current: PortalSnapshot;
+  private readonly link: PortalConnection;
 
   private constructor(options: PatientClientOptions) {
     this.sodium = options.sodium;
@@ -115,6 +56,21 @@ export class PatientClient {
     this.now = options.now ?? Date.now;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.current = this.buildSnapshot();
+    this.link = new PortalConnection(this.sodium, this.id, this.timeoutMs, {
+      onState: (state) => this.setConnection(state),
+      onPush: (kind) => {
+        if (kind === 'directory') void this.refreshDirectory().then(() => this.sync()).catch(() => undefined);
+        else void this.sync().catch(() => undefined);
+      },
+      onOnline: async () => {
+        await this.refreshDirectory();
+        await this.sync();
+      },
+      onRemoved: () => {
+        this.problem = 'removed';
+      },
+      onChanged: () => this.changed(),
+    });
   }
 
   /** Loads what the vault holds; verifies the stored directory again before using it. */
@@ -174,7 +130,7 @@ export class PatientClient {
 
   /** Writes the whole state, in order; the last write always holds the newest state. */
   private save(): Promise<void> {
-    if (this.stopped) return this.saving;
+    if (this.link.stopped) return this.saving;
     const records = { state: this.state, messages: [...this.messages.values()], outbox: this.outbox };
     this.saving = this.saving.then(() => this.vault.write(records)).catch(() => undefined);
     return this.saving;
@@ -184,95 +140,24 @@ export class PatientClient {
 
   /** Starts connecting, and keeps reconnecting with backoff until stop(). */
   start(): void {
-    if (this.running || this.stopped) return;
-    this.running = true;
-    void this.connect();
+    this.link.start();
   }
 
   /** Tries at once (e.g. when the browser says it is back online). */
   reconnectNow(): void {
-    if (!this.running || this.socket?.open) return;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
-    this.reconnectAttempts = 0;
-    void this.connect();
+    this.link.reconnectNow();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.stopped = true;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.link.stop();
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.reconnectTimer = null;
     this.flushTimer = null;
-    const socket = this.socket;
-    this.socket = null;
-    socket?.close();
     await this.saving;
     this.vault.close();
   }
 
-  private connect(): Promise<void> {
-    this.connecting ??= this.connectOnce().finally(() => {
-      this.connecting = null;
-    });
-    return this.connecting;
-  }
-
-  private async connectOnce(): Promise<void> {
-    if (!this.running || this.socket?.open) return;
-    this.setConnection('connecting');
-    let socket: RelaySocket | null = null;
-    try {
-      socket = await openRelaySocket(this.id.wsUrl, {
-        timeoutMs: this.timeoutMs,
-        onPush: (kind) => {
-          if (kind === 'directory') void this.refreshDirectory().then(() => this.sync()).catch(() => undefined);
-          else void this.sync().catch(() => undefined);
-        },
-        onClose: () => {
-          if (this.socket !== socket) return;
-          this.socket = null;
-          this.setConnection('offline');
-          this.scheduleReconnect();
-        },
-      });
-      const { challenge } = await socket.request('auth.challenge', {});
-      const proof = signDocument(this.sodium, PREFIX.relayAuth, relayAuthSchema, { v: 1, clinicId: this.id.clinicId, deviceId: this.id.deviceId, challenge }, keyPair(this.id.signing).privateKey);
-      await socket.request('auth.login', { proof });
-      if (!this.running) {
-        socket.close();
-        return;
-      }
-      this.socket = socket;
-      this.reconnectAttempts = 0;
-      this.setConnection('online');
-      await this.refreshDirectory();
-      await this.sync();
-    } catch (error) {
-      if (error instanceof RelayError && (error.code === 'revoked' || error.code === 'unknown-device')) {
-        this.problem = 'removed';
-        this.running = false;
-      }
-      if (socket && this.socket !== socket) socket.close();
-      if (this.socket === socket) {
-        // Logged in, but the first refresh failed: the close handler reconnects if the socket drops.
-        this.changed();
-        return;
-      }
-      this.setConnection('offline');
-      this.changed();
-      this.scheduleReconnect();
-    }
-  }
-
-  private scheduleReconnect(): void {
-    if (!this.running || this.reconnectTimer) return;
-    const delay = retryDelayMs(this.reconnectAttempts++, 30_000);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      void this.connect();
-    }, delay);
+  private get socket(): RelaySocket | null {
+    return this.link.socket;
   }
 
   // ------------------------------------------------------------ directory
@@ -316,7 +201,7 @@ export class PatientClient {
     const directory = this.directory;
     if (!directory?.epoch) throw new PortalError('not-ready', 'The clinic’s keys are not known yet.');
     if (!this.canWrite()) throw new PortalError('no-consent', 'Messaging is not active; please call the clinic.');
-    const messageId = `m${toBase64(this.sodium.randombytes_buf(12)).replace(/\+/g, '-').replace(/\//g, '_')}`;
+    const messageId = newMessageId(this.sodium);
     const sentAt = this.now();
     const envelope = this.seal(directory, messageId, body, sentAt);
     const message: PortalMessage = { messageId, outgoing: true, body, sentAt, seq: null, state: 'queued', failure: null, readSent: true };
@@ -329,10 +214,7 @@ export class PatientClient {
   }
 
   private seal(directory: PatientDirectory, messageId: string, body: string, sentAt: number): Envelope {
-    const m = { messageId, patientId: this.id.patientId, senderDeviceId: this.id.deviceId, scope: 'clinical', body, sentAt };
-    const sealed = sealMessage(this.sodium, directory, m, keyPair(this.id.signing).privateKey);
-    if (!sealed) throw new PortalError('not-ready', 'The clinic’s keys are not known yet.');
-    return sealed.envelope;
+    return sealPortalMessage(this.sodium, this.id, directory, { messageId, body, sentAt });
   }
 
   private update(messageId: string, state: MessageState, fields: Partial<Pick<PortalMessage, 'seq' | 'failure' | 'readSent'>> = {}): void {
@@ -429,27 +311,11 @@ export class PatientClient {
       return;
     }
     const lookup = async (deviceId: string) => this.directory?.devices.get(deviceId) ?? (await this.refreshDirectory().catch(() => null))?.devices.get(deviceId) ?? null;
-    const opened = await openIncoming(this.sodium, item.envelope, lookup, { kind: 'patient', patientId: this.id.patientId, deviceId: this.id.deviceId, boxKeyPair: keyPair(this.id.box) });
+    const message = await openPortalMessage(this.sodium, item, lookup, this.id);
     // A sender that does not verify, or a message about another patient, is dropped unseen.
-    if (!opened) return;
-    let body: string;
-    try {
-      body = new TextDecoder('utf-8', { fatal: true }).decode(opened.body);
-    } catch {
-      return;
-    }
-    const { header: parsedHeader, sender } = opened;
-    const outgoing = sender.kind === 'patient';
-    this.messages.set(messageId, {
-      messageId,
-      outgoing,
-      body,
-      sentAt: parsedHeader.sentAt,
-      seq: item.seq,
-      state: outgoing ? 'sent' : 'received',
-      failure: null,
-      readSent: outgoing,
-    });
+    if (!message) return;
+    this.messages.set(messageId, message);
+    const outgoing = message.outgoing;
     if (!outgoing) this.enqueueReceipt(messageId, 'delivered');
   }
 
@@ -481,20 +347,14 @@ export class PatientClient {
   async withdraw(): Promise<void> {
     const socket = this.socket;
     if (!socket?.open) throw new PortalError('offline', 'The clinic’s server cannot be reached right now.');
-    const withdrawal = signDocument(
-      this.sodium,
-      PREFIX.patientWithdrawal,
-      patientWithdrawalSchema,
-      { v: 1, clinicId: this.id.clinicId, patientId: this.id.patientId, deviceId: this.id.deviceId, requestedAt: this.now() },
-      keyPair(this.id.signing).privateKey,
-    );
+    const withdrawal = withdrawalRequest(this.sodium, this.id, this.now());
     await socket.request('consent.withdraw-request', { withdrawal });
     await this.refreshDirectory();
   }
 
   /** Waits for pending writes (tests, and before the page goes away). */
   async settled(): Promise<void> {
-    await this.connecting;
+    await this.link.connecting;
     await this.sync.running?.catch(() => undefined);
     await this.flush.running?.catch(() => undefined);
     await this.saving;

@@ -16,9 +16,13 @@ import { type Identity, randomId } from './identity';
 type Draft = { messageId: string; patientId: string; scope: string; body: string; sentAt: number };
 type Item = { id: string; kind: 'message' | 'receipt'; payloadJson: string; attempts: number };
 
+/** What a flush did to each message it tried: sent (with its place on the relay) or failed for good. */
+export type Outcome = { readonly state: 'sent'; readonly seq: number; readonly relaySeq: number } | { readonly state: 'failed'; readonly failure: string };
+export type FlushReport = ReadonlyMap<string, Outcome>;
+
 export class Outbox {
   /** Sends what is due. Transient failures are retried later with backoff. */
-  readonly flush: Coalesced<void> = coalesce(() => this.flushOnce());
+  readonly flush: Coalesced<FlushReport> = coalesce(() => this.flushOnce(), { combine: (earlier, later) => new Map([...earlier, ...later]) });
 
   constructor(private readonly ctx: ClientContext) {}
 
@@ -49,28 +53,28 @@ export class Outbox {
     const messageId = input.messageId ?? this.newMessageId();
     if (store.hasMessage(messageId)) return store.message(messageId) as ClientMessage;
     const envelope = this.seal(id, directory, { messageId, patientId, scope, body: input.body, sentAt: this.ctx.now() });
-    store.addMessage(
-      {
-        messageId,
-        conversationId: patientId,
-        patientId,
-        senderDeviceId: id.deviceId,
-        outgoing: true,
-        scope,
-        body: input.body,
-        sentAt: envelope.header.sentAt,
-        seq: null,
-        relaySeq: null,
-        state: 'queued',
-        fromPatient: false,
-      },
-      this.ctx.now(),
-      JSON.stringify(envelope),
-    );
+    const queued: ClientMessage = {
+      messageId,
+      conversationId: patientId,
+      patientId,
+      senderDeviceId: id.deviceId,
+      outgoing: true,
+      scope,
+      body: input.body,
+      sentAt: envelope.header.sentAt,
+      seq: null,
+      relaySeq: null,
+      state: 'queued',
+      failure: null,
+      fromPatient: false,
+      readAt: null,
+    };
+    store.addMessage(queued, this.ctx.now(), JSON.stringify(envelope));
     this.ctx.changed();
-    await this.flush().catch(() => undefined);
-    // Its state now: sent, or still queued when the relay was out of reach.
-    return store.message(messageId) as ClientMessage;
+    const report = await this.flush().catch(() => new Map() as FlushReport);
+    // Its state now: sent, failed for good, or still queued when the relay was out of reach.
+    const outcome = report.get(messageId);
+    return outcome ? { ...queued, ...outcome } : queued;
   }
 
   /** The directory held, else a fresh one; offline, the last one this device verified (the outbox sends later). */
@@ -97,10 +101,11 @@ export class Outbox {
     this.ctx.store.enqueue(`${kind}:${messageId}`, 'receipt', JSON.stringify({ messageId, kind }), this.ctx.now());
   }
 
-  private async flushOnce(): Promise<void> {
+  private async flushOnce(): Promise<FlushReport> {
     const { store, now } = this.ctx;
+    const report = new Map<string, Outcome>();
     const due = store.dueOutbox(now());
-    if (due.length === 0) return;
+    if (due.length === 0) return report;
     let connection: RelayConnection;
     try {
       connection = await this.ctx.session.relay();
@@ -116,13 +121,17 @@ export class Outbox {
             store.removeOutbox(item.id);
             store.advanceState(item.id, 'sent', { seq: answer.seq, relaySeq: answer.relaySeq });
           });
+          report.set(item.id, { state: 'sent', seq: answer.seq, relaySeq: answer.relaySeq });
         } else {
           const receipt = JSON.parse(item.payloadJson) as { messageId: string; kind: 'delivered' | 'read' };
           await connection.request('receipt.send', receipt);
           store.removeOutbox(item.id);
         }
       } catch (error) {
-        if (await this.retryLater(item, error)) {
+        const next = await this.retryLater(item, error);
+        if (!next.again) {
+          if (item.kind === 'message') report.set(item.id, { state: 'failed', failure: next.failure });
+        } else {
           // Keep the order people wrote in: what follows waits behind the message that failed.
           for (const rest of due.slice(index + 1)) store.deferOutbox(rest.id, now() + retryDelayMs(rest.attempts), 'waiting');
           break;
@@ -130,10 +139,11 @@ export class Outbox {
       }
     }
     this.ctx.changed();
+    return report;
   }
 
-  /** Returns true when the item stays queued for a later attempt. */
-  private async retryLater(item: Item, error: unknown): Promise<boolean> {
+  /** Keeps the item queued for a later attempt, or drops it (a message: marked failed) when the relay refused it for good. */
+  private async retryLater(item: Item, error: unknown): Promise<{ readonly again: true } | { readonly again: false; readonly failure: string }> {
     const { store, now } = this.ctx;
     const code = error instanceof RelayError || error instanceof ClientError ? error.code : 'internal';
     if (item.kind === 'message' && code === 'stale-records-key') {
@@ -144,17 +154,18 @@ export class Outbox {
         const envelope = this.seal(this.ctx.identity.current(), directory, { messageId: message.messageId, patientId: message.patientId, scope: message.scope, body: message.body, sentAt: message.sentAt });
         store.replaceOutboxPayload(item.id, JSON.stringify(envelope));
         store.deferOutbox(item.id, now(), code);
-        return true;
+        return { again: true };
       }
     }
     if (isFinalRefusal(code, item.kind)) {
+      const failure = error instanceof Error ? error.message : 'The relay refused this message.';
       store.transaction(() => {
         store.removeOutbox(item.id);
-        if (item.kind === 'message') store.advanceState(item.id, 'failed', { failure: error instanceof Error ? error.message : 'The relay refused this message.' });
+        if (item.kind === 'message') store.advanceState(item.id, 'failed', { failure });
       });
-      return false;
+      return { again: false, failure };
     }
     store.deferOutbox(item.id, now() + retryDelayMs(item.attempts), code);
-    return true;
+    return { again: true };
   }
 }

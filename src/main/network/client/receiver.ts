@@ -74,7 +74,7 @@ export class Receiver {
     if (!opened || body === null) return 0;
     const { header, sender } = opened;
     const outgoing = header.senderDeviceId === id.deviceId;
-    const message = {
+    const message: ClientMessage = {
       messageId,
       conversationId: header.conversationId,
       patientId: header.patientId,
@@ -86,11 +86,12 @@ export class Receiver {
       seq: item.seq,
       relaySeq: item.relaySeq,
       state: outgoing ? ('sent' as const) : ('received' as const),
+      failure: null,
       fromPatient: sender.kind === 'patient',
+      readAt: null,
     };
     if (!store.addMessage(message, now()) || outgoing) return 0;
-    const stored = store.message(messageId);
-    if (stored) arrived.push(stored);
+    arrived.push(message);
     // Only a patient's message is acknowledged; a colleague's reply is not "delivered" by me.
     if (sender.kind === 'patient') this.ctx.outbox.enqueueReceipt(messageId, 'delivered');
     return 1;

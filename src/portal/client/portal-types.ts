@@ -1,0 +1,64 @@
+// Runs in the portal (browser; Node 22 in tests): what the patient's client shows and keeps,
+// the messages, the outbox's items, the connection and the problems the screen explains.
+import { type MessageState } from '../../shared/protocol/delivery';
+import { decodeChecked } from '../../shared/protocol/fields';
+import { type SodiumKeyPair } from '../../shared/protocol/sodium-api';
+import { type PatientDirectory, type RawDirectory, type TrustMemory } from './directory';
+import { type PatientIdentity } from './identity';
+
+export type { MessageState };
+
+export type PortalMessage = {
+  readonly messageId: string;
+  /** Written by the patient (on this or another of their devices). */
+  readonly outgoing: boolean;
+  readonly body: string;
+  readonly sentAt: number;
+  readonly seq: number | null;
+  readonly state: MessageState;
+  /** For a failed message: the relay's refusal code. */
+  readonly failure: string | null;
+  /** For a received message: whether this device has sent its "read" receipt. */
+  readonly readSent: boolean;
+};
+
+export type OutboxItem = {
+  readonly id: string;
+  readonly kind: 'message' | 'receipt';
+  readonly payload: string;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+};
+
+export type StoredState = { readonly cursor: number; readonly memory: TrustMemory; readonly directoryRaw: RawDirectory | null };
+
+export type ConnectionState = 'connecting' | 'online' | 'offline';
+/** Why the portal cannot go on as usual: the relay's answers do not verify, or this device was removed. */
+export type Problem = 'untrusted' | 'removed' | null;
+
+export type PortalSnapshot = {
+  readonly connection: ConnectionState;
+  readonly problem: Problem;
+  readonly messages: readonly PortalMessage[];
+  readonly directory: PatientDirectory | null;
+  readonly fingerprint: string;
+  readonly patientId: string;
+};
+
+export class PortalError extends Error {
+  constructor(
+    readonly code: 'empty' | 'too-long' | 'no-consent' | 'not-ready' | 'offline',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PortalError';
+  }
+}
+
+export type VaultSecrets = { readonly identity: PatientIdentity };
+
+
+
+export const keyPair = (text: { publicKey: string; privateKey: string }): SodiumKeyPair => ({ publicKey: decodeChecked(text.publicKey), privateKey: decodeChecked(text.privateKey) });
+
+export const byConversationOrder = (a: PortalMessage, b: PortalMessage): number => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER) || a.sentAt - b.sentAt;

@@ -37,3 +37,26 @@ export const RelayAddress = z
   .refine((text) => /^(https?|wss?):\/\/[^\s/]+/i.test(text), 'not-a-url');
 export const InviteCode = z.string().trim().min(20, 'too-short').max(120, 'too-long');
 export const SetupToken = z.string().trim().min(10, 'too-short').max(200, 'too-long');
+
+/** A clinic phone number patients can call: digits required, the usual punctuation allowed, an extension too. */
+export const ClinicPhone = z
+  .string()
+  .trim()
+  .min(1, 'required')
+  .max(40, 'too-long')
+  .regex(/^[+0-9 ().-]*(\s*(ext\.?|x|poste)\s*[0-9]{1,6})?$/i, 'phone-format')
+  .refine((text) => /[0-9].*[0-9].*[0-9]/.test(text), 'phone-format');
+const clockTime = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'time');
+
+/** What setting up a clinic asks for, besides its name: what a patient must be told before consenting. */
+export const ClinicSetUpDetails = z
+  .object({
+    phone: ClinicPhone,
+    emergencyNumber: z.string().trim().min(1, 'required').max(20, 'too-long').regex(/^[0-9 #*+-]+$/, 'phone-format'),
+    emergencyDepartment: z.string().trim().min(3, 'required').max(300, 'too-long'),
+    opens: clockTime,
+    closes: clockTime,
+  })
+  .strict()
+  .refine((d) => d.opens < d.closes, { message: 'closes-before-opens', path: ['closes'] });
+export type ClinicSetUpDetails = z.infer<typeof ClinicSetUpDetails>;

@@ -39,6 +39,23 @@ export const KeystoreAvailability = z
 export const LockReason = z.enum(['manual', 'idle', 'os-lock', 'suspend']);
 export type LockReason = z.infer<typeof LockReason>;
 
+/**
+ * The security settings in force on this computer for the unlocked account: those of the
+ * clinic's signed rules once a policy has been verified, the strictest ones before that.
+ */
+export const AppliedSecurity = z
+  .object({
+    idleLockMinutes: z.number().int().positive(),
+    allowRememberDevice: z.boolean(),
+    notificationPreview: z.enum(['nothing', 'sender', 'sender-and-text']),
+    patientAttachments: z.boolean(),
+    /** `clinic`: from the verified policy of that version; `strictest`: no policy verified yet. */
+    source: z.enum(['clinic', 'strictest']),
+    policyVersion: z.number().int().positive().nullable(),
+  })
+  .strict();
+export type AppliedSecurity = z.infer<typeof AppliedSecurity>;
+
 export const SessionStatus = z.discriminatedUnion('state', [
   z
     .object({
@@ -54,7 +71,7 @@ export const SessionStatus = z.discriminatedUnion('state', [
       profile: ProfileSummary,
       /** The profile's role in its clinic; null until it has joined one (or while approval is pending). */
       clinicRole: z.enum(staffRoles).nullable(),
-      idleLockMinutes: z.number().positive(),
+      security: AppliedSecurity,
       keystore: KeystoreAvailability,
     })
     .strict(),

@@ -22,7 +22,17 @@ test('a new user sets up a clinic on this computer and lands in the IT administr
   await page.getByRole('button', { name: 'Set up a clinic' }).click();
   await page.getByRole('button', { name: 'Create the clinic' }).click();
   await expect(page.getByText('This is too short.')).toBeVisible();
+  // The details patients will read are asked for here, each checked with a plain message.
+  await expect(page.getByText('Fill in this field.').first()).toBeVisible();
   await page.getByLabel('Clinic name', { exact: true }).fill('Lakeside Family Clinic');
+  await page.getByLabel('Clinic phone number', { exact: true }).fill('call us');
+  await page.getByLabel('Nearest emergency department', { exact: true }).fill('Lakeside General Hospital, 200 Shore Road');
+  await page.getByLabel('Closes at', { exact: true }).fill('07:00');
+  await page.getByRole('button', { name: 'Create the clinic' }).click();
+  await expect(page.getByText('Use digits, spaces, + ( ) - and . only.')).toBeVisible();
+  await expect(page.getByText('The closing time must come after the opening time.')).toBeVisible();
+  await page.getByLabel('Clinic phone number', { exact: true }).fill('613-555-0142');
+  await page.getByLabel('Closes at', { exact: true }).fill('17:30');
   await shoot('clinic-set-up-en');
   await page.getByRole('button', { name: 'Create the clinic' }).click();
   await expect(page.getByRole('tab', { name: 'Consent register', selected: true })).toBeVisible();
@@ -30,7 +40,13 @@ test('a new user sets up a clinic on this computer and lands in the IT administr
   await expect(page.getByRole('tab', { name: 'Clinic rules' })).toBeVisible();
   await shoot('clinic-workspace-it-en');
   const status = await app.router.dispatch('clinic:status', {}, { origin: app.origin });
-  expect(status.ok && status.value).toMatchObject({ state: 'member', role: 'it-admin', embeddedRelay: true, holdsRoot: true });
+  expect(status.ok && status.value).toMatchObject({
+    state: 'member',
+    role: 'it-admin',
+    embeddedRelay: true,
+    holdsRoot: true,
+    rules: { phone: '613-555-0142', emergency: { number: '911', nearestEmergencyDepartment: 'Lakeside General Hospital, 200 Shore Road' }, businessHours: { monday: [{ opens: '08:30', closes: '17:30' }], saturday: [] } },
+  });
 });
 
 test('joining with a mistyped invite code says what is wrong and joins nothing', async ({ page, app, shoot }) => {

@@ -10,6 +10,7 @@ import { type HeadlessDevice, HeadlessPatient, openDevice } from '../../tools/he
 import { type StaffRole } from '../../src/shared/roles';
 import { type TestApp, startTestApp } from '../support/main-app';
 import { type Harness } from './harness';
+import { clinicDetails } from '../support/clinic-details';
 
 export const deskPassphrase = 'copper lantern orbit meadow 47';
 
@@ -56,7 +57,7 @@ async function call<T>(app: Harness, channel: string, payload: unknown = {}): Pr
   return result.value as T;
 }
 
-export async function joinClinicAs(app: Harness, options: { role?: StaffRole; name?: string; clinicName?: string } = {}): Promise<ClinicSetup> {
+export async function joinClinicAs(app: Harness, options: { role?: StaffRole; name?: string; clinicName?: string; withoutDetails?: boolean } = {}): Promise<ClinicSetup> {
   const devicesDir = mkdtempSync(join(tmpdir(), 'cm-e2e-devices-'));
   const admin = await startTestApp({ now: app.now });
   await admin.call('profiles:create', { displayName: 'IT', passphrase: 'granite puffin lantern ninety' });
@@ -65,6 +66,7 @@ export async function joinClinicAs(app: Harness, options: { role?: StaffRole; na
     clinicName: options.clinicName ?? 'Lakeside Family Clinic',
     yourName: 'Robin Admin',
     timeZone: 'America/Toronto',
+    ...(options.withoutDetails ? {} : { details: clinicDetails }),
   });
   await call(app, 'profiles:create', { displayName: options.name ?? 'Sam Rivera', passphrase: deskPassphrase });
   const code = await admin.clinic.client().createInvite({ staffId: 'staff-sam', displayName: options.name ?? 'Sam Rivera', role: options.role ?? 'front-desk' });

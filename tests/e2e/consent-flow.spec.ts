@@ -2,15 +2,14 @@
 // renderer against the real main services and a real relay: register the patient, check
 // identity, read every part together, choose, sign on the canvas, record, hand over the
 // receipt. Then the record, the PDF and the enrollment code are checked for what they hold.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Page } from '@playwright/test';
 import { extractText, getDocumentProxy } from 'unpdf';
 
 import { joinClinicAs } from './clinic-setup';
-import { expect, test } from './fixtures';
+import { expect, receiptsDir, test } from './fixtures';
 
 type Lang = 'en' | 'fr';
 const words = {
@@ -119,7 +118,7 @@ async function runFlow(page: Page, lang: Lang, patient: { given: string; family:
 test('the front desk records a consent with a drawn signature and hands over the receipt', async ({ page, app, shoot, checkA11y }) => {
   test.setTimeout(180_000);
   const setup = await joinClinicAs(app);
-  const outDir = mkdtempSync(join(tmpdir(), 'cm-receipt-'));
+  mkdirSync(receiptsDir, { recursive: true });
   try {
     await page.goto(app.url);
     await expect(page.getByRole('tab', { name: 'Consent register' })).toBeVisible();
@@ -155,12 +154,15 @@ test('the front desk records a consent with a drawn signature and hands over the
     expect(record.textVersion).toMatch(/^p1-t1-en$/);
 
     // The PDF receipt, saved where the clerk chose, holds what the patient agreed to.
-    app.dialogs.savePath = join(outDir, 'receipt.pdf');
+    app.dialogs.savePath = join(receiptsDir, 'receipt-en.pdf');
     await page.getByRole('button', { name: 'Save as PDF' }).click();
-    await expect(page.getByText('Saved receipt.pdf.')).toBeVisible();
+    await expect(page.getByText('Saved receipt-en.pdf.')).toBeVisible();
     const pdf = await getDocumentProxy(new Uint8Array(readFileSync(app.dialogs.savePath)));
     const { text } = await extractText(pdf, { mergePages: true });
     const flat = text.replace(/\s+/g, ' ');
+    // Every value inserted reads as written: no placeholder, no empty slot.
+    expect(flat).not.toMatch(/Not set|\bundefined\b|\bnull\b|: \.|\{\{/);
+    expect(flat).toContain('+1 613 555 0142');
     for (const expected of ['Alex Martin', 'April 2, 1980', 'Lakeside Family Clinic', 'Appointment reminders Yes', 'General health newsletters No', 'Mental health', 'Sam Rivera', record.textVersion]) {
       expect(flat).toContain(expected);
     }
@@ -175,7 +177,6 @@ test('the front desk records a consent with a drawn signature and hands over the
     await expect(page.getByRole('tab', { name: 'Consent register', selected: true })).toBeVisible();
   } finally {
     await setup.close();
-    rmSync(outDir, { recursive: true, force: true });
   }
 });
 
@@ -193,6 +194,36 @@ test('the consent flow in French', async ({ page, app, shoot, checkA11y }) => {
     const record = (history.ok ? (history.value as { records: { record: { language: string; textVersion: string; excludedTopics: string[] } }[] }).records[0]?.record : null) ?? null;
     expect(record).toMatchObject({ language: 'fr', textVersion: 'p1-t1-fr', excludedTopics: ['Santé mentale'] });
     expect(code.length).toBeGreaterThan(20);
+    mkdirSync(receiptsDir, { recursive: true });
+    app.dialogs.savePath = join(receiptsDir, 'receipt-fr.pdf');
+    await page.getByRole('button', { name: words.fr.savePdf }).click();
+    await expect(page.getByText(/receipt-fr\.pdf/)).toBeVisible();
+    const pdf = await getDocumentProxy(new Uint8Array(readFileSync(app.dialogs.savePath)));
+    const flat = (await extractText(pdf, { mergePages: true })).text.replace(/\s+/g, ' ');
+    expect(flat).toContain('Léa Tremblay');
+    expect(flat).not.toMatch(/Not set|\bundefined\b|\bnull\b|: \.|\{\{/);
+  } finally {
+    await setup.close();
+  }
+});
+
+test('no consent can start while the clinic’s details are missing: the front desk is told who must add them', async ({ page, app, shoot, checkA11y }) => {
+  test.setTimeout(120_000);
+  const setup = await joinClinicAs(app, { withoutDetails: true });
+  try {
+    await page.goto(app.url);
+    await page.getByRole('tab', { name: 'New consent' }).click();
+    const notice = page.getByTestId('clinic-incomplete');
+    await expect(notice.getByRole('heading', { name: 'Consents cannot be recorded yet' })).toBeVisible();
+    await expect(notice).toContainText('the clinic’s phone number');
+    await expect(notice).toContainText('the nearest emergency department');
+    await expect(notice).toContainText('IT administrator must add them');
+    await expect(page.getByRole('button', { name: 'Register a new patient' })).toHaveCount(0);
+    await shoot('consent-clinic-incomplete-en');
+    await checkA11y();
+    await page.getByLabel('Language').selectOption('fr');
+    await expect(page.getByRole('heading', { name: 'Aucun consentement ne peut encore être enregistré' })).toBeVisible();
+    await shoot('consent-clinic-incomplete-fr');
   } finally {
     await setup.close();
   }

@@ -10,6 +10,8 @@ import { harnessPreload } from './global-setup';
 import { type Harness, startHarness } from './harness';
 
 export const screensDir = resolve(import.meta.dirname, '../../test-results/screens');
+/** Receipt PDFs the e2e run produced, kept so anyone can read what a patient is handed. */
+export const receiptsDir = resolve(import.meta.dirname, '../../test-results/receipts');
 
 /** Runs axe-core on the page as it is now; fails on any serious or critical violation. */
 export async function expectAccessible(page: Page): Promise<void> {

@@ -124,7 +124,7 @@ test('a patient enrolls in the portal, writes, gets an answer, unlocks again and
   // Argon2id ran in the worker, off the page's thread.
   expect(workers.some((u) => /\/assets\/kdf-worker-[\w-]+\.js$/.test(u))).toBe(true);
   await expect(page.getByTestId('connection')).toHaveText('Connected');
-  await expect(page.getByRole('region', { name: 'In an emergency, do not write' })).toContainText('Call 911 or go to Lakeside General Hospital, 200 Shore Road.');
+  await expect(page.getByRole('region', { name: 'In an emergency, do not write' })).toContainText('Call 911, or go to the nearest emergency department: Lakeside General Hospital, 200 Shore Road.');
   await expect(page.getByTestId('reply-time')).toContainText('The clinic usually answers by');
   await expect(page.getByTestId('emergency-short')).toHaveText('Emergency? Call 911 now. Do not write.');
   await expect(page.getByRole('region', { name: 'These need a visit or a call' })).toContainText('New or worsening symptoms');

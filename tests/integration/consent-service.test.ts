@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { HeadlessPatient, openDevice } from '../../tools/headless';
 import { type TestApp, startTestApp } from '../support/main-app';
+import { clinicDetails } from '../support/clinic-details';
 
 const passphrase = 'granite puffin lantern ninety';
 const dirs: string[] = [];
@@ -32,10 +33,16 @@ async function app(): Promise<TestApp> {
   return started;
 }
 
-async function clinicWithFrontDesk() {
+async function clinicWithFrontDesk(options: { details?: boolean } = {}) {
   const admin = await app();
   await admin.call('profiles:create', { displayName: 'IT', passphrase });
-  const status = await admin.call<{ relayUrl: string }>('clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Clinic', yourName: 'Robin', timeZone: 'UTC' });
+  const status = await admin.call<{ relayUrl: string }>('clinic:set-up', {
+    where: 'this-computer',
+    clinicName: 'Lakeside Clinic',
+    yourName: 'Robin',
+    timeZone: 'UTC',
+    ...(options.details === false ? {} : { details: clinicDetails }),
+  });
   const desk = await app();
   await desk.call('profiles:create', { displayName: 'Front desk', passphrase });
   await desk.call('clinic:join', { relayUrl: status.relayUrl, inviteCode: await admin.clinic.client().createInvite({ staffId: 'desk', displayName: 'Sam Desk', role: 'front-desk' }) });
@@ -69,6 +76,27 @@ async function recordConsent(desk: TestApp, patientId: string, granted: readonly
 }
 
 describe('consent capture through the app', () => {
+  it('records no consent until the clinic’s phone, emergency details and hours are set, and says who must set them', async () => {
+    const { admin, desk } = await clinicWithFrontDesk({ details: false });
+    const { id } = await desk.call<{ id: string }>('patients:register', { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
+    await expect(desk.call('consent:template', { language: 'en' })).rejects.toMatchObject({ code: 'clinic-incomplete', fields: { details: 'phone,emergency-department' }, message: expect.stringContaining('IT administrator') });
+    await expect(recordConsent(desk, id)).rejects.toMatchObject({ code: 'clinic-incomplete' });
+    // A set-up with a bad detail is refused field by field, and nothing is set up.
+    const other = await app();
+    await other.call('profiles:create', { displayName: 'IT 2', passphrase });
+    await expect(
+      other.call('clinic:set-up', { where: 'this-computer', clinicName: 'Second', yourName: 'Kim', timeZone: 'UTC', details: { ...clinicDetails, phone: 'none', closes: '07:00' } }),
+    ).rejects.toMatchObject({ code: 'bad-request', fields: { 'details.phone': 'phone-format', 'details.closes': 'closes-before-opens' } });
+
+    const { rules } = await admin.call<{ rules: Record<string, unknown> & { emergency: Record<string, string> } }>('clinic:status');
+    await admin.call('clinic:update-rules', { rules: { ...rules, phone: '613-555-0142', emergency: { ...rules.emergency, nearestEmergencyDepartment: 'Lakeside General Hospital' } } });
+    const recorded = await recordConsent(desk, id);
+    expect(recorded.record.scopes).toEqual(['clinical', 'reminders']);
+    const { document } = await desk.call<Template>('consent:template', { language: 'en' });
+    expect(document.text).toContain('613-555-0142');
+    expect(document.text).not.toMatch(/Not set|: \.|at \./);
+  });
+
   it('records a signed consent, issues a code the patient redeems, saves the receipt, and a withdrawal stops clinicians', async () => {
     const { admin, desk, clinician, relayUrl } = await clinicWithFrontDesk();
     await expect(desk.call('patients:register', { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '2999-01-01' })).rejects.toMatchObject({ code: 'bad-request', fields: { dateOfBirth: 'date-range' } });

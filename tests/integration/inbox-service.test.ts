@@ -14,6 +14,7 @@ import { HeadlessPatient } from '../../tools/headless';
 import { type IncomingNotice } from '../../src/main/inbox/inbox-service';
 import { type Clock, instant, instants, pinnedClock } from '../support/clock';
 import { type TestApp, startTestApp } from '../support/main-app';
+import { clinicDetails } from '../support/clinic-details';
 
 const passphrase = 'granite puffin lantern ninety';
 const dirs: string[] = [];
@@ -62,8 +63,8 @@ async function clinic(options: { undoSendSeconds: number; notificationPreview?: 
   const now = pinnedClock(options.at ?? instants.weekdayOpen);
   const admin = await app(now);
   await admin.call('profiles:create', { displayName: 'IT', passphrase });
-  const { relayUrl } = await admin.call<{ relayUrl: string }>('clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Clinic', yourName: 'Robin', timeZone: 'America/Toronto' });
-  const rules = defaultClinicRules('Lakeside Clinic', 'America/Toronto');
+  const { relayUrl } = await admin.call<{ relayUrl: string }>('clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Clinic', yourName: 'Robin', timeZone: 'America/Toronto', details: clinicDetails });
+  const rules = defaultClinicRules('Lakeside Clinic', 'America/Toronto', clinicDetails);
   await admin.call('clinic:update-rules', {
     rules: { ...rules, phone: '+1 555 0100', holidays: options.holidays ?? [], security: { ...rules.security, undoSendSeconds: options.undoSendSeconds, notificationPreview: options.notificationPreview ?? 'nothing' } },
   });

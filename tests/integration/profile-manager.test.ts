@@ -123,18 +123,23 @@ describe('session', () => {
     expect(events[1]).toEqual({ state: 'signed-out', lockReason: 'os-lock', lastProfileId: opened.summary.id });
   });
 
-  it('locks after the idle time, and not before', async () => {
+  it('locks after the idle time in force, and not before: the strictest minute until rules apply, then the clinic’s', async () => {
     const opened = await managerFor(tempDir()).create('Léa', passphrase);
     vi.useFakeTimers();
     try {
       let idle = 0;
-      const session = createSession({ keystore: noKeystore, log: createMemoryLogger(), emit: () => {}, idleLockMinutes: 5 });
+      const session = createSession({ keystore: noKeystore, log: createMemoryLogger(), emit: () => {} });
       await session.begin(opened);
+      expect(session.security()).toMatchObject({ source: 'strictest', idleLockMinutes: 1, allowRememberDevice: false });
       const stop = session.watchIdle(() => idle, 1000);
-      idle = 4 * 60;
+      idle = 59;
       await vi.advanceTimersByTimeAsync(2000);
       expect(session.status().state).toBe('unlocked');
-      idle = 5 * 60;
+      await session.applySecurity({ ...session.security(), idleLockMinutes: 2, source: 'clinic', policyVersion: 3 });
+      idle = 119;
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(session.status()).toMatchObject({ state: 'unlocked', security: { idleLockMinutes: 2, source: 'clinic' } });
+      idle = 120;
       await vi.advanceTimersByTimeAsync(2000);
       vi.useRealTimers();
       await vi.waitFor(() => expect(session.status()).toMatchObject({ state: 'signed-out', lockReason: 'idle' }));
@@ -143,4 +148,5 @@ describe('session', () => {
       vi.useRealTimers();
     }
   });
+
 });

@@ -70,6 +70,7 @@ export async function seedProfile(options: {
       clinicName: options.clinicName ?? 'Lakeside Clinic',
       yourName: options.adminName ?? 'IT Admin',
       timeZone: 'America/Toronto',
+      details: { phone: '+1 613 555 0142', emergencyNumber: '911', emergencyDepartment: 'Lakeside General Hospital, 200 Shore Road', opens: '08:30', closes: '17:00' },
     });
     const inviteCode = await services.clinic.client().createInvite({ staffId: 'clinician-1', displayName: clinicianName, role: 'clinician' });
     await call('session:lock');

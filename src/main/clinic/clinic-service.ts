@@ -5,13 +5,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { type ClinicStatus } from '../../shared/clinic';
+import { type ClinicSetUpDetails, type ClinicStatus } from '../../shared/clinic';
 import { type ClinicRules, defaultClinicRules } from '../../shared/protocol/clinic-rules';
 import { type StaffRole } from '../../shared/roles';
 import { AppError } from '../router/app-error';
 import { type Logger } from '../log';
 import { loadSodium } from '../crypto/sodium';
 import { subkeys } from '../profiles/key-file';
+import { securityFrom } from '../profiles/applied-security';
 import { type OpenedProfile } from '../profiles/profile-manager';
 import { type Session } from '../profiles/session';
 import { ClinicClient, ClientError } from '../network/clinic-client';
@@ -104,6 +105,8 @@ export function createClinicService(options: ClinicServiceOptions) {
         sodium,
         onChange: () => hooks.changed?.(),
         onMessages: (messages) => hooks.arrived?.(messages),
+        // Each verified policy is put in force at once; one that fails verification never gets here.
+        onRules: (verified) => void session.applySecurity(securityFrom(verified)),
         ...(options.now ? { now: options.now } : {}),
       });
     } finally {
@@ -112,6 +115,8 @@ export function createClinicService(options: ClinicServiceOptions) {
       sodium.memzero(keys.backup);
       sodium.memzero(keys.network);
     }
+    // At each unlock, the rules last verified apply before anything else happens.
+    await session.applySecurity(securityFrom(client.storedRules()));
     const summary = client.summary();
     if (summary && isEmbeddedUrl(summary.relayUrl)) await ensureEmbeddedRelay().catch(() => undefined);
     hooks.attached?.();
@@ -159,7 +164,15 @@ export function createClinicService(options: ClinicServiceOptions) {
     };
   }
 
-  async function setUp(input: { where: 'this-computer' | 'relay'; relayUrl?: string | undefined; setupToken?: string | undefined; clinicName: string; yourName: string; timeZone: string }): Promise<ClinicStatus> {
+  async function setUp(input: {
+    where: 'this-computer' | 'relay';
+    relayUrl?: string | undefined;
+    setupToken?: string | undefined;
+    clinicName: string;
+    yourName: string;
+    timeZone: string;
+    details?: ClinicSetUpDetails | undefined;
+  }): Promise<ClinicStatus> {
     const c = current();
     if (c.summary()) throw new AppError('clinic-refused', 'This account already belongs to a clinic.');
     let relayUrl: string;
@@ -178,7 +191,7 @@ export function createClinicService(options: ClinicServiceOptions) {
       setupToken = input.setupToken.trim();
     }
     try {
-      await c.setUpClinic({ relayUrl, setupToken, clinicName: input.clinicName, staffId: staffIdFor(input.yourName), rules: defaultClinicRules(input.clinicName, input.timeZone) });
+      await c.setUpClinic({ relayUrl, setupToken, clinicName: input.clinicName, staffId: staffIdFor(input.yourName), rules: defaultClinicRules(input.clinicName, input.timeZone, input.details) });
     } catch (error) {
       throw clinicError(error);
     }
@@ -294,6 +307,8 @@ export function createClinicService(options: ClinicServiceOptions) {
     /** The open client of the unlocked profile, for the services built on it. */
     client: current,
     role: (): StaffRole | null => client?.summary()?.role ?? null,
+    /** The security settings in force for the unlocked account. */
+    security: () => session.security(),
     async close(): Promise<void> {
       await attach(null);
       await embedded?.close();

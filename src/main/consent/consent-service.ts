@@ -11,7 +11,7 @@ import { CONSENT_RECORD_PREFIX, type ConsentRecordDocument, consentRecordSchema 
 import { type ConsentSnapshot, ConsentTransitionError, applyConsentEvent, registerStatus, renewalDue } from '../../shared/consent/state';
 import { canonicalBytes } from '../../shared/protocol/canonical';
 import { type ConsentScope, consentScopes } from '../../shared/protocol/documents';
-import { type ClinicRules } from '../../shared/protocol/clinic-rules';
+import { type ClinicRules, missingClinicDetails } from '../../shared/protocol/clinic-rules';
 import { toBase64 } from '../../shared/protocol/encoding';
 import { type ConsentRecordInput, type ConsentRegisterRow, type PatientInput, type ReceiptView, isFutureDate } from '../../shared/consent/ipc';
 import { loadSodium } from '../crypto/sodium';
@@ -72,6 +72,15 @@ export function createConsentService(options: ConsentServiceOptions) {
 
   async function documentFor(language: ConsentLanguage): Promise<{ document: ConsentDocument; textHash: string; rules: ClinicRules }> {
     const { rules, policyVersion } = await rulesAndVersion();
+    // Never a consent text with a blank where the patient's phone or emergency advice belongs.
+    const missing = missingClinicDetails(rules);
+    if (missing.length > 0) {
+      throw new AppError(
+        'clinic-incomplete',
+        'No consent can be recorded until the clinic’s phone, emergency number, emergency department and opening hours are set. The clinic’s IT administrator sets them under Clinic rules.',
+        { details: missing.join(',') },
+      );
+    }
     const document = buildConsentDocument(rules, {
       language,
       policyVersion,

@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 
 function input(language: 'en' | 'fr', overrides: Partial<ConsentReceiptInput> = {}): ConsentReceiptInput {
-  const rules = { ...defaultClinicRules('Riverside Family Clinic', 'America/Toronto'), phone: '+1 613 555 0142' };
+  const rules = { ...defaultClinicRules('Riverside Family Clinic', 'America/Toronto'), phone: '+1 613 555 0142', emergency: { number: '911', nearestEmergencyDepartment: 'Riverside General Hospital, 12 King Street' } };
   return {
     language,
     clinic: { name: 'Riverside Family Clinic', phone: rules.phone, fingerprint: FINGERPRINT },

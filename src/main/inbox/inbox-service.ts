@@ -329,7 +329,7 @@ export function createInboxService(options: InboxServiceOptions) {
       return;
     }
     if (c.summary()?.role !== 'clinician') return;
-    const preview = c.cachedDirectory()?.rules?.security.notificationPreview ?? 'nothing';
+    const preview = options.clinic.security().notificationPreview;
     const cards: ReadonlyMap<string, PatientCard> = preview === 'nothing' ? new Map() : c.patientCards();
     options.notify(
       fromPatients.map((m) => {

@@ -11,7 +11,7 @@ import { type PatientCard } from '../../shared/protocol/patient-card';
 import { type SodiumApi } from '../../shared/protocol/sodium-api';
 import { type StaffRole } from '../../shared/roles';
 import { type ClientMessage, type ClientStore } from './client-store';
-import { type ClientContext } from './client/context';
+import { type ClientContext, type VerifiedRules } from './client/context';
 import { type Directory, DirectoryView } from './client/directory-view';
 import { DeviceIdentity, type DeviceSummary } from './client/identity';
 import { Membership, type SetUpClinicInput } from './client/membership';
@@ -21,7 +21,7 @@ import { Registrar } from './client/registrar';
 import { RelaySession } from './client/relay-session';
 
 export { ClientError, type ClientErrorCode } from './client/client-error';
-export type { Directory, SetUpClinicInput };
+export type { Directory, SetUpClinicInput, VerifiedRules };
 
 export type ClinicClientOptions = {
   readonly store: ClientStore;
@@ -33,6 +33,8 @@ export type ClinicClientOptions = {
   readonly onChange?: () => void;
   /** Called with the messages a sync brought in from others (after they were stored). */
   readonly onMessages?: (messages: readonly ClientMessage[]) => void;
+  /** Called each time the clinic's rules are verified (with a fetched or a stored directory). */
+  readonly onRules?: (verified: VerifiedRules | null) => void;
 };
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -55,6 +57,7 @@ export class ClinicClient {
       timeoutMs: options.timeoutMs ?? 15_000,
       changed: options.onChange ?? (() => undefined),
       arrived: options.onMessages ?? (() => undefined),
+      rulesVerified: options.onRules ?? (() => undefined),
       identity: new DeviceIdentity(options.store, options.sodium),
     } as Mutable<ClientContext>;
     ctx.session = new RelaySession(ctx);
@@ -111,6 +114,10 @@ export class ClinicClient {
   /** The directory last verified, without asking the relay (null when never fetched). */
   cachedDirectory(): Directory | null {
     return this.ctx.directory.cached();
+  }
+  /** The rules of the stored directory, their signature checked again (cheap: for each unlock). */
+  storedRules(): VerifiedRules | null {
+    return this.ctx.directory.storedRules();
   }
   /** Whether a patient has connected at least one device (from the last verified directory). */
   patientEnrolled(patientId: string): boolean {

@@ -30,7 +30,6 @@ export type ProfileServiceOptions = {
   readonly log: Logger;
   readonly emitSession: (status: SessionStatus) => void;
   readonly emitProgress: (progress: TaskProgress) => void;
-  readonly idleLockMinutes?: number;
   readonly now?: () => number;
 };
 
@@ -62,7 +61,15 @@ export function createProfileService(options: ProfileServiceOptions) {
     keystore: options.keystore,
     log,
     emit: options.emitSession,
-    ...(options.idleLockMinutes !== undefined ? { idleLockMinutes: options.idleLockMinutes } : {}),
+  });
+  // Where the clinic does not allow it (or before its rules are known), this computer
+  // forgets the key it kept for the account: the passphrase is needed at the next unlock.
+  session.onSecurity(async (security) => {
+    const profile = session.current();
+    if (!profile || security.allowRememberDevice || !profile.summary.remembersDevice) return;
+    session.updateSummary(await manager.setRememberDevice(profile, false));
+    log.info('profile.device-forgotten', { by: security.source === 'clinic' ? 'clinic-rules' : 'no-rules-yet' });
+    session.refresh();
   });
   /** Backups picked for restore, by token: the renderer never handles file paths. */
   const pickedBackups = new Map<string, { path: string; at: number }>();
@@ -189,6 +196,14 @@ export function createProfileService(options: ProfileServiceOptions) {
         return { changed: true as const };
       },
       'profiles:remember-device': async ({ enabled }: { enabled: boolean }) => {
+        if (enabled && !session.security().allowRememberDevice) {
+          throw new AppError(
+            'forbidden',
+            session.security().source === 'clinic'
+              ? 'Your clinic’s rules do not let computers unlock an account without its passphrase.'
+              : 'This computer can remember the account once your clinic’s rules are known and allow it.',
+          );
+        }
         session.updateSummary(await manager.setRememberDevice(unlocked(), enabled));
         return session.status();
       },

@@ -1,14 +1,13 @@
 import type { Caller, StaffRole } from '../../shared/roles';
-import type { LockReason, SessionStatus } from '../../shared/profiles';
+import type { AppliedSecurity, LockReason, SessionStatus } from '../../shared/profiles';
 import { loadSodium } from '../crypto/sodium';
 import type { Logger } from '../log';
+import { sameSecurity, strictestSecurity } from './applied-security';
 import type { DeviceKeystore } from './device-keystore';
 import type { OpenedProfile } from './profile-manager';
 
 /** How long this computer has had no keyboard or mouse input, in seconds. */
 export type IdleSource = () => number;
-
-export const defaultIdleLockMinutes = 5;
 
 /**
  * The one unlocked profile, if any. Locking closes its database, wipes the key material
@@ -19,7 +18,6 @@ export function createSession(options: {
   keystore: DeviceKeystore;
   log: Logger;
   emit: (status: SessionStatus) => void;
-  idleLockMinutes?: number;
 }) {
   let current: OpenedProfile | null = null;
   /** The staff role of the unlocked profile in its clinic, once it has joined one. */
@@ -36,7 +34,9 @@ export function createSession(options: {
   };
   let lastLockReason: LockReason | null = null;
   let lastProfileId: string | null = null;
-  const idleLockMinutes = options.idleLockMinutes ?? defaultIdleLockMinutes;
+  /** The settings in force for the unlocked account (the clinic service applies its rules). */
+  let security: AppliedSecurity = strictestSecurity;
+  const securityListeners = new Set<(security: AppliedSecurity) => void | Promise<void>>();
 
   function status(): SessionStatus {
     if (!current) return { state: 'signed-out', lockReason: lastLockReason, lastProfileId };
@@ -45,7 +45,7 @@ export function createSession(options: {
       state: 'unlocked',
       profile: current.summary,
       clinicRole: roleOf(),
-      idleLockMinutes,
+      security,
       keystore: keystore.available ? { available: true } : { available: false, reason: keystore.reason },
     };
   }
@@ -72,6 +72,8 @@ export function createSession(options: {
   async function begin(profile: OpenedProfile): Promise<SessionStatus> {
     if (current) await lock('manual');
     current = profile;
+    // Nothing carries over from another account: its own clinic's rules apply once read.
+    security = strictestSecurity;
     lastLockReason = null;
     await notify(profile);
     const next = status();
@@ -82,7 +84,7 @@ export function createSession(options: {
   /** Polls the idle source; locks once the computer has been idle for the set time. */
   function watchIdle(idle: IdleSource, intervalMs = 15_000): () => void {
     const timer = setInterval(() => {
-      if (current && idle() >= idleLockMinutes * 60) void lock('idle');
+      if (current && idle() >= security.idleLockMinutes * 60) void lock('idle');
     }, intervalMs);
     timer.unref?.();
     return () => clearInterval(timer);
@@ -107,6 +109,33 @@ export function createSession(options: {
     onProfile(listener: (profile: OpenedProfile | null) => void | Promise<void>): () => void {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    /** The security settings in force now. */
+    security: (): AppliedSecurity => security,
+    /**
+     * Puts settings in force (from a verified policy, or the strictest ones), tells the
+     * listeners (e.g. to forget this computer's key) and then the renderer.
+     */
+    async applySecurity(next: AppliedSecurity): Promise<void> {
+      if (!current) return;
+      const changed = !sameSecurity(security, next);
+      security = next;
+      for (const listener of securityListeners) {
+        try {
+          await listener(next);
+        } catch (error) {
+          options.log.error('session.security-listener-failed', { kind: error instanceof Error ? error.name : 'unknown' });
+        }
+      }
+      if (changed) {
+        options.log.info('session.security-applied', { source: next.source, idleLockMinutes: next.idleLockMinutes });
+        options.emit(status());
+      }
+    },
+    /** Called each time settings are put in force. */
+    onSecurity(listener: (security: AppliedSecurity) => void | Promise<void>): () => void {
+      securityListeners.add(listener);
+      return () => securityListeners.delete(listener);
     },
     /** Tells the renderer again, e.g. after the profile's clinic role changed. */
     refresh() {

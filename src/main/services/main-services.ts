@@ -24,7 +24,6 @@ export type MainServicesOptions = {
   readonly dialogs: FileDialogs;
   /** Sends an event to the renderer. */
   readonly emit: Emit;
-  readonly idleLockMinutes?: number;
   readonly now?: () => number;
   /** Shows a desktop notification for new patient messages (the Electron shell). */
   readonly notify?: (notices: readonly IncomingNotice[], preview: NoticePreview) => void;
@@ -43,7 +42,6 @@ export function createMainServices(options: MainServicesOptions) {
     log: options.log,
     emitSession: (status) => options.emit('session:changed', status),
     emitProgress: (progress) => options.emit('task:progress', progress),
-    ...(options.idleLockMinutes !== undefined ? { idleLockMinutes: options.idleLockMinutes } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   const clinic = createClinicService({ dataDir: options.dataDir, session: profiles.session, log: options.log, ...(options.now ? { now: options.now } : {}) });

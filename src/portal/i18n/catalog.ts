@@ -78,7 +78,7 @@ const en = {
   clinicPhone: 'Clinic phone: {phone}',
 
   emergencyTitle: 'In an emergency, do not write',
-  emergencyCall: 'Call {number} or go to {department}.',
+  emergencyCall: 'Call {number}, or go to the nearest emergency department: {department}',
   emergencyNeverWait: 'Messages are read only during opening hours. Never wait for an answer if you are worried about your health right now.',
   replyBy: 'The clinic usually answers by {when}',
   replyPromise: 'This is for a message sent now. The clinic counts only its opening hours: evenings, weekends and holidays are not included.',
@@ -210,7 +210,7 @@ const fr: Catalog = {
   clinicPhone: 'Téléphone de la clinique : {phone}',
 
   emergencyTitle: 'En cas d’urgence, n’écrivez pas',
-  emergencyCall: 'Composez le {number} ou rendez-vous à : {department}.',
+  emergencyCall: 'Composez le {number}, ou rendez-vous à l’urgence la plus proche : {department}',
   emergencyNeverWait: 'Les messages ne sont lus que pendant les heures d’ouverture. N’attendez jamais une réponse si votre santé vous inquiète en ce moment.',
   replyBy: 'La clinique répond habituellement d’ici le {when}',
   replyPromise: 'Estimation pour un message envoyé maintenant. La clinique ne compte que ses heures d’ouverture : les soirs, les fins de semaine et les jours fériés ne comptent pas.',

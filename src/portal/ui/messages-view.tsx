@@ -26,7 +26,7 @@ export function EmergencyNotice({ rules }: { readonly rules: ClinicRules | null 
   return (
     <section className="emergency" aria-labelledby={headingId}>
       <h2 id={headingId}>{t('emergencyTitle')}</h2>
-      {rules ? <p className="emergency-call">{t('emergencyCall', { number: rules.emergency.number, department: rules.emergency.nearestEmergencyDepartment })}</p> : null}
+      {rules ? <p className="emergency-call">{t('emergencyCall', { number: rules.emergency.number, department: endSentence(rules.emergency.nearestEmergencyDepartment) })}</p> : null}
       <p>
         <strong>{t('notForEmergencies')}</strong> {t('emergencyNeverWait')}
       </p>

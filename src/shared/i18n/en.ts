@@ -137,7 +137,20 @@ export const en = {
   account: {
     title: 'Account: {{name}}',
     lock: 'Lock now',
-    lockHint: 'The app also locks after {{minutes}} minutes without activity, and when this computer locks or sleeps. Shortcut: Ctrl+L (⌘L on a Mac).',
+    lockHint: 'The app also locks after {{minutes}} min without activity, and when this computer locks or sleeps. Shortcut: Ctrl+L (⌘L on a Mac).',
+    security: {
+      title: 'Security settings in force',
+      byClinic: 'Set by your clinic in its signed rules (version {{version}}). Only your clinic’s IT team can change them.',
+      strictest: 'Your clinic’s rules have not reached this computer yet, so the strictest settings apply until they do.',
+      idleLock: 'Locks after {{minutes}} min without activity',
+      rememberAllowed: 'Unlocking with this computer: allowed',
+      rememberRefused: 'Unlocking with this computer: not allowed',
+      previewNothing: 'Notifications: no name, no text',
+      previewSender: 'Notifications: the patient’s name, never the text',
+      previewText: 'Notifications: the patient’s name and the start of the message',
+      attachmentsAllowed: 'Photos and files from patients: accepted',
+      attachmentsRefused: 'Photos and files from patients: not accepted',
+    },
     passphrase: {
       dialogTitle: 'Change your passphrase',
       title: 'Passphrase',
@@ -155,6 +168,8 @@ export const en = {
       hint: 'Lets this computer’s own keystore unlock the account without the passphrase. Off by default: turn it on only on a computer nobody else uses.',
       insecure: 'Not available: this computer has no secure keystore, so it could not keep the key safe.',
       unavailable: 'Not available on this computer.',
+      refusedByClinic: 'Turned off: your clinic’s rules do not allow it. This computer has forgotten any key it kept.',
+      notYet: 'Available once your clinic’s rules have reached this computer and allow it.',
     },
     backup: {
       title: 'Backup',
@@ -263,6 +278,7 @@ export const en = {
     'clinic-refused': 'The clinic’s server refused this.',
     'invalid-code': 'This code is not valid. Check it against the paper and type it again.',
     'no-consent': 'This patient has not agreed to this kind of message, or has withdrawn it.',
+    'clinic-incomplete': 'No consent can be recorded yet: the clinic’s contact and emergency details are not complete. The clinic’s IT administrator completes them under Clinic rules.',
     'not-found': 'This record no longer exists.',
     reasons: {
       'already-used': 'This code was already used. Ask for a new one.',

@@ -140,7 +140,20 @@ export const fr = {
     title: 'Compte : {{name}}',
     lock: 'Verrouiller',
     lockHint:
-      'L’application se verrouille aussi après {{minutes}} minutes d’inactivité, et quand cet ordinateur se verrouille ou se met en veille. Raccourci : Ctrl+L (⌘L sur Mac).',
+      'L’application se verrouille aussi après {{minutes}} min d’inactivité, et quand cet ordinateur se verrouille ou se met en veille. Raccourci : Ctrl+L (⌘L sur Mac).',
+    security: {
+      title: 'Réglages de sécurité en vigueur',
+      byClinic: 'Fixés par votre clinique dans ses règles signées (version {{version}}). Seule l’équipe informatique de la clinique peut les changer.',
+      strictest: 'Les règles de votre clinique ne sont pas encore arrivées sur cet ordinateur : les réglages les plus stricts s’appliquent d’ici là.',
+      idleLock: 'Verrouillage après {{minutes}} min d’inactivité',
+      rememberAllowed: 'Déverrouillage avec cet ordinateur : permis',
+      rememberRefused: 'Déverrouillage avec cet ordinateur : non permis',
+      previewNothing: 'Notifications : ni nom ni texte',
+      previewSender: 'Notifications : le nom du patient, jamais le texte',
+      previewText: 'Notifications : le nom du patient et le début du message',
+      attachmentsAllowed: 'Photos et fichiers des patients : acceptés',
+      attachmentsRefused: 'Photos et fichiers des patients : non acceptés',
+    },
     passphrase: {
       dialogTitle: 'Changer votre phrase de passe',
       title: 'Phrase de passe',
@@ -158,6 +171,8 @@ export const fr = {
       hint: 'Permet au trousseau de cet ordinateur de déverrouiller le compte sans la phrase de passe. Désactivé par défaut : ne l’activez que sur un ordinateur que personne d’autre n’utilise.',
       insecure: 'Non disponible : cet ordinateur n’a pas de trousseau sécurisé, il ne pourrait donc pas garder la clé en sûreté.',
       unavailable: 'Non disponible sur cet ordinateur.',
+      refusedByClinic: 'Désactivé : les règles de votre clinique ne le permettent pas. Cet ordinateur a oublié toute clé qu’il gardait.',
+      notYet: 'Disponible quand les règles de votre clinique seront arrivées sur cet ordinateur et le permettront.',
     },
     backup: {
       title: 'Sauvegarde',
@@ -272,6 +287,7 @@ export const fr = {
     'clinic-refused': 'Le serveur de la clinique a refusé cette demande.',
     'invalid-code': 'Ce code n’est pas valide. Comparez-le avec le papier et saisissez-le de nouveau.',
     'no-consent': 'Ce patient n’a pas accepté ce type de message, ou l’a retiré.',
+    'clinic-incomplete': 'Aucun consentement ne peut encore être enregistré : les coordonnées et les consignes d’urgence de la clinique sont incomplètes. L’administrateur informatique de la clinique les complète sous Règles de la clinique.',
     'not-found': 'Cet élément n’existe plus.',
     reasons: {
       'already-used': 'Ce code a déjà servi. Demandez-en un nouveau.',

@@ -10,7 +10,7 @@ import { identityMethods } from '../consent/types';
 import { clinicRulesSchema } from '../protocol/clinic-rules';
 import { consentScopeSchema } from '../protocol/documents';
 import { idSchema } from '../protocol/fields';
-import { ClinicName, ClinicStatus, InviteCode, PersonName, RelayAddress, SetupToken } from '../clinic';
+import { ClinicName, ClinicSetUpDetails, ClinicStatus, InviteCode, PersonName, RelayAddress, SetupToken } from '../clinic';
 import { DiagnosticsReport } from '../diagnostics';
 import {
   BackupInfo,
@@ -89,6 +89,8 @@ export const contract = {
         clinicName: ClinicName,
         yourName: PersonName,
         timeZone: z.string().min(1).max(64),
+        /** Asked by the set-up form; without them no consent is recorded until the rules are completed. */
+        details: ClinicSetUpDetails.optional(),
       })
       .strict()
       .refine((r) => r.where === 'this-computer' || (r.relayUrl !== undefined && r.setupToken !== undefined), { message: 'required', path: ['relayUrl'] }),

@@ -29,6 +29,7 @@ export const errorCodes = [
   'clinic-refused',
   'invalid-code',
   'no-consent',
+  'clinic-incomplete',
   'not-found',
   'internal',
 ] as const;

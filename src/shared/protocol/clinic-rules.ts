@@ -18,7 +18,8 @@ const dayHours = z
 
 export const clinicRulesSchema = z.strictObject({
   clinicName: text(200),
-  phone: text(40),
+  /** Empty until the clinic sets it; no consent is recorded while it is (see missingClinicDetails). */
+  phone: z.string().trim().max(40),
   email: z.string().trim().max(200).optional(),
   address: z.string().trim().max(400).optional(),
   /** IANA time zone the hours are written in, e.g. America/Toronto. */
@@ -31,7 +32,8 @@ export const clinicRulesSchema = z.strictObject({
   emergency: z.strictObject({
     /** The local emergency number, e.g. 911 or 112. */
     number: text(20),
-    nearestEmergencyDepartment: text(300),
+    /** Its name and address, e.g. "Lakeside General Hospital, 200 Shore Road". Empty until set. */
+    nearestEmergencyDepartment: z.string().trim().max(300),
     /** Other advice, e.g. a nurse line. */
     otherAdvice: z.string().trim().max(1000).optional(),
   }),
@@ -62,22 +64,46 @@ export const clinicRulesSchema = z.strictObject({
 });
 export type ClinicRules = z.infer<typeof clinicRulesSchema>;
 
-const weekday = [{ opens: '08:30', closes: '17:00' }];
+/** What a patient must be told and the clinic must set before any consent is recorded. */
+export const clinicDetails = ['phone', 'emergency-number', 'emergency-department', 'opening-hours'] as const;
+export type ClinicDetail = (typeof clinicDetails)[number];
+
+/** The clinic details still missing from these rules (none: consents may be recorded). */
+export function missingClinicDetails(rules: ClinicRules): ClinicDetail[] {
+  const missing: ClinicDetail[] = [];
+  if (!/\d/.test(rules.phone)) missing.push('phone');
+  if (!rules.emergency.number.trim()) missing.push('emergency-number');
+  if (!rules.emergency.nearestEmergencyDepartment.trim()) missing.push('emergency-department');
+  if (weekdays.every((day) => rules.businessHours[day].length === 0)) missing.push('opening-hours');
+  return missing;
+}
+
+/** What the person setting up a clinic is asked for. */
+export type ClinicSetUpDetails = {
+  readonly phone: string;
+  readonly emergencyNumber: string;
+  readonly emergencyDepartment: string;
+  /** Weekday opening hours (Monday to Friday); the rules screen sets each day apart. */
+  readonly opens: string;
+  readonly closes: string;
+};
 
 /**
- * What a new clinic starts with, so a single-computer setup works at once. Every value is
- * shown to the person setting up, who is asked to replace the placeholders.
+ * What a new clinic starts with, so a single-computer setup works at once: the details asked
+ * at set-up, and otherwise values the IT admin reviews on the rules screen. Without details,
+ * the phone and emergency department stay empty, and no consent can be recorded until set.
  */
-export function defaultClinicRules(clinicName: string, timeZone = 'UTC'): ClinicRules {
+export function defaultClinicRules(clinicName: string, timeZone = 'UTC', details?: ClinicSetUpDetails): ClinicRules {
+  const weekday = [{ opens: details?.opens ?? '08:30', closes: details?.closes ?? '17:00' }];
   return {
     clinicName,
-    phone: 'Not set yet',
+    phone: details?.phone.trim() ?? '',
     timeZone,
     // About two working days at 8:30–17:00.
     responseTimeBusinessHours: 16,
     businessHours: { monday: weekday, tuesday: weekday, wednesday: weekday, thursday: weekday, friday: weekday, saturday: [], sunday: [] },
     holidays: [],
-    emergency: { number: '911', nearestEmergencyDepartment: 'The emergency department of your nearest hospital' },
+    emergency: { number: details?.emergencyNumber.trim() || '911', nearestEmergencyDepartment: details?.emergencyDepartment.trim() ?? '' },
     inPersonTopics: ['New or worsening symptoms', 'Chest pain, trouble breathing or thoughts of self-harm', 'Test results that need an examination'],
     purposes: ['Questions about an ongoing treatment', 'Prescription renewals', 'Appointment follow-up'],
     consentText: { templateVersion: 1, edits: { en: {}, fr: {} } },

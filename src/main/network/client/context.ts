@@ -1,5 +1,6 @@
 // What the parts of one clinic device share: its store, libsodium, the clock, the events it
 // raises, and each other (looked up when called, so the parts can be built one by one).
+import { type ClinicRules } from '../../../shared/protocol/clinic-rules';
 import { type SodiumApi } from '../../../shared/protocol/sodium-api';
 import { type ClientMessage, type ClientStore } from '../client-store';
 import { type DirectoryView } from './directory-view';
@@ -20,9 +21,14 @@ export type ClientContext = {
   readonly changed: () => void;
   /** A sync brought in messages from others (after they were stored). */
   readonly arrived: (messages: readonly ClientMessage[]) => void;
+  /** The clinic's rules were verified (null: the clinic has published none). */
+  readonly rulesVerified: (verified: VerifiedRules | null) => void;
   readonly identity: DeviceIdentity;
   readonly session: RelaySession;
   readonly directory: DirectoryView;
   readonly outbox: Outbox;
   readonly receiver: Receiver;
 };
+
+/** The clinic's rules from a policy whose signature and version were checked, with that version. */
+export type VerifiedRules = { readonly rules: ClinicRules; readonly version: number };

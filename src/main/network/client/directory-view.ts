@@ -2,12 +2,14 @@
 // in memory until a change is announced, with what the device remembers against rollback in
 // its encrypted store. Clinicians and IT admins also learn the records keys here.
 import { type ConsentStatus, PREFIX, type RecordsEpoch, effectiveConsent, openPreviousEpoch, openRecordsEpoch } from '../../../shared/protocol/documents';
+import { clinicRulesSchema } from '../../../shared/protocol/clinic-rules';
 import { DirectoryTrustError, type DirectoryMemory, type VerifiedDirectory, verifyDirectory } from '../../../shared/protocol/directory';
 import { toBase64 } from '../../../shared/protocol/encoding';
+import { verifyClinicPolicy } from '../../../shared/protocol/policy';
 import { type AnswerBody } from '../../../shared/protocol/relay-frames';
 import { type Signed, hasValidSignature } from '../../../shared/protocol/signed';
 import { fail } from './client-error';
-import { type ClientContext } from './context';
+import { type ClientContext, type VerifiedRules } from './context';
 
 /** The directory as this device verified it. */
 export type Directory = VerifiedDirectory;
@@ -54,6 +56,29 @@ export class DirectoryView {
   stored(): Directory | null {
     const raw = this.ctx.store.get<RawDirectory>('directory-raw');
     return raw ? this.verify(raw) : null;
+  }
+
+  /**
+   * The rules of the directory last stored, their policy checked again against the pinned
+   * root (not the whole directory: this runs at every unlock). Null when none is stored or
+   * it does not verify.
+   */
+  storedRules(): VerifiedRules | null {
+    if (!this.ctx.identity.joined) return null;
+    const raw = this.ctx.store.get<RawDirectory>('directory-raw');
+    if (!raw?.policy) return null;
+    try {
+      const id = this.ctx.identity.current();
+      const { policy } = verifyClinicPolicy(this.ctx.sodium, raw.policy, {
+        rootPublicKey: this.ctx.identity.root(),
+        clinicId: id.clinicId,
+        knownVersion: this.ctx.store.get<number>('policy-version') ?? 0,
+      });
+      const rules = clinicRulesSchema.safeParse(policy.rules);
+      return rules.success ? { rules: rules.data, version: policy.version } : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The held directory is out of date (a push, a reconnection, a change this device made). */
@@ -115,6 +140,8 @@ export class DirectoryView {
       if (memory.epochSeen >= 0) store.put('records-epoch-seen', memory.epochSeen);
       if (raw.policy) store.put('policy-version', memory.policyVersion);
     });
+    const { rules, policy } = verified.directory;
+    this.ctx.rulesVerified(rules && policy ? { rules, version: policy.version } : null);
     return verified.directory;
   }
 

@@ -24,9 +24,11 @@ export class RelaySession {
           timeoutMs: this.ctx.timeoutMs,
           onPush: (kind) => {
             if (kind === 'directory') {
-              // Consents, devices or cards changed: whoever shows them fetches again.
+              // Consents, devices, cards or the rules changed: fetched and verified again at
+              // once, so a removed device or a new policy takes effect without waiting for a
+              // screen to ask (verifying tells `changed`, and the rules to whoever applies them).
               this.ctx.directory.forget();
-              this.ctx.changed();
+              void this.ctx.directory.verified().catch(() => this.ctx.changed());
             }
             void this.ctx.receiver.sync().catch(() => undefined);
           },

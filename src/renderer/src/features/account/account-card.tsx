@@ -59,11 +59,18 @@ export function AccountCard({ status }: Readonly<{ status: Unlocked }>) {
     else toast.show('error', errorText(t, result.error));
   };
 
-  const keystoreNote = keystore.available
-    ? null
-    : keystore.reason === 'insecure-backend'
-      ? t('account.remember.insecure')
-      : t('account.remember.unavailable');
+  const { security } = status;
+  const clinicRefuses = !security.allowRememberDevice;
+  const keystoreNote = clinicRefuses
+    ? t(security.source === 'clinic' ? 'account.remember.refusedByClinic' : 'account.remember.notYet')
+    : keystore.available
+      ? null
+      : keystore.reason === 'insecure-backend'
+        ? t('account.remember.insecure')
+        : t('account.remember.unavailable');
+  const preview = { nothing: 'account.security.previewNothing', sender: 'account.security.previewSender', 'sender-and-text': 'account.security.previewText' }[
+    security.notificationPreview
+  ];
 
   return (
     <section className="card" aria-labelledby="account-title">
@@ -73,7 +80,22 @@ export function AccountCard({ status }: Readonly<{ status: Unlocked }>) {
           {t('account.lock')}
         </Button>
       </div>
-      <p className="small muted">{t('account.lockHint', { minutes: status.idleLockMinutes })}</p>
+      <p className="small muted">{t('account.lockHint', { minutes: security.idleLockMinutes })}</p>
+
+      <section className="applied-security" aria-labelledby="security-title" data-testid="applied-security">
+        <h3 id="security-title" className="setting__name">
+          {t('account.security.title')}
+        </h3>
+        <p className="small muted">
+          {security.source === 'clinic' ? t('account.security.byClinic', { version: security.policyVersion }) : t('account.security.strictest')}
+        </p>
+        <ul className="small">
+          <li>{t('account.security.idleLock', { minutes: security.idleLockMinutes })}</li>
+          <li>{t(security.allowRememberDevice ? 'account.security.rememberAllowed' : 'account.security.rememberRefused')}</li>
+          <li>{t(preview)}</li>
+          <li>{t(security.patientAttachments ? 'account.security.attachmentsAllowed' : 'account.security.attachmentsRefused')}</li>
+        </ul>
+      </section>
 
       <div className="setting">
         <div>
@@ -99,7 +121,7 @@ export function AccountCard({ status }: Readonly<{ status: Unlocked }>) {
             aria-labelledby="remember-label"
             aria-describedby="remember-hint"
             checked={profile.remembersDevice}
-            disabled={rememberBusy || (!keystore.available && !profile.remembersDevice)}
+            disabled={rememberBusy || ((clinicRefuses || !keystore.available) && !profile.remembersDevice)}
             onChange={(event) => void remember(event.target.checked)}
           />
           <span className="switch__track" aria-hidden="true" />

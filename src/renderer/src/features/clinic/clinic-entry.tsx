@@ -4,7 +4,7 @@
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-import type { ClinicStatus } from '../../../../shared/clinic';
+import { ClinicName, ClinicSetUpDetails, type ClinicStatus, PersonName } from '../../../../shared/clinic';
 import type { IpcError } from '../../../../shared/ipc/errors';
 import { useClinicStatus } from '../../app/clinic-context';
 import { useSession } from '../../app/session-context';
@@ -64,15 +64,38 @@ function SetUpForm({ defaultName, onBack, onStatus }: Readonly<{ defaultName: st
   const { refresh } = useSession();
   const [clinicName, setClinicName] = useState('');
   const [yourName, setYourName] = useState(defaultName);
+  const [details, setDetails] = useState({ phone: '', emergencyNumber: '911', emergencyDepartment: '', opens: '08:30', closes: '17:00' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<IpcError | null>(null);
+  const detail = (field: keyof typeof details) => ({
+    value: details[field],
+    onChange: (e: { target: { value: string } }) => {
+      setDetails((d) => ({ ...d, [field]: e.target.value }));
+      // The field's own message goes once it is edited; the others stay until the next try.
+      setError((current) => {
+        if (!current?.fields?.[`details.${field}`]) return current;
+        const { [`details.${field}`]: _edited, ...rest } = current.fields;
+        return { ...current, fields: rest };
+      });
+    },
+    error: fieldError(t, error, `details.${field}`),
+  });
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
     setError(null);
+    // The same checks main makes, first here, so every field says what is wrong at once.
+    const checked = ClinicSetUpDetails.safeParse(details);
+    const fields: Record<string, string> = {};
+    const name = ClinicName.safeParse(clinicName);
+    if (!name.success) fields.clinicName = name.error.issues[0]?.message ?? 'invalid';
+    const person = PersonName.safeParse(yourName);
+    if (!person.success) fields.yourName = person.error.issues[0]?.message ?? 'invalid';
+    if (!checked.success) for (const issue of checked.error.issues) fields[`details.${issue.path.join('.')}`] ??= issue.message;
+    if (!checked.success || Object.keys(fields).length > 0) return setError({ code: 'invalid-request', message: 'Check the highlighted fields.', fields });
+    setBusy(true);
     const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-    const result = await clinic().clinic['set-up']({ where: 'this-computer', clinicName, yourName, timeZone });
+    const result = await clinic().clinic['set-up']({ where: 'this-computer', clinicName, yourName, timeZone, details: checked.data });
     setBusy(false);
     if (!result.ok) return setError(result.error);
     onStatus(result.value);
@@ -85,6 +108,17 @@ function SetUpForm({ defaultName, onBack, onStatus }: Readonly<{ defaultName: st
       <p>{t('flow.clinic.setUpExplain')}</p>
       <TextField label={t('flow.clinic.clinicName')} value={clinicName} onChange={(e) => setClinicName(e.target.value)} error={fieldError(t, error, 'clinicName')} required autoFocus />
       <TextField label={t('flow.clinic.yourName')} hint={t('flow.clinic.yourNameHint')} value={yourName} onChange={(e) => setYourName(e.target.value)} error={fieldError(t, error, 'yourName')} required />
+      <h4 className="clinic-form__subtitle">{t('flow.clinic.detailsTitle')}</h4>
+      <p className="small muted">{t('flow.clinic.detailsExplain')}</p>
+      <TextField label={t('flow.clinic.phone')} hint={t('flow.clinic.phoneHint')} {...detail('phone')} type="tel" autoComplete="off" maxLength={40} required />
+      <TextField label={t('flow.clinic.emergencyNumber')} hint={t('flow.clinic.emergencyNumberHint')} {...detail('emergencyNumber')} inputMode="tel" maxLength={20} required />
+      <TextField label={t('flow.clinic.emergencyDepartment')} hint={t('flow.clinic.emergencyDepartmentHint')} {...detail('emergencyDepartment')} maxLength={300} required />
+      <fieldset className="clinic-form__hours">
+        <legend>{t('flow.clinic.hoursLegend')}</legend>
+        <p className="small muted">{t('flow.clinic.hoursHint')}</p>
+        <TextField label={t('flow.clinic.opens')} {...detail('opens')} type="time" required />
+        <TextField label={t('flow.clinic.closes')} {...detail('closes')} type="time" required />
+      </fieldset>
       {error && !error.fields ? <p role="alert" className="form-error">{errorText(t, error)}</p> : null}
       <div className="form-actions">
         <Button onClick={onBack}>{t('flow.back')}</Button>

@@ -9,6 +9,7 @@ import type { ConsentRegisterRow, PatientSummary, ReceiptView as Receipt } from 
 import { scopeLabel } from '../../../../shared/consent/template';
 import { type IdentityMethod, identityMethods } from '../../../../shared/consent/types';
 import type { IpcError } from '../../../../shared/ipc/errors';
+import { missingClinicDetails } from '../../../../shared/protocol/clinic-rules';
 import { type ConsentScope, consentScopes } from '../../../../shared/protocol/documents';
 import { Button } from '../../components/button';
 import { TextField } from '../../components/text-field';
@@ -96,6 +97,28 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
   };
 
   if (receipt) return <ReceiptView receipt={receipt} onDone={onDone} headingRef={headingRef} />;
+  const missing = clinicStatus?.state === 'member' && clinicStatus.rules ? missingClinicDetails(clinicStatus.rules) : [];
+  if (missing.length > 0 && clinicStatus?.state === 'member') {
+    return (
+      <section className="consent-flow" aria-labelledby="flow-incomplete-title" data-testid="clinic-incomplete">
+        <h2 id="flow-incomplete-title" ref={headingRef} tabIndex={-1}>
+          {t('flow.incomplete.title')}
+        </h2>
+        <div role="alert" className="notice notice--warn">
+          <p>{t('flow.incomplete.body')}</p>
+          <ul>
+            {missing.map((detail) => (
+              <li key={detail}>{t(`flow.incomplete.items.${detail}`)}</li>
+            ))}
+          </ul>
+          <p>{t(clinicStatus.role === 'it-admin' && clinicStatus.holdsRoot ? 'flow.incomplete.whoYou' : 'flow.incomplete.whoOther')}</p>
+        </div>
+        <div className="form-actions">
+          <Button onClick={onDone}>{t('flow.incomplete.back')}</Button>
+        </div>
+      </section>
+    );
+  }
 
   const index = steps.indexOf(step);
   const go = (next: Step) => {

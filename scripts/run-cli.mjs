@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the command-line tools (seed, bench and demo from tools/cli, the relay from src/relay) with Vite and runs one:
+// Builds the command-line tools (seed, bench, demo and triage from tools/cli, the relay from src/relay) with Vite and runs one:
 //   node scripts/run-cli.mjs seed -- --profile-dir DIR ...
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ const entries = {
   seed: join(root, 'tools', 'cli', 'seed.ts'),
   bench: join(root, 'tools', 'cli', 'bench.ts'),
   demo: join(root, 'tools', 'cli', 'demo.ts'),
+  triage: join(root, 'tools', 'cli', 'triage.ts'),
   relay: join(root, 'src', 'relay', 'main.ts'),
 };
 const tools = Object.keys(entries);

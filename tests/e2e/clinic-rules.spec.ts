@@ -3,6 +3,7 @@
 // new policy, and a consent addition a new template version the consent text shows at once.
 import { expect, test } from './fixtures';
 import type { Harness } from './harness';
+import { clinicDetails } from '../support/clinic-details';
 
 type Rules = {
   phone: string;
@@ -25,7 +26,7 @@ const addition = 'Our nurses also answer questions about travel vaccines.';
 test('the IT admin changes the clinic rules; a bad value saves nothing', async ({ page, app, shoot, checkA11y }) => {
   test.setTimeout(120_000);
   await dispatch(app, 'profiles:create', { displayName: 'Robin Admin', passphrase: 'copper lantern orbit meadow 47' });
-  await dispatch(app, 'clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Family Clinic', yourName: 'Robin Admin', timeZone: 'America/Toronto' });
+  await dispatch(app, 'clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Family Clinic', yourName: 'Robin Admin', timeZone: 'America/Toronto', details: clinicDetails });
   const before = await dispatch<Template>(app, 'consent:template', { language: 'en' });
 
   await page.goto(app.url);

@@ -147,6 +147,39 @@ test('a patient enrolls in the portal, writes, gets an answer, unlocks again and
   await until(async () => (await dr.client.sync(), dr.client.message(reply.messageId)?.state === 'read'), 'the read receipt');
   await screen(page, 'messages-desktop-en');
 
+  // 5b. A message that describes an emergency is stopped before it leaves, on a phone-sized screen.
+  await page.setViewportSize(PHONE);
+  const composer = page.getByLabel('Your message');
+  const urgentText = 'my chest feels really tight and i cant breathe well';
+  await composer.fill(urgentText);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  const triage = page.getByTestId('triage-dialog');
+  await expect(triage.getByRole('heading', { name: 'This sounds like an emergency' })).toBeVisible();
+  await expect(triage).toContainText('Call 911, or go to the nearest emergency department: Lakeside General Hospital, 200 Shore Road.');
+  await expect(triage.getByRole('button', { name: 'Change my message' })).toBeFocused();
+  await expectAccessible(page);
+  await page.screenshot({ path: join(shotsDir, 'triage-phone-en.png') });
+  // Enter (held or pressed again) never sends: it only goes back to the message.
+  await page.keyboard.press('Enter');
+  await expect(triage).toBeHidden();
+  await expect(composer).toBeFocused();
+  await expect(composer).toHaveValue(urgentText);
+  await page.keyboard.press('Escape');
+  expect(await page.getByTestId('message').count()).toBe(2);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(triage).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(triage).toBeHidden();
+  expect(await page.getByTestId('message').count()).toBe(2);
+  // Sent anyway: it leaves marked urgent, inside the encryption.
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await triage.getByRole('button', { name: 'Send it anyway' }).click();
+  const urgentMine = page.getByTestId('message').filter({ hasText: 'chest feels really tight' });
+  await expect(urgentMine).toContainText('Marked urgent');
+  await until(async () => (await dr.client.sync(), dr.client.messages('pat-ana').some((m) => m.body === urgentText)), 'the clinic to receive the urgent message');
+  await page.screenshot({ path: join(shotsDir, 'triage-sent-phone-en.png'), fullPage: true });
+  await page.setViewportSize(DESKTOP);
+
   // 6. The terms the patient agreed to, and their consent status.
   await page.getByRole('button', { name: 'Your consent' }).click();
   await expect(page.getByTestId('consent-status')).toContainText('Messages about your care');
@@ -166,6 +199,15 @@ test('a patient enrolls in the portal, writes, gets an answer, unlocks again and
   await page.setViewportSize(PHONE);
   // Same screens as above at phone size: axe once more on the messages, pictures of the rest.
   await screen(page, 'messages-phone-fr');
+  // The emergency screen in French: accents or not, it catches the sign.
+  await page.getByLabel('Votre message').fill('J’ai une douleur a la poitrine qui serre depuis ce matin');
+  await page.getByRole('button', { name: 'Envoyer', exact: true }).click();
+  await expect(triage.getByRole('heading', { name: 'Cela ressemble à une urgence' })).toBeVisible();
+  await expect(triage.getByRole('button', { name: 'Modifier mon message' })).toBeFocused();
+  await page.screenshot({ path: join(shotsDir, 'triage-phone-fr.png') });
+  await page.keyboard.press('Enter');
+  await expect(triage).toBeHidden();
+  await page.getByLabel('Votre message').fill('');
   await page.getByRole('button', { name: 'Votre consentement' }).click();
   await shoot(page, 'terms-phone-fr');
   await page.getByRole('button', { name: 'English' }).click();
@@ -183,7 +225,7 @@ test('a patient enrolls in the portal, writes, gets an answer, unlocks again and
   await page.setViewportSize(DESKTOP);
   await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
   await page.getByRole('button', { name: 'Unlock', exact: true }).click();
-  await expect(page.getByTestId('message')).toHaveCount(2);
+  await expect(page.getByTestId('message')).toHaveCount(3);
   await expect(mine).toHaveAttribute('data-state', 'read');
 
   // Nothing readable in IndexedDB.

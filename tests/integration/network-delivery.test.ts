@@ -98,6 +98,22 @@ describe('clinic network on loopback', () => {
     expect(c.logger.lines.join('\n')).not.toContain('pat-1');
   });
 
+  it('carries the patient’s "send it anyway" urgent mark inside the encryption: the clinic reads the text and the mark, the relay neither', async () => {
+    const c = await clinic();
+    const frontDesk = await c.addStaff('desk', 'front-desk');
+    const dr = await c.addStaff('dr', 'clinician');
+    const patient = await c.addPatient('patient', 'pat-1', frontDesk);
+    await dr.client.verifiedDirectory(true);
+    const text = 'Crushing pressure in my chest since an hour';
+    const queued = await patient.client.send(text, { urgent: true });
+    expect(queued.urgent).toBe(true);
+    await patient.client.flush();
+    await dr.client.sync();
+    expect(dr.client.messages('pat-1').map((m) => m.body)).toEqual([text]);
+    expect(patient.messages()[0]).toMatchObject({ body: text, urgent: true });
+    expectAbsent([text, 'cm-body', '"urgent"', 'pressure in my chest'], filesUnder(c.relayDir), c.logger.lines);
+  });
+
   it('de-duplicates: a replayed message frame is stored once and arrives once', async () => {
     const c = await clinic();
     const frontDesk = await c.addStaff('desk', 'front-desk');

@@ -193,8 +193,11 @@ export class PatientClient {
 
   // ------------------------------------------------------------ sending
 
-  /** Seals a message and queues it; it leaves now if online, else when the connection returns. */
-  async send(body: string): Promise<PortalMessage> {
+  /**
+   * Seals a message and queues it; it leaves now if online, else when the connection returns.
+   * `urgent`: the patient sent it past the emergency screen; the mark travels encrypted.
+   */
+  async send(body: string, options: { urgent?: boolean } = {}): Promise<PortalMessage> {
     const problem = bodyProblem(body);
     if (problem === 'empty') throw new PortalError('empty', 'Write something before sending.');
     if (problem === 'too-long') throw new PortalError('too-long', `A message holds at most ${MAX_BODY_CHARS} characters.`);
@@ -203,8 +206,9 @@ export class PatientClient {
     if (!this.canWrite()) throw new PortalError('no-consent', 'Messaging is not active; please call the clinic.');
     const messageId = newMessageId(this.sodium);
     const sentAt = this.now();
-    const envelope = this.seal(directory, messageId, body, sentAt);
-    const message: PortalMessage = { messageId, outgoing: true, body, sentAt, seq: null, state: 'queued', failure: null, readSent: true };
+    const urgent = options.urgent === true;
+    const envelope = this.seal(directory, messageId, body, sentAt, urgent);
+    const message: PortalMessage = { messageId, outgoing: true, body, sentAt, seq: null, state: 'queued', failure: null, readSent: true, ...(urgent ? { urgent } : {}) };
     this.messages.set(messageId, message);
     this.outbox = [...this.outbox, { id: messageId, kind: 'message', payload: JSON.stringify(envelope), attempts: 0, nextAttemptAt: sentAt }];
     this.changed();
@@ -213,8 +217,8 @@ export class PatientClient {
     return message;
   }
 
-  private seal(directory: PatientDirectory, messageId: string, body: string, sentAt: number): Envelope {
-    return sealPortalMessage(this.sodium, this.id, directory, { messageId, body, sentAt });
+  private seal(directory: PatientDirectory, messageId: string, body: string, sentAt: number, urgent = false): Envelope {
+    return sealPortalMessage(this.sodium, this.id, directory, { messageId, body, sentAt, urgent });
   }
 
   private update(messageId: string, state: MessageState, fields: Partial<Pick<PortalMessage, 'seq' | 'failure' | 'readSent'>> = {}): void {
@@ -249,7 +253,7 @@ export class PatientClient {
           const m = this.messages.get(item.id);
           const directory = await this.refreshDirectory().catch(() => null);
           if (m && directory?.epoch) {
-            const envelope = this.seal(directory, m.messageId, m.body, m.sentAt);
+            const envelope = this.seal(directory, m.messageId, m.body, m.sentAt, m.urgent === true);
             this.outbox = this.outbox.map((o) => (o.id === item.id ? { ...o, payload: JSON.stringify(envelope) } : o));
             continue;
           }

@@ -5,6 +5,7 @@ import { openIncoming, sealMessage } from '../../shared/protocol/delivery';
 import { PREFIX, patientWithdrawalSchema, relayAuthSchema } from '../../shared/protocol/documents';
 import { toBase64 } from '../../shared/protocol/encoding';
 import { type Envelope } from '../../shared/protocol/envelope';
+import { formatBody, parseBody } from '../../shared/protocol/message-body';
 import { signDocument } from '../../shared/protocol/signed';
 import { type SyncItem } from '../../shared/protocol/relay-frames';
 import { type SodiumApi } from '../../shared/protocol/sodium-api';
@@ -18,17 +19,20 @@ type DeviceLookup = Parameters<typeof openIncoming>[2];
 export async function openPortalMessage(sodium: SodiumApi, item: MessageItem, lookup: DeviceLookup, id: PatientIdentity): Promise<PortalMessage | null> {
   const opened = await openIncoming(sodium, item.envelope, lookup, { kind: 'patient', patientId: id.patientId, deviceId: id.deviceId, boxKeyPair: keyPair(id.box) });
   if (!opened) return null;
-  let body: string;
+  let decoded: string;
   try {
-    body = new TextDecoder('utf-8', { fatal: true }).decode(opened.body);
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(opened.body);
   } catch {
     return null;
   }
+  const content = parseBody(decoded);
+  if (!content) return null;
   const outgoing = opened.sender.kind === 'patient';
   return {
     messageId: item.envelope.header.messageId,
     outgoing,
-    body,
+    body: content.text,
+    ...(content.urgent ? { urgent: true } : {}),
     sentAt: opened.header.sentAt,
     seq: item.seq,
     state: outgoing ? 'sent' : 'received',
@@ -41,8 +45,8 @@ export async function openPortalMessage(sodium: SodiumApi, item: MessageItem, lo
 export const newMessageId = (sodium: SodiumApi): string => `m${toBase64(sodium.randombytes_buf(12)).replace(/\+/g, '-').replace(/\//g, '_')}`;
 
 /** Seals a message for the clinic's records key and the patient's own other devices. */
-export function sealPortalMessage(sodium: SodiumApi, id: PatientIdentity, directory: PatientDirectory, message: { messageId: string; body: string; sentAt: number }): Envelope {
-  const m = { ...message, patientId: id.patientId, senderDeviceId: id.deviceId, scope: 'clinical' as const };
+export function sealPortalMessage(sodium: SodiumApi, id: PatientIdentity, directory: PatientDirectory, message: { messageId: string; body: string; sentAt: number; urgent?: boolean }): Envelope {
+  const m = { messageId: message.messageId, sentAt: message.sentAt, body: formatBody({ text: message.body, urgent: message.urgent === true }), patientId: id.patientId, senderDeviceId: id.deviceId, scope: 'clinical' as const };
   const sealed = sealMessage(sodium, directory, m, keyPair(id.signing).privateKey);
   if (!sealed) throw new PortalError('not-ready', 'The clinic’s keys are not known yet.');
   return sealed.envelope;

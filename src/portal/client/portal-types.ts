@@ -20,6 +20,8 @@ export type PortalMessage = {
   readonly failure: string | null;
   /** For a received message: whether this device has sent its "read" receipt. */
   readonly readSent: boolean;
+  /** Sent past the emergency screen ("Send it anyway"): marked urgent inside the encryption. */
+  readonly urgent?: boolean;
 };
 
 export type OutboxItem = {

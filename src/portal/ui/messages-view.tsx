@@ -2,15 +2,17 @@
 // composer), when the clinic usually answers (from its signed hours, via replyDueAt), the
 // topics that need a visit or a call, and the composer. Clinic messages on screen are
 // marked read, which sends the "read" receipt.
-import { type FormEvent, useEffect, useId, useState } from 'react';
+import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
 
 import { replyDueAt } from '../../shared/clinic-hours';
 import { formatResponseTime } from '../../shared/consent/template';
 import { type ClinicRules } from '../../shared/protocol/clinic-rules';
+import { createTriageMatcher } from '../../shared/triage/matcher';
 import { type PatientClient, type PortalMessage, PortalError, type PortalSnapshot } from '../client/patient-client';
 import { type MessageKey } from '../i18n/catalog';
 import { formatWhen, useI18n } from './i18n';
 import { FormError } from './form-error';
+import { TriageDialog } from './triage-dialog';
 
 const stateKey: Record<Exclude<PortalMessage['state'], 'received'>, MessageKey> = {
   queued: 'stateQueued',
@@ -80,6 +82,12 @@ function MessageItem({ message }: { readonly message: PortalMessage }) {
         <span className="sender">{message.outgoing ? t('you') : t('clinic')}</span>
         <span aria-hidden="true"> · </span>
         <time dateTime={new Date(message.sentAt).toISOString()}>{formatWhen(message.sentAt, language, false)}</time>
+        {message.urgent ? (
+          <>
+            <span aria-hidden="true"> · </span>
+            <strong className="urgent-mark">{t('markedUrgent')}</strong>
+          </>
+        ) : null}
       </p>
       <p className="message-body">{message.body}</p>
       {status ? (
@@ -99,6 +107,9 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
   const ids = { conversation: useId(), compose: useId(), composeHint: useId(), error: useId() };
   const rules = snapshot.directory?.rules ?? null;
   const canWrite = client.canWrite();
+  const [triage, setTriage] = useState<'closed' | 'open' | 'changing'>('closed');
+  const [composer, setComposer] = useState<HTMLTextAreaElement | null>(null);
+  const matcher = useMemo(() => (rules ? createTriageMatcher(rules.urgentSigns) : null), [rules]);
 
   // Messages on screen while the page is visible count as read.
   useEffect(() => {
@@ -112,13 +123,11 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
     return () => document.removeEventListener('visibilitychange', markVisible);
   }, [client, snapshot.messages]);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (sending) return;
+  const send = async (urgent: boolean) => {
     setSending(true);
     setError(null);
     try {
-      await client.send(draft);
+      await client.send(draft, { urgent });
       setDraft('');
     } catch (caught) {
       const code = caught instanceof PortalError ? caught.code : null;
@@ -126,6 +135,17 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
     } finally {
       setSending(false);
     }
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (sending || triage === 'open') return;
+    // The signs of an emergency stop the send first (the relay never sees the text).
+    if (matcher?.check(draft).urgent) {
+      setTriage('open');
+      return;
+    }
+    void send(false);
   };
 
   return (
@@ -151,13 +171,14 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
           </p>
         ) : null}
         {canWrite ? (
-          <form onSubmit={(e) => void submit(e)} noValidate>
+          <form onSubmit={submit} noValidate>
             <div className="field">
               <label htmlFor={`${ids.compose}-text`}>{t('composeLabel')}</label>
               <p id={ids.composeHint} className="hint">
                 {t('composeHint')}
               </p>
               <textarea
+                ref={setComposer}
                 id={`${ids.compose}-text`}
                 rows={4}
                 value={draft}
@@ -180,6 +201,22 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
         )}
       </section>
       {rules ? <InPersonTopics rules={rules} /> : null}
+      {rules ? (
+        <TriageDialog
+          open={triage === 'open'}
+          rules={rules}
+          onChange={() => setTriage('changing')}
+          onClosed={() => {
+            // Back to the message to change it; after "Send it anyway", the focus stays put.
+            if (triage === 'changing') composer?.focus();
+            setTriage('closed');
+          }}
+          onSendAnyway={() => {
+            setTriage('closed');
+            void send(true);
+          }}
+        />
+      ) : null}
     </div>
   );
 }

@@ -4,6 +4,8 @@
 // the consent text and the reply clock are computed from it, so they cannot drift apart.
 import { z } from 'zod';
 
+import { defaultUrgentSigns } from '../triage/urgent-signs';
+
 const text = (max: number) => z.string().trim().min(1).max(max);
 const time = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'a time like 08:30');
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-12-25');
@@ -15,6 +17,17 @@ export type Weekday = (typeof weekdays)[number];
 const dayHours = z
   .array(z.strictObject({ opens: time, closes: time }).refine((h) => h.opens < h.closes, { message: 'closes must be after opens' }))
   .max(4);
+
+const urgentPhrase = z.string().trim().min(2).max(120);
+/** The signs of an emergency the portal checks each message for (syntax: src/shared/triage/matcher.ts). */
+export const urgentSignsSchema = z
+  .array(
+    z
+      .strictObject({ id: z.string().regex(/^[a-z0-9-]{1,40}$/), en: z.array(urgentPhrase).max(60), fr: z.array(urgentPhrase).max(60) })
+      .refine((sign) => sign.en.length + sign.fr.length > 0, { message: 'a sign needs at least one phrase' }),
+  )
+  .min(1)
+  .max(40);
 
 export const clinicRulesSchema = z.strictObject({
   clinicName: text(200),
@@ -51,6 +64,8 @@ export const clinicRulesSchema = z.strictObject({
   consentRenewal: z
     .strictObject({ validityMonths: z.number().int().min(0).max(120), reminderDays: z.number().int().min(1).max(180) })
     .default({ validityMonths: 0, reminderDays: 30 }),
+  /** Never empty: a clinic that takes messages must stop patients who describe an emergency. */
+  urgentSigns: urgentSignsSchema.default(() => defaultUrgentSigns.map((sign) => ({ id: sign.id, en: [...sign.en], fr: [...sign.fr] }))),
   security: z.strictObject({
     idleLockMinutes: z.number().int().min(1).max(60),
     /** Whether staff may let this computer unlock their account without the passphrase. */
@@ -108,6 +123,7 @@ export function defaultClinicRules(clinicName: string, timeZone = 'UTC', details
     purposes: ['Questions about an ongoing treatment', 'Prescription renewals', 'Appointment follow-up'],
     consentText: { templateVersion: 1, edits: { en: {}, fr: {} } },
     consentRenewal: { validityMonths: 0, reminderDays: 30 },
+    urgentSigns: defaultUrgentSigns.map((sign) => ({ id: sign.id, en: [...sign.en], fr: [...sign.fr] })),
     security: { idleLockMinutes: 5, allowRememberDevice: false, notificationPreview: 'nothing', patientAttachments: false, undoSendSeconds: 10, retentionYears: 10 },
   };
 }

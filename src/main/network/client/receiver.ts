@@ -5,6 +5,7 @@
 import { type Coalesced, coalesce } from '../../../shared/protocol/coalesce';
 import { openIncoming } from '../../../shared/protocol/delivery';
 import { type ParsedEnvelope, openEnvelope, parseEnvelope } from '../../../shared/protocol/envelope';
+import { parseBody } from '../../../shared/protocol/message-body';
 import { CARD_SCOPE, type PatientCard, parsePatientCard } from '../../../shared/protocol/patient-card';
 import { type SyncItem } from '../../../shared/protocol/relay-frames';
 import { type ClientMessage } from '../client-store';
@@ -70,8 +71,10 @@ export class Receiver {
     const lookup = async (deviceId: string) => (await this.ctx.directory.verified()).devices.get(deviceId) ?? (await this.ctx.directory.verified(true)).devices.get(deviceId) ?? null;
     const as = { kind: 'records' as const, recordsKey: (epoch: number) => store.recordsKey(epoch) };
     const opened = await openIncoming(this.ctx.sodium, item.envelope, lookup, as);
-    const body = opened ? decodeUtf8(opened.body) : null;
-    if (!opened || body === null) return 0;
+    const decoded = opened ? decodeUtf8(opened.body) : null;
+    const content = decoded === null ? null : parseBody(decoded);
+    if (!opened || content === null) return 0;
+    const body = content.text;
     const { header, sender } = opened;
     const outgoing = header.senderDeviceId === id.deviceId;
     const message: ClientMessage = {

@@ -32,6 +32,8 @@ export type RulesForm = {
   reminderDays: string;
   templateVersion: number;
   edits: { en: Record<string, string>; fr: Record<string, string> };
+  /** The urgent signs, one phrase per line in each language. */
+  urgentSigns: readonly { id: string; en: string; fr: string }[];
 };
 
 /** A message key in the `rules.errors` namespace, with its values. */
@@ -70,6 +72,7 @@ export function formFromRules(rules: ClinicRules): RulesForm {
     reminderDays: String(rules.consentRenewal.reminderDays),
     templateVersion: rules.consentText.templateVersion,
     edits: { en: { ...rules.consentText.edits.en }, fr: { ...rules.consentText.edits.fr } },
+    urgentSigns: rules.urgentSigns.map((sign) => ({ id: sign.id, en: sign.en.join('\n'), fr: sign.fr.join('\n') })),
   };
 }
 
@@ -114,6 +117,8 @@ export function rulesFromForm(form: RulesForm): ClinicRules {
     purposes: lines(form.purposes),
     consentRenewal: { validityMonths: wholeNumber(form.validityMonths), reminderDays: wholeNumber(form.reminderDays) },
     consentText: { templateVersion: form.templateVersion, edits: { en: withoutEmpty(form.edits.en), fr: withoutEmpty(form.edits.fr) } },
+    // A sign left with no phrase in either language is dropped; the list itself may not be empty.
+    urgentSigns: form.urgentSigns.map((sign) => ({ id: sign.id, en: lines(sign.en), fr: lines(sign.fr) })).filter((sign) => sign.en.length + sign.fr.length > 0),
     security: {
       idleLockMinutes: wholeNumber(form.idleLock),
       allowRememberDevice: form.allowRemember,
@@ -186,6 +191,15 @@ export function validate(form: RulesForm): { errors: FieldErrors; rules: ClinicR
   range('security.retentionYears', form.retention, 1, 100);
   range('consentRenewal.validityMonths', form.validityMonths, 0, 120);
   range('consentRenewal.reminderDays', form.reminderDays, 1, 180);
+  if (form.urgentSigns.every((sign) => lines(sign.en).length + lines(sign.fr).length === 0)) set('urgentSigns', { key: 'urgentEmpty' });
+  for (const sign of form.urgentSigns) {
+    for (const lang of ['en', 'fr'] as const) {
+      const phrases = lines(sign[lang]);
+      if (phrases.some((p) => p.length > 120)) set(`urgentSigns.${sign.id}.${lang}`, { key: 'lineTooLong', values: { max: 120 } });
+      else if (phrases.some((p) => p.length < 2)) set(`urgentSigns.${sign.id}.${lang}`, { key: 'invalid' });
+      else if (phrases.length > 60) set(`urgentSigns.${sign.id}.${lang}`, { key: 'tooMany', values: { max: 60 } });
+    }
+  }
   for (const lang of ['en', 'fr'] as const) {
     if (Object.values(form.edits[lang]).some((t) => t.length > 2000)) set(`consentText.${lang}`, { key: 'tooLong', values: { max: 2000 } });
   }

@@ -18,6 +18,7 @@ import { errorText } from '../../lib/i18n';
 import { type DayForm, type FieldErrors, type RulesForm, type SectionId, dayHours, formFromRules, validate, wholeNumber } from './rules-form';
 import './rules.css';
 import { Checkbox, DayRow, TextArea } from './rules-fields';
+import { UrgentSignsField } from './urgent-signs-field';
 
 type Member = Extract<ClinicStatus, { state: 'member' }>;
 type Lang = 'en' | 'fr';
@@ -237,6 +238,8 @@ function RulesEditor({ rules, editable, onSaved }: Readonly<{ rules: ClinicRules
           <TextArea label={t('rules.topics.purposes')} hint={t('rules.topics.purposesHint')} value={form.purposes} onChange={(v) => update({ purposes: v })} error={err('purposes')} rows={4} required />
           <TextArea label={t('rules.topics.inPerson')} hint={t('rules.topics.inPersonHint')} value={form.inPersonTopics} onChange={(v) => update({ inPersonTopics: v })} error={err('inPersonTopics')} rows={4} />
         </fieldset>
+
+        <UrgentSignsField value={form.urgentSigns} errors={errors} onChange={(urgentSigns) => update({ urgentSigns })} />
 
         <fieldset className="card rules-group">
           <legend>{t('rules.security.legend')}</legend>

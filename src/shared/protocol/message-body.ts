@@ -1,0 +1,28 @@
+// Runs anywhere: what a message body holds inside its encryption (ADR 13). A body is UTF-8
+// text; a body that carries marks (today: "urgent", set when the patient sent it anyway past
+// the emergency screen) starts with a NUL, a version tag and a NUL, then canonical JSON. Text
+// never holds a NUL, so the two cannot be confused; the relay sees neither.
+import { z } from 'zod';
+
+const TAG = '\u0000cm-body/1\u0000';
+
+const marked = z.strictObject({ text: z.string(), urgent: z.boolean() });
+
+export type MessageContent = { readonly text: string; readonly urgent: boolean };
+
+/** The string to encrypt for this content (plain text when it carries no mark). */
+export function formatBody(content: MessageContent): string {
+  const text = content.text.replace(/\u0000/g, '');
+  return content.urgent ? `${TAG}${JSON.stringify({ text, urgent: true })}` : text;
+}
+
+/** The content of a decrypted, decoded body; null when it is marked but malformed. */
+export function parseBody(decoded: string): MessageContent | null {
+  if (!decoded.startsWith(TAG)) return decoded.includes('\u0000') ? null : { text: decoded, urgent: false };
+  try {
+    const parsed = marked.safeParse(JSON.parse(decoded.slice(TAG.length)));
+    return parsed.success && !parsed.data.text.includes('\u0000') ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

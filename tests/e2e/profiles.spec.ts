@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import type { Page } from '@playwright/test';
 
+import { clinicDetails } from '../support/clinic-details';
 import { expect, test } from './fixtures';
 
 const strong = 'copper lantern orbit meadow 47';
@@ -92,8 +93,13 @@ test('lock and unlock: wrong passphrases are refused and slowed down; the lock s
 test('the app locks itself when the computer is idle, and drops what it showed', async ({ page, app, shoot }) => {
   await page.goto(app.url);
   await createAccount(page, 'Sam', strong);
-  await expect(page.getByText(/locks after 5 minutes without activity/)).toBeVisible();
-  app.idleSeconds = 5 * 60;
+  // No clinic yet, so no verified rules: the strictest setting holds, a minute.
+  await expect(page.getByText(/locks after 1 min without activity/)).toBeVisible();
+  await expect(page.getByTestId('applied-security')).toContainText('the strictest settings apply');
+  app.idleSeconds = 59;
+  await page.waitForTimeout(400);
+  expect(app.session.status().state).toBe('unlocked');
+  app.idleSeconds = 60;
   await expect(page.getByRole('heading', { level: 1, name: 'Unlock Sam' })).toBeVisible();
   await expect(page.getByText('The app locked itself after a while without activity.')).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Account: Sam' })).toHaveCount(0);
@@ -223,27 +229,46 @@ test('“unlock with this computer” uses the keystore, and falls back to the p
   await page.goto(app.url);
   await createAccount(page, 'Léa', strong);
   const toggle = page.getByRole('switch', { name: 'Unlock with this computer' });
+  // Until a clinic's rules allow it, the computer may not remember the account.
+  await expect(toggle).toBeDisabled();
+  await expect(page.getByText('Available once your clinic’s rules have reached this computer and allow it.')).toBeVisible();
+  const call = async (channel: string, request: unknown) => {
+    const result = await app.router.dispatch(channel, request, { origin: app.origin });
+    if (!result.ok) throw new Error(`${channel}: ${result.error.code}`);
+    return result.value as { rules: { security: Record<string, unknown> } };
+  };
+  const { rules } = await call('clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Family Clinic', yourName: 'Léa', timeZone: 'America/Toronto', details: clinicDetails });
+  await call('clinic:update-rules', { rules: { ...rules, security: { ...rules.security, allowRememberDevice: true } } });
+  await page.reload();
+  const accountTab = page.getByRole('tab', { name: 'Account and computer' });
+  await accountTab.click();
+  await expect(page.getByTestId('applied-security')).toContainText('Set by your clinic');
   await expect(toggle).not.toBeChecked();
   await toggle.click();
   await expect(toggle).toBeChecked();
+  if (await accountTab.isVisible()) await accountTab.click();
   await page.getByRole('button', { name: 'Lock now' }).click();
   await page.getByRole('button', { name: 'Unlock with this computer' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Hello, Léa' })).toBeVisible();
 
   // The OS keystore is reset (new computer account, reinstalled system...).
   app.keystore.reset();
+  if (await accountTab.isVisible()) await accountTab.click();
   await page.getByRole('button', { name: 'Lock now' }).click();
   await page.getByRole('button', { name: 'Unlock with this computer' }).click();
   await expect(page.getByText(/can no longer unlock your account by itself/)).toBeVisible();
   await shoot('profile-keystore-changed-en');
   await unlock(page, strong);
   await expect(page.getByRole('heading', { level: 1, name: 'Hello, Léa' })).toBeVisible();
+  await accountTab.click();
   await expect(page.getByRole('switch', { name: 'Unlock with this computer' })).not.toBeChecked();
 
   // Without a secure keystore the option cannot be turned on.
   app.keystore.setAvailable(false);
+  if (await accountTab.isVisible()) await accountTab.click();
   await page.getByRole('button', { name: 'Lock now' }).click();
   await unlock(page, strong);
+  await accountTab.click();
   await expect(page.getByRole('switch', { name: 'Unlock with this computer' })).toBeDisabled();
 });
 

@@ -14,7 +14,13 @@ const line = z.strictObject({ text: z.string().min(1).max(20_000), urgent: z.boo
 
 export function readLabelled(path: string): z.infer<typeof line>[] {
   const items: z.infer<typeof line>[] = [];
-  readFileSync(path, 'utf8')
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new Error(`The file ${path} could not be read. Check its path.`);
+  }
+  text
     .split('\n')
     .forEach((raw, index) => {
       if (!raw.trim()) return;

@@ -5,12 +5,13 @@
 import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
 
 import { replyDueAt } from '../../shared/clinic-hours';
-import { formatResponseTime } from '../../shared/consent/template';
+import { endSentence, formatResponseTime } from '../../shared/consent/consent-format';
 import { type ClinicRules } from '../../shared/protocol/clinic-rules';
 import { createTriageMatcher } from '../../shared/triage/matcher';
 import { type PatientClient, type PortalMessage, PortalError, type PortalSnapshot } from '../client/patient-client';
 import { type MessageKey } from '../i18n/catalog';
 import { formatWhen, useI18n } from './i18n';
+import { EmergencyCall } from './emergency-call';
 import { FormError } from './form-error';
 import { TriageDialog } from './triage-dialog';
 
@@ -28,7 +29,7 @@ export function EmergencyNotice({ rules }: { readonly rules: ClinicRules | null 
   return (
     <section className="emergency" aria-labelledby={headingId}>
       <h2 id={headingId}>{t('emergencyTitle')}</h2>
-      {rules ? <p className="emergency-call">{t('emergencyCall', { number: rules.emergency.number, department: endSentence(rules.emergency.nearestEmergencyDepartment) })}</p> : null}
+      {rules ? <EmergencyCall rules={rules} /> : null}
       <p>
         <strong>{t('notForEmergencies')}</strong> {t('emergencyNeverWait')}
       </p>
@@ -37,8 +38,6 @@ export function EmergencyNotice({ rules }: { readonly rules: ClinicRules | null 
   );
 }
 
-/** One final full stop, not two (a time may end in "p.m."). */
-const endSentence = (text: string): string => (text.endsWith('.') ? text : `${text}.`);
 
 function ReplyTime({ rules }: { readonly rules: ClinicRules }) {
   const { t, language } = useI18n();

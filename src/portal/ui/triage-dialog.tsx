@@ -4,9 +4,8 @@
 import { useEffect, useId, useRef } from 'react';
 
 import { type ClinicRules } from '../../shared/protocol/clinic-rules';
+import { EmergencyCall } from './emergency-call';
 import { useI18n } from './i18n';
-
-const endSentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 export function TriageDialog(props: {
   readonly open: boolean;
@@ -48,7 +47,7 @@ export function TriageDialog(props: {
       <h2 id={titleId}>{t('triageTitle')}</h2>
       <div id={bodyId} className="dialog-body">
         <p>{t('triageBody')}</p>
-        <p className="emergency-call">{t('emergencyCall', { number: emergency.number, department: endSentence(emergency.nearestEmergencyDepartment) })}</p>
+        <EmergencyCall rules={props.rules} />
         {emergency.otherAdvice ? <p>{emergency.otherAdvice}</p> : null}
         {phone ? <p>{t('triageClinic', { phone })}</p> : null}
         <p className="hint">{t('triageAnyway')}</p>

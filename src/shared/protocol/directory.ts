@@ -12,7 +12,7 @@ import { type ClinicRules, clinicRulesSchema } from './clinic-rules';
 import { type ConsentStatus, PREFIX, type PatientWithdrawal, type RecordsEpoch, effectiveConsent } from './documents';
 import { bytesEqual } from './encoding';
 import { decodeChecked } from './fields';
-import { type ClinicPolicy, verifyClinicPolicy } from './policy';
+import { type ClinicPolicy, type PolicyExpectations, verifyClinicPolicy } from './policy';
 import { type AnswerBody } from './relay-frames';
 import { type Signed, hasValidSignature } from './signed';
 import { type SodiumApi } from './sodium-api';
@@ -184,18 +184,28 @@ export function verifyDirectory(
   let rules: ClinicRules | null = null;
   let policyVersion = memory.policyVersion;
   if (raw.policy) {
-    try {
-      policy = verifyClinicPolicy(sodium, raw.policy, { rootPublicKey: root, clinicId, knownVersion: memory.policyVersion }).policy;
-    } catch {
-      throw new DirectoryTrustError('policy', 'The clinic’s rules are not signed by the clinic, or are older than the ones already seen.');
-    }
-    const parsed = clinicRulesSchema.safeParse(policy.rules);
-    if (!parsed.success) throw new DirectoryTrustError('policy', 'The clinic’s rules could not be read; this app may need an update.');
-    rules = parsed.data;
+    ({ policy, rules } = verifyPolicyRules(sodium, raw.policy, { rootPublicKey: root, clinicId, knownVersion: memory.policyVersion }));
     policyVersion = policy.version;
   } else if (memory.policyVersion > 0) {
     throw new DirectoryTrustError('rollback', 'The clinic’s server no longer shows the clinic’s rules.');
   }
 
   return { directory: { devices, consents, withdrawals, epoch, policy, rules }, memory: { consentVersions, policyVersion, epochSeen } };
+}
+
+/**
+ * The clinic's signed policy and the rules it carries, both checked (signature, clinic,
+ * no rollback, schema). Throws DirectoryTrustError. Also used alone, where only the rules
+ * of a stored directory are needed (each unlock).
+ */
+export function verifyPolicyRules(sodium: SodiumApi, rawPolicy: unknown, expect: PolicyExpectations): { policy: ClinicPolicy; rules: ClinicRules } {
+  let policy: ClinicPolicy;
+  try {
+    policy = verifyClinicPolicy(sodium, rawPolicy, expect).policy;
+  } catch {
+    throw new DirectoryTrustError('policy', 'The clinic’s rules are not signed by the clinic, or are older than the ones already seen.');
+  }
+  const parsed = clinicRulesSchema.safeParse(policy.rules);
+  if (!parsed.success) throw new DirectoryTrustError('policy', 'The clinic’s rules could not be read; this app may need an update.');
+  return { policy, rules: parsed.data };
 }

@@ -45,7 +45,7 @@ export function normalizeForTriage(text: string): string[] {
   return plain.split(/\s+/).filter((token) => token.length > 0);
 }
 
-type Term = { readonly options: readonly { readonly stem: string; readonly prefix: boolean }[] };
+type Term = { readonly key: string; readonly options: readonly { readonly stem: string; readonly prefix: boolean }[] };
 type Phrase = { readonly source: string; readonly signId: string; readonly exact: boolean; readonly terms: readonly Term[] };
 
 function parsePhrase(source: string, signId: string): Phrase | null {
@@ -62,7 +62,7 @@ function parsePhrase(source: string, signId: string): Phrase | null {
         return { stem, prefix };
       })
       .filter((option) => option.stem.length > 0);
-    if (options.length > 0) terms.push({ options });
+    if (options.length > 0) terms.push({ key: options.map((o) => `${o.stem}${o.prefix ? '*' : ''}`).join('|'), options });
   }
   return terms.length > 0 ? { source: trimmed, signId, exact, terms } : null;
 }
@@ -100,7 +100,7 @@ function base(word: string): string {
 
 const typoAllowance = (length: number): number => (length >= 8 ? 2 : length >= 5 ? 1 : 0);
 
-function termMatches(term: Term, token: string): boolean {
+function termMatchesUncached(term: Term, token: string): boolean {
   if (token === SENTENCE_END) return false;
   for (const { stem, prefix } of term.options) {
     if (prefix) {
@@ -139,8 +139,8 @@ function negated(tokens: readonly string[], start: number): boolean {
   return false;
 }
 
-/** Where the phrase's words all appear, the start of the first such place; -1 if none. */
-function findPhrase(phrase: Phrase, tokens: readonly string[]): number[] {
+/** Every place the phrase's words all appear (their first word's index). */
+function findPhrase(phrase: Phrase, tokens: readonly string[], termMatches: (term: Term, token: string) => boolean): number[] {
   const starts: number[] = [];
   const { terms } = phrase;
   if (phrase.exact) {
@@ -163,7 +163,7 @@ function findPhrase(phrase: Phrase, tokens: readonly string[]): number[] {
   return starts;
 }
 
-export type TriageMatcher = { check(text: string, language?: TriageLanguage): TriageResult };
+export type TriageMatcher = { check(text: string): TriageResult };
 
 /**
  * Builds a matcher from the clinic's urgent signs. Both languages are always checked:
@@ -174,11 +174,20 @@ export function createTriageMatcher(signs: readonly UrgentSign[]): TriageMatcher
   return {
     check(text: string): TriageResult {
       const tokens = normalizeForTriage(text);
+      // Phrases share words ("breath*", "baby|infant"): each word is compared with each token once.
+      const memo = new Map<string, Map<string, boolean>>();
+      const termMatches = (term: Term, token: string): boolean => {
+        let byToken = memo.get(term.key);
+        if (!byToken) memo.set(term.key, (byToken = new Map()));
+        let hit = byToken.get(token);
+        if (hit === undefined) byToken.set(token, (hit = termMatchesUncached(term, token)));
+        return hit;
+      };
       const matches: TriageMatch[] = [];
       const seen = new Set<string>();
       for (const phrase of phrases) {
         if (seen.has(phrase.signId)) continue;
-        if (findPhrase(phrase, tokens).some((start) => !negated(tokens, start))) {
+        if (findPhrase(phrase, tokens, termMatches).some((start) => !negated(tokens, start))) {
           seen.add(phrase.signId);
           matches.push({ signId: phrase.signId, phrase: phrase.source });
         }
@@ -197,7 +206,7 @@ export function scoreTriage(matcher: TriageMatcher, items: readonly { text: stri
   const missed: string[] = [];
   const falseAlarms: string[] = [];
   for (const item of items) {
-    const flagged = matcher.check(item.text, item.lang).urgent;
+    const flagged = matcher.check(item.text).urgent;
     if (item.urgent) {
       urgent++;
       if (flagged) caught++;

@@ -2,10 +2,8 @@
 // in memory until a change is announced, with what the device remembers against rollback in
 // its encrypted store. Clinicians and IT admins also learn the records keys here.
 import { type ConsentStatus, PREFIX, type RecordsEpoch, effectiveConsent, openPreviousEpoch, openRecordsEpoch } from '../../../shared/protocol/documents';
-import { clinicRulesSchema } from '../../../shared/protocol/clinic-rules';
-import { DirectoryTrustError, type DirectoryMemory, type VerifiedDirectory, verifyDirectory } from '../../../shared/protocol/directory';
+import { DirectoryTrustError, type DirectoryMemory, type VerifiedDirectory, verifyDirectory, verifyPolicyRules } from '../../../shared/protocol/directory';
 import { toBase64 } from '../../../shared/protocol/encoding';
-import { verifyClinicPolicy } from '../../../shared/protocol/policy';
 import { type AnswerBody } from '../../../shared/protocol/relay-frames';
 import { type Signed, hasValidSignature } from '../../../shared/protocol/signed';
 import { fail } from './client-error';
@@ -68,14 +66,12 @@ export class DirectoryView {
     const raw = this.ctx.store.get<RawDirectory>('directory-raw');
     if (!raw?.policy) return null;
     try {
-      const id = this.ctx.identity.current();
-      const { policy } = verifyClinicPolicy(this.ctx.sodium, raw.policy, {
+      const { policy, rules } = verifyPolicyRules(this.ctx.sodium, raw.policy, {
         rootPublicKey: this.ctx.identity.root(),
-        clinicId: id.clinicId,
+        clinicId: this.ctx.identity.current().clinicId,
         knownVersion: this.ctx.store.get<number>('policy-version') ?? 0,
       });
-      const rules = clinicRulesSchema.safeParse(policy.rules);
-      return rules.success ? { rules: rules.data, version: policy.version } : null;
+      return { rules, version: policy.version };
     } catch {
       return null;
     }

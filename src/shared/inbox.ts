@@ -32,6 +32,10 @@ export const ConversationRow = z.strictObject({
   waitingSince: z.number().int().nullable(),
   /** When the clinic's stated response time runs out for that message (business hours). */
   replyDueAt: z.number().int().nullable(),
+  /** Where the wait stands against the promise (null: nothing waits for an answer). */
+  replyStage: z.enum(['on-time', 'due-soon', 'overdue']).nullable(),
+  /** A patient's message that shows a sign of an emergency waits for an answer. */
+  urgent: z.boolean(),
   consent: ConversationConsent,
   /** Whether the patient has connected a device (a reply can reach them). */
   enrolled: z.boolean(),
@@ -43,8 +47,10 @@ export const InboxFilter = z.enum(['all', 'needs-answer', 'unread']);
 export type InboxFilter = z.infer<typeof InboxFilter>;
 
 export const InboxList = z.strictObject({
-  /** Sorted: needs an answer first (the soonest due first), then unread, then most recent. */
+  /** Sorted: urgent first, then needs an answer (the soonest due first), then unread, then most recent. */
   rows: z.array(ConversationRow),
+  /** Over every conversation, before the query and filter: what the header counts. */
+  counts: z.strictObject({ urgent: z.number().int(), dueSoon: z.number().int(), overdue: z.number().int() }),
   /** Conversations in the inbox, before the query and filter. */
   total: z.number().int(),
   /** Main's clock when the list was built, so the reply clock agrees with main. */
@@ -63,6 +69,8 @@ export const ThreadMessage = z.strictObject({
   messageId: idSchema,
   /** Written by the patient. */
   fromPatient: z.boolean(),
+  /** A patient's message marked urgent (by the patient, or by this computer's check of the clinic's signs). */
+  urgent: z.boolean(),
   /** Written on this computer (otherwise a colleague or the patient). */
   mine: z.boolean(),
   body: z.string(),

@@ -7,7 +7,7 @@
 import type { Page } from '@playwright/test';
 
 import type { HeadlessPatient } from '../../tools/headless';
-import { instants } from '../support/clock';
+import { type Clock, instants } from '../support/clock';
 import { type ClinicSetup, type Person, deskPassphrase, joinClinicAs, recordConsent } from './clinic-setup';
 import { expect, test } from './fixtures';
 import type { Harness } from './harness';
@@ -280,6 +280,49 @@ function longThread(row: ReturnType<typeof manyRows>[number], now: number, befor
     now,
   };
 }
+
+test('urgent and late conversations stand out: first in the list, marked, and counted in the header', async ({ page, app, shoot, checkA11y }) => {
+  const setup = await joinClinicAs(app, { role: 'clinician', name: 'Dr Sam Rivera' });
+  const clock = app.now as Clock;
+  try {
+    // A 2-hour promise, warned 1 hour before: the stages come within a morning.
+    const { rules } = await setup.admin.call<{ rules: Rules }>('clinic:status');
+    await setup.admin.call('clinic:update-rules', { rules: { ...rules, responseTimeBusinessHours: 2, replyWarningBusinessHours: 1 } });
+    const cam = await enrolledPatient(setup, { givenName: 'Cam', familyName: 'Ng', dateOfBirth: '1990-01-01' });
+    const alex = await enrolledPatient(setup, { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
+    const bea = await enrolledPatient(setup, { givenName: 'Béatrice', familyName: 'Roy', dateOfBirth: '1975-11-30' });
+    await cam.device.send('Could you send my vaccination record?');
+    clock.advance(30 * 60_000);
+    await alex.device.send('Is my appointment still on Thursday?');
+    // Not caught in the portal (or sent anyway): the clinician's computer checks the text itself.
+    await bea.device.send('I can’t breathe well and my lips look blue');
+    // 2 h 10 after Cam wrote: Cam's answer is overdue, Alex's is due soon.
+    clock.advance(100 * 60_000);
+
+    await openInbox(page, app);
+    const list = page.getByRole('listbox', { name: 'Conversations' });
+    await expect(list.getByRole('option')).toHaveCount(3, { timeout: 30_000 });
+    await expect(list.getByRole('option').first()).toContainText('Béatrice Roy');
+    await expect(list.getByRole('option').first()).toContainText('Urgent');
+    const attention = page.getByTestId('inbox-attention');
+    await expect(attention).toContainText('Urgent: 1');
+    // Alex and Béatrice wrote together: both answers are due soon (and Béatrice's is urgent too).
+    await expect(attention).toContainText('Due soon: 2');
+    await expect(attention).toContainText('Overdue: 1');
+    await expect(list.getByRole('option', { name: /Cam Ng/ })).toContainText('Overdue by');
+    await shoot('escalation-inbox-en');
+    await checkA11y();
+    await list.getByRole('option').first().click();
+    await expect(page.getByText('Signs of an emergency: call the patient now')).toBeVisible();
+    await shoot('triage-clinician-thread-en');
+    await page.getByLabel('Language').selectOption('fr');
+    await expect(page.getByTestId('inbox-attention')).toContainText('Urgents : 1');
+    await expect(page.getByText('Signes d’urgence : appelez le patient maintenant')).toBeVisible();
+    await shoot('escalation-inbox-fr');
+  } finally {
+    await setup.close();
+  }
+});
 
 test('five thousand conversations and a long thread stay quick at 1024 × 700', async ({ page, app, shoot, checkA11y }) => {
   await page.setViewportSize({ width: 1024, height: 700 });

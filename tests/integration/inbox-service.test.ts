@@ -255,7 +255,7 @@ describe('the clinician inbox', () => {
     await phone.sync();
     await phone.send('Thanks, see you Monday');
     await doctor.clinic.client().sync();
-    expect(notices.flat()).toEqual([{ patientId: alex.patientId, patientName: 'Alex Martin', body: 'Thanks, see you Monday' }]);
+    expect(notices.flat()).toEqual([{ kind: 'message', patientId: alex.patientId, patientName: 'Alex Martin', body: 'Thanks, see you Monday' }]);
 
     await desk.call('consent:withdraw', { patientId: alex.patientId, reason: 'Prefers phone calls' });
     await doctor.clinic.client().verifiedDirectory(true);
@@ -274,5 +274,66 @@ describe('the clinician inbox', () => {
     await expect(doctor.call('inbox:thread', { patientId: '../etc' })).rejects.toMatchObject({ code: 'bad-request' });
     await expect(desk.call('inbox:list', { query: '', filter: 'all' })).rejects.toMatchObject({ code: 'forbidden' });
     await expect(doctor.call('inbox:retry', { messageId: 'mUnknown' })).rejects.toMatchObject({ code: 'not-found' });
+  }, 60_000);
+
+  it('puts urgent messages first with a mark, counts them and notifies at once: the patient’s mark, or this computer’s own check', async () => {
+    const { desk, doctor, patient, notices } = await clinic({ undoSendSeconds: 0 });
+    const alex = await consentFor(desk, { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
+    const bea = await consentFor(desk, { givenName: 'Béatrice', familyName: 'Roy', dateOfBirth: '1975-11-30' });
+    const cam = await consentFor(desk, { givenName: 'Cam', familyName: 'Ng', dateOfBirth: '1990-01-01' });
+    const [alexPhone, beaPhone, camPhone] = [await patient(alex.code), await patient(bea.code), await patient(cam.code)];
+    await beaPhone?.send('Could I renew my inhaler?');
+    // An older portal, or a patient who got past nothing: the clinician's computer checks the text itself.
+    await alexPhone?.send('I have crushing chest pain since an hour');
+    // Sent anyway past the portal's emergency screen: marked inside the encryption.
+    await camPhone?.client.send('Please call me back right away', { urgent: true });
+    await camPhone?.client.flush();
+    await doctor.clinic.client().sync();
+    const inbox = await list(doctor);
+    expect(inbox.rows.slice(0, 2).map((r) => r.patientId).sort()).toEqual([alex.patientId, cam.patientId].sort());
+    expect(row(inbox, bea.patientId)).toMatchObject({ urgent: false, needsAnswer: true });
+    expect(inbox.counts).toMatchObject({ urgent: 2 });
+    const thread = await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId });
+    expect(thread.messages.map((m) => m.urgent)).toEqual([true]);
+    const told = notices.flat();
+    expect(told.filter((n) => n.kind === 'urgent').map((n) => n.patientId).sort()).toEqual([alex.patientId, cam.patientId].sort());
+    expect(told.find((n) => n.patientId === bea.patientId)?.kind).toBe('message');
+    // The policy shows nothing by default: no name, no text, even for an emergency.
+    expect(told.every((n) => n.patientName === null && n.body === '')).toBe(true);
+    // An answer ends the urgency (the message keeps its mark).
+    await doctor.call('inbox:send', { patientId: alex.patientId, body: 'Call 911 now. We are calling you too.' });
+    await sleep(300);
+    expect(row(await list(doctor), alex.patientId)).toMatchObject({ urgent: false });
+    expect((await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId })).messages[0]?.urgent).toBe(true);
+  }, 60_000);
+
+  it('warns once inside the margin and once when overdue, across a weekend, by the injected clock', async () => {
+    // Friday 4 December 2026, 16:00 in Toronto: due Tuesday 15:00 (16 business hours), warned from 13:00 (2 before).
+    const { desk, doctor, patient, notices, now } = await clinic({ undoSendSeconds: 0, at: '2026-12-04T16:00:00-05:00' });
+    const alex = await consentFor(desk, { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
+    const phone = await patient(alex.code);
+    await phone.send('Could you look at my blood test results?');
+    await doctor.clinic.client().sync();
+    // Set-up took a few real seconds on the pinned clock: the checks below leave minutes of room.
+    expect(row(await list(doctor), alex.patientId).waitingSince).toBeLessThan(Date.parse('2026-12-04T16:03:00-05:00'));
+    const stageAt = async (iso: string) => {
+      now.set(iso);
+      const told = doctor.inbox.checkEscalations().map((n) => n.stage);
+      const r = row(await list(doctor), alex.patientId);
+      return { told, stage: r.replyStage, counts: (await list(doctor)).counts };
+    };
+    expect(await stageAt('2026-12-05T10:00:00-05:00')).toMatchObject({ told: [], stage: 'on-time' });
+    expect(await stageAt('2026-12-07T16:00:00-05:00')).toMatchObject({ told: [], stage: 'on-time' });
+    expect(await stageAt('2026-12-08T13:05:00-05:00')).toMatchObject({ told: ['due-soon'], stage: 'due-soon', counts: { dueSoon: 1, overdue: 0 } });
+    expect(await stageAt('2026-12-08T14:00:00-05:00')).toMatchObject({ told: [], stage: 'due-soon' });
+    expect(await stageAt('2026-12-08T15:05:00-05:00')).toMatchObject({ told: ['overdue'], stage: 'overdue', counts: { dueSoon: 0, overdue: 1 } });
+    expect(await stageAt('2026-12-08T16:00:00-05:00')).toMatchObject({ told: [] });
+    expect(notices.flat().filter((n) => n.kind !== 'message').map((n) => n.kind)).toEqual(['due-soon', 'overdue']);
+    // After a restart of the app the warnings are not repeated.
+    await doctor.session.lock('manual');
+    await doctor.clinic.close();
+    const profileId = (await doctor.call<{ id: string; displayName: string }[]>('profiles:list')).find((p) => p.displayName === 'Lee')?.id;
+    await doctor.call('profiles:unlock', { profileId, passphrase });
+    expect(doctor.inbox.checkEscalations()).toEqual([]);
   }, 60_000);
 });

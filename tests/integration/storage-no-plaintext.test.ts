@@ -88,6 +88,7 @@ describe('no plaintext on disk', () => {
           patientId: 'p1',
           senderDeviceId: fromPatient ? 'patient-device' : 'staff-device',
           outgoing: !fromPatient,
+        urgent: false,
           scope: 'patient',
           body: `${i}: ${samples.join(' / ')} ${'répété '.repeat(i % 50)}`,
           sentAt: 1000 + i,

@@ -290,6 +290,7 @@ export function seedMessages(client: ClinicClient, patients: readonly SeedPatien
         patientId: patient.patientId,
         senderDeviceId: fromPatient ? `d-patient-${p}` : random() < 0.6 ? own : colleague,
         outgoing: !fromPatient,
+        urgent: false,
         scope: 'clinical',
         body: `${line} (${(p * 131 + i).toString(36)})`,
         sentAt,

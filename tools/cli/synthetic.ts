@@ -72,6 +72,7 @@ export function syntheticMessages(count: number, conversations: number, seed = 4
       relaySeq: m + 1,
       state: fromPatient ? 'received' : 'delivered',
       fromPatient,
+      urgent: false,
     };
   });
 }

@@ -4,7 +4,7 @@
 // directory, and the reply clock from the clinic's stated hours. A reply waits in the
 // encrypted store for the policy's undo-send window before it is sealed and sent; drafts
 // live in the same store, so both survive a restart.
-import { replyDueAt } from '../../shared/clinic-hours';
+import { replyStage } from '../../shared/reply-escalation';
 import {
   type ComposeBlock,
   type ConversationConsent,
@@ -22,6 +22,7 @@ import { type ClientMessage, type ConversationSummary, type PendingSend } from '
 import { type ClinicClient, ClientError, type Directory } from '../network/clinic-client';
 import { AppError } from '../router/app-error';
 import { type IncomingNotice, type NoticePreview } from '../shell/notifications';
+import { type EscalationNotice, createDeadlineCache, createEscalationWatch } from './escalation';
 
 export type { IncomingNotice, NoticePreview };
 
@@ -65,11 +66,12 @@ export function composeBlock(directory: Directory | null, patientId: string, now
 }
 
 /**
- * Conversations needing an answer first: soonest due first and, among equal due times (every
- * message that arrives while the clinic is closed is due at the same moment), the patient who
- * has waited longest. Then unread, then the most recent.
+ * Urgent conversations first, then those needing an answer: soonest due first and, among
+ * equal due times (every message that arrives while the clinic is closed is due at the same
+ * moment), the patient who has waited longest. Then unread, then the most recent.
  */
 export function compareRows(a: ConversationRow, b: ConversationRow): number {
+  if (a.urgent !== b.urgent) return a.urgent ? -1 : 1;
   if (a.needsAnswer !== b.needsAnswer) return a.needsAnswer ? -1 : 1;
   if (a.needsAnswer) {
     const due = (a.replyDueAt ?? Number.MAX_SAFE_INTEGER) - (b.replyDueAt ?? Number.MAX_SAFE_INTEGER);
@@ -89,8 +91,7 @@ export function createInboxService(options: InboxServiceOptions) {
   const timers = new Map<string, NodeJS.Timeout>();
   let poll: NodeJS.Timeout | null = null;
   let changeTimer: NodeJS.Timeout | null = null;
-  /** replyDueAt per (policy version, waiting since): the same few values are asked again and again. */
-  const dueCache = new Map<string, number | null>();
+  const deadlines = createDeadlineCache();
 
   const client = (): ClinicClient => clinic.client();
 
@@ -111,15 +112,6 @@ export function createInboxService(options: InboxServiceOptions) {
     }
   };
 
-  const dueAt = (directory: Directory | null, waitingSince: number | null): number | null => {
-    if (waitingSince === null || !directory?.rules) return null;
-    const key = `${directory.policy?.version ?? 0}:${waitingSince}`;
-    if (!dueCache.has(key)) {
-      if (dueCache.size > 50_000) dueCache.clear();
-      dueCache.set(key, replyDueAt(waitingSince, directory.rules));
-    }
-    return dueCache.get(key) ?? null;
-  };
 
   function rowFor(
     patientId: string,
@@ -130,6 +122,8 @@ export function createInboxService(options: InboxServiceOptions) {
     drafts: ReadonlySet<string>,
     at: number,
   ): ConversationRow {
+    const waitingSince = summary?.waitingSince ?? null;
+    const due = deadlines.of(directory?.rules ?? null, directory?.policy?.version ?? 0, waitingSince);
     return {
       patientId,
       name: card ? `${card.givenName} ${card.familyName}` : null,
@@ -138,9 +132,11 @@ export function createInboxService(options: InboxServiceOptions) {
       lastMessageAt: summary?.lastAt ?? null,
       preview: summary?.preview ?? '',
       lastFromPatient: summary?.lastFromPatient ?? false,
-      needsAnswer: (summary?.waitingSince ?? null) !== null,
-      waitingSince: summary?.waitingSince ?? null,
-      replyDueAt: dueAt(directory, summary?.waitingSince ?? null),
+      needsAnswer: waitingSince !== null,
+      waitingSince,
+      replyDueAt: due?.dueAt ?? null,
+      replyStage: waitingSince === null ? null : due ? replyStage(due, at) : 'on-time',
+      urgent: (summary?.urgentSince ?? null) !== null,
       consent: consentOf(directory?.consents.get(patientId) ?? null, at),
       enrolled: enrolled.has(patientId),
       hasDraft: drafts.has(patientId),
@@ -166,20 +162,25 @@ export function createInboxService(options: InboxServiceOptions) {
     const query = fold(request.query.trim());
     const mentioning = query.length >= 3 ? store.conversationsMentioning(request.query.trim()) : null;
     const rows: ConversationRow[] = [];
+    const counts = { urgent: 0, dueSoon: 0, overdue: 0 };
     for (const patientId of ids) {
       const row = rowFor(patientId, summaries.get(patientId), cards.get(patientId), directory, enrolled, drafts, at);
+      if (row.urgent) counts.urgent++;
+      if (row.replyStage === 'due-soon') counts.dueSoon++;
+      if (row.replyStage === 'overdue') counts.overdue++;
       if (request.filter === 'needs-answer' && !row.needsAnswer) continue;
       if (request.filter === 'unread' && row.unread === 0) continue;
       if (query && !(fold(`${row.name ?? ''} ${row.dateOfBirth ?? ''}`).includes(query) || patientId.toLowerCase().startsWith(query) || mentioning?.has(patientId))) continue;
       rows.push(row);
     }
     rows.sort(compareRows);
-    return { rows, total: ids.size, now: at };
+    return { rows, total: ids.size, counts, now: at };
   }
 
   const pendingMessage = (p: PendingSend): ThreadMessage => ({
     messageId: p.messageId,
     fromPatient: false,
+    urgent: false,
     mine: true,
     body: p.body,
     sentAt: p.createdAt,
@@ -190,6 +191,7 @@ export function createInboxService(options: InboxServiceOptions) {
   const threadMessage = (m: ClientMessage, ownDeviceId: string): ThreadMessage => ({
     messageId: m.messageId,
     fromPatient: m.fromPatient,
+    urgent: m.urgent,
     mine: m.senderDeviceId === ownDeviceId,
     body: m.body,
     sentAt: m.sentAt,
@@ -316,29 +318,59 @@ export function createInboxService(options: InboxServiceOptions) {
     return { saved: true };
   }
 
+  /** The clinician's client, or null (locked, or another role: only clinicians are notified). */
+  const clinicianClient = (): ClinicClient | null => {
+    try {
+      const c = client();
+      return c.summary()?.role === 'clinician' ? c : null;
+    } catch {
+      return null;
+    }
+  };
+
+  /** Notices worded as the policy allows: no name, no text unless its preview setting says so. */
+  function tell(c: ClinicClient, items: readonly { kind: IncomingNotice['kind']; patientId: string; body: string }[]): void {
+    if (!options.notify || items.length === 0) return;
+    const preview = options.clinic.security().notificationPreview;
+    const cards: ReadonlyMap<string, PatientCard> = preview === 'nothing' ? new Map() : c.patientCards();
+    const notices = items.map((item): IncomingNotice => {
+      const card = cards.get(item.patientId);
+      return { kind: item.kind, patientId: item.patientId, patientName: card ? `${card.givenName} ${card.familyName}` : null, body: preview === 'sender-and-text' ? item.body : '' };
+    });
+    // An urgent message or a reply time running out is told on its own, never folded into "new messages".
+    for (const kind of ['urgent', 'overdue', 'due-soon', 'message'] as const) {
+      const ofKind = notices.filter((n) => n.kind === kind);
+      if (ofKind.length > 0) options.notify(ofKind, preview);
+    }
+  }
+
   /** New patient messages from a sync: a notification, worded as the policy allows. */
   function arrived(messages: readonly ClientMessage[]): void {
     changed();
-    if (!options.notify) return;
     const fromPatients = messages.filter((m) => m.fromPatient);
-    if (fromPatients.length === 0) return;
-    let c: ClinicClient;
-    try {
-      c = client();
-    } catch {
-      return;
-    }
-    if (c.summary()?.role !== 'clinician') return;
-    const preview = options.clinic.security().notificationPreview;
-    const cards: ReadonlyMap<string, PatientCard> = preview === 'nothing' ? new Map() : c.patientCards();
-    options.notify(
-      fromPatients.map((m) => {
-        const card = cards.get(m.patientId);
-        return { patientId: m.patientId, patientName: card ? `${card.givenName} ${card.familyName}` : null, body: preview === 'sender-and-text' ? m.body : '' };
-      }),
-      preview,
-    );
+    const c = fromPatients.length > 0 ? clinicianClient() : null;
+    if (!c) return;
+    tell(c, fromPatients.map((m) => ({ kind: m.urgent ? ('urgent' as const) : ('message' as const), patientId: m.patientId, body: m.body })));
+    escalation.check();
   }
+
+  const escalation = createEscalationWatch({
+    now,
+    waiting: () => {
+      const c = clinicianClient();
+      return c ? c.local.inbox.conversations().flatMap((s) => (s.waitingSince === null ? [] : [{ patientId: s.patientId, waitingSince: s.waitingSince }])) : [];
+    },
+    rules: () => clinicianClient()?.storedRules() ?? null,
+    deadlines,
+    load: () => clinicianClient()?.local.get('escalation-warned') ?? null,
+    save: (warned) => clinicianClient()?.local.put('escalation-warned', warned),
+    notify: (notices: readonly EscalationNotice[]) => {
+      const c = clinicianClient();
+      if (!c) return;
+      changed();
+      tell(c, notices.map((n) => ({ kind: n.stage, patientId: n.patientId, body: '' })));
+    },
+  });
 
   /** A profile was unlocked: pending replies are rescheduled and the inbox starts listening. */
   function attached(): void {
@@ -358,6 +390,7 @@ export function createInboxService(options: InboxServiceOptions) {
     tick();
     poll = setInterval(tick, options.pollMs ?? 30_000);
     poll.unref();
+    escalation.check();
   }
 
   function detached(): void {
@@ -365,7 +398,8 @@ export function createInboxService(options: InboxServiceOptions) {
     timers.clear();
     if (poll) clearInterval(poll);
     poll = null;
-    dueCache.clear();
+    escalation.stop();
+    deadlines.clear();
   }
 
   const guard =
@@ -388,6 +422,8 @@ export function createInboxService(options: InboxServiceOptions) {
     saveDraft: guard(saveDraft),
     /** For the clinic service's client: called on every stored change and new messages. */
     clientEvents: { changed, arrived },
+    /** Looks at the reply times now (also run by its own timer); returns what it notified. */
+    checkEscalations: (): EscalationNotice[] => escalation.check(),
     attached,
     detached,
   };

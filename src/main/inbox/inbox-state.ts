@@ -43,6 +43,8 @@ export type ConversationSummary = {
   readonly unread: number;
   /** The first patient message no one from the clinic has answered yet. */
   readonly waitingSince: number | null;
+  /** The first urgent patient message no one from the clinic has answered yet. */
+  readonly urgentSince: number | null;
 };
 
 export type PendingSend = { readonly messageId: string; readonly patientId: string; readonly body: string; readonly createdAt: number; readonly sendAt: number };
@@ -67,10 +69,10 @@ export type InboxState = {
 
 /** The part the device store calls: fold one new message into its conversation's summary. */
 export type InboxSummaries = {
-  summarise(message: { conversationId: string; sentAt: number; body: string; fromPatient: boolean }): void;
+  summarise(message: { conversationId: string; sentAt: number; body: string; fromPatient: boolean; urgent: boolean }): void;
 };
 
-type SummaryRow = { patient_id: string; last_at: number; preview: string; last_from_patient: number; unread: number; waiting_since: number | null };
+type SummaryRow = { patient_id: string; last_at: number; preview: string; last_from_patient: number; unread: number; waiting_since: number | null; urgent_since: number | null };
 const toSummary = (r: SummaryRow): ConversationSummary => ({
   patientId: r.patient_id,
   lastAt: r.last_at,
@@ -78,29 +80,37 @@ const toSummary = (r: SummaryRow): ConversationSummary => ({
   lastFromPatient: r.last_from_patient === 1,
   unread: r.unread,
   waitingSince: r.waiting_since,
+  urgentSince: r.urgent_since,
 });
 type PendingRow = { message_id: string; patient_id: string; body: string; created_at: number; send_at: number };
 const toPending = (row: PendingRow): PendingSend => ({ messageId: row.message_id, patientId: row.patient_id, body: row.body, createdAt: row.created_at, sendAt: row.send_at });
 
 /** The inbox state over the device store's connection (its tables already created). */
 export function inboxStateOn(db: EncryptedDatabase): InboxState & InboxSummaries {
-  const getConversation = db.prepare<[string], { last_at: number; waiting_since: number | null; unread: number }>('SELECT last_at, waiting_since, unread FROM conversations WHERE patient_id = ?');
-  const putConversation = db.prepare(
-    `INSERT INTO conversations (patient_id, last_at, preview, last_from_patient, unread, waiting_since) VALUES (@patientId, @lastAt, @preview, @lastFromPatient, @unread, @waitingSince)
-     ON CONFLICT (patient_id) DO UPDATE SET last_at = excluded.last_at, preview = excluded.preview, last_from_patient = excluded.last_from_patient,
-       unread = excluded.unread, waiting_since = excluded.waiting_since`,
+  const getConversation = db.prepare<[string], { last_at: number; waiting_since: number | null; urgent_since: number | null; unread: number }>(
+    'SELECT last_at, waiting_since, urgent_since, unread FROM conversations WHERE patient_id = ?',
   );
-  const bumpOlder = db.prepare('UPDATE conversations SET unread = unread + ?, waiting_since = ? WHERE patient_id = ?');
+  const putConversation = db.prepare(
+    `INSERT INTO conversations (patient_id, last_at, preview, last_from_patient, unread, waiting_since, urgent_since)
+     VALUES (@patientId, @lastAt, @preview, @lastFromPatient, @unread, @waitingSince, @urgentSince)
+     ON CONFLICT (patient_id) DO UPDATE SET last_at = excluded.last_at, preview = excluded.preview, last_from_patient = excluded.last_from_patient,
+       unread = excluded.unread, waiting_since = excluded.waiting_since, urgent_since = excluded.urgent_since`,
+  );
+  const bumpOlder = db.prepare('UPDATE conversations SET unread = unread + ?, waiting_since = ?, urgent_since = ? WHERE patient_id = ?');
+  /** A patient's message starts (or keeps) the wait; a clinic answer sent after it ends it. */
+  const wait = (since: number | null, m: { sentAt: number; fromPatient: boolean }, counts: boolean): number | null => {
+    if (m.fromPatient) return counts ? (since === null ? m.sentAt : Math.min(since, m.sentAt)) : since;
+    return since !== null && m.sentAt >= since ? null : since;
+  };
 
   return {
     summarise(m) {
       const c = getConversation.get(m.conversationId);
       const newest = !c || m.sentAt >= c.last_at;
-      let waitingSince = c?.waiting_since ?? null;
-      if (m.fromPatient) waitingSince = waitingSince === null ? m.sentAt : Math.min(waitingSince, m.sentAt);
-      else if (waitingSince !== null && m.sentAt >= waitingSince) waitingSince = null;
+      const waitingSince = wait(c?.waiting_since ?? null, m, true);
+      const urgentSince = wait(c?.urgent_since ?? null, m, m.urgent);
       if (c && !newest) {
-        bumpOlder.run(m.fromPatient ? 1 : 0, waitingSince, m.conversationId);
+        bumpOlder.run(m.fromPatient ? 1 : 0, waitingSince, urgentSince, m.conversationId);
         return;
       }
       putConversation.run({
@@ -110,6 +120,7 @@ export function inboxStateOn(db: EncryptedDatabase): InboxState & InboxSummaries
         lastFromPatient: m.fromPatient ? 1 : 0,
         unread: (c?.unread ?? 0) + (m.fromPatient ? 1 : 0),
         waitingSince,
+        urgentSince,
       });
     },
 

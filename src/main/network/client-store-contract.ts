@@ -24,6 +24,11 @@ export type ClientMessage = {
   readonly fromPatient: boolean;
   /** When this device marked a patient's message read. */
   readonly readAt: number | null;
+  /**
+   * A patient's message that shows a sign of an emergency: marked so by the patient ("send it
+   * anyway") or found by this computer's own check of the clinic's urgent signs.
+   */
+  readonly urgent: boolean;
 };
 
 export type OutboxItem = {

@@ -59,6 +59,25 @@ CREATE TABLE IF NOT EXISTS receipts (
  * so the inbox never scans every message. A version 1 file is brought up to date in place.
  */
 export function migrateClientStore(db: EncryptedDatabase): void {
+  migrateToVersion2(db);
+  migrateToVersion3(db);
+}
+
+/**
+ * Version 3: the urgent mark of a patient's message, and in each conversation's summary the
+ * first urgent message still waiting for an answer. Messages stored before are not urgent.
+ */
+function migrateToVersion3(db: EncryptedDatabase): void {
+  if ((db.pragma('user_version', { simple: true }) as number) >= 3) return;
+  db.transaction(() => {
+    const has = (table: string, column: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((c) => c.name === column);
+    if (!has('messages', 'urgent')) db.exec('ALTER TABLE messages ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1))');
+    if (!has('conversations', 'urgent_since')) db.exec('ALTER TABLE conversations ADD COLUMN urgent_since INTEGER');
+    db.pragma('user_version = 3');
+  }).immediate();
+}
+
+function migrateToVersion2(db: EncryptedDatabase): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version >= 2) return;
   db.transaction(() => {

@@ -24,7 +24,7 @@ function fresh(): { store: ClientStore; file: string } {
 }
 
 let n = 0;
-const message = (over: { conversationId?: string; sentAt: number; fromPatient: boolean; body?: string; seq?: number | null }) => ({
+const message = (over: { conversationId?: string; sentAt: number; fromPatient: boolean; body?: string; seq?: number | null; urgent?: boolean }) => ({
   messageId: `m${(n += 1)}`,
   conversationId: over.conversationId ?? 'pA',
   patientId: over.conversationId ?? 'pA',
@@ -37,16 +37,31 @@ const message = (over: { conversationId?: string; sentAt: number; fromPatient: b
   relaySeq: n,
   state: over.fromPatient ? ('received' as const) : ('sent' as const),
   fromPatient: over.fromPatient,
+  urgent: over.urgent ?? false,
 });
 
 describe('the client store inbox summary', () => {
+  it('keeps the first urgent message still waiting; a clinic answer after it ends the wait, and a message stays marked', () => {
+    const { store } = fresh();
+    store.addMessage(message({ sentAt: 1000, fromPatient: true, body: 'a question' }), 1);
+    const urgent = message({ sentAt: 2000, fromPatient: true, body: 'chest pain', urgent: true });
+    store.addMessage(urgent, 2);
+    expect(store.inbox.conversation('pA')).toMatchObject({ waitingSince: 1000, urgentSince: 2000 });
+    expect(store.message(urgent.messageId)?.urgent).toBe(true);
+    // An answer written before the urgent message arrived (out of order) does not end its wait.
+    store.addMessage(message({ sentAt: 1500, fromPatient: false }), 3);
+    expect(store.inbox.conversation('pA')).toMatchObject({ urgentSince: 2000 });
+    store.addMessage(message({ sentAt: 2500, fromPatient: false }), 4);
+    expect(store.inbox.conversation('pA')).toMatchObject({ waitingSince: null, urgentSince: null });
+  });
+
   it('keeps unread counts, the waiting time and the preview with each message, whatever the arrival order', () => {
     const { store } = fresh();
     store.addMessage(message({ sentAt: 1000, fromPatient: true, body: 'first' }), 1);
     store.addMessage(message({ sentAt: 3000, fromPatient: true, body: 'third' }), 2);
     // Arrives late but was written earlier: counts as unread, does not become the preview.
     store.addMessage(message({ sentAt: 2000, fromPatient: true, body: 'second' }), 3);
-    expect(store.inbox.conversation('pA')).toEqual({ patientId: 'pA', lastAt: 3000, preview: 'third', lastFromPatient: true, unread: 3, waitingSince: 1000 });
+    expect(store.inbox.conversation('pA')).toEqual({ patientId: 'pA', lastAt: 3000, preview: 'third', lastFromPatient: true, unread: 3, waitingSince: 1000, urgentSince: null });
     // The same message again (at-least-once delivery) changes nothing.
     const again = message({ sentAt: 3000, fromPatient: true });
     expect(store.addMessage(again, 4)).toBe(true);
@@ -105,10 +120,12 @@ describe('the client store inbox summary', () => {
     db.close();
     const reopened = openClientStore(file, key);
     stores.push(reopened);
-    expect(reopened.inbox.conversation('pA')).toEqual({ patientId: 'pA', lastAt: 20, preview: 'old answer', lastFromPatient: false, unread: 0, waitingSince: null });
+    expect(reopened.inbox.conversation('pA')).toEqual({ patientId: 'pA', lastAt: 20, preview: 'old answer', lastFromPatient: false, unread: 0, waitingSince: null, urgentSince: null });
     expect(reopened.messages('pA').map((m) => [m.body, m.readAt !== null])).toEqual([
       ['old question', true],
       ['old answer', true],
     ]);
+    // Version 3: messages stored before carry no urgent mark.
+    expect(reopened.messages('pA').map((m) => m.urgent)).toEqual([false, false]);
   });
 });

@@ -31,6 +31,7 @@ type MessageRow = {
   failure: string | null;
   from_patient: number;
   read_at: number | null;
+  urgent: number;
 };
 const toMessage = (r: MessageRow): ClientMessage => ({
   messageId: r.message_id,
@@ -47,6 +48,7 @@ const toMessage = (r: MessageRow): ClientMessage => ({
   failure: r.failure,
   fromPatient: r.from_patient === 1,
   readAt: r.read_at,
+  urgent: r.urgent === 1,
 });
 
 
@@ -85,8 +87,8 @@ function wrap(db: EncryptedDatabase): ClientStore {
   const getKv = db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?');
   const putKv = db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const insertMessage = db.prepare(
-    `INSERT INTO messages (message_id, conversation_id, patient_id, sender_device_id, outgoing, scope, body, sent_at, seq, relay_seq, state, failure, received_at, from_patient, read_at)
-     VALUES (@messageId, @conversationId, @patientId, @senderDeviceId, @outgoing, @scope, @body, @sentAt, @seq, @relaySeq, @state, NULL, @receivedAt, @fromPatient, NULL)
+    `INSERT INTO messages (message_id, conversation_id, patient_id, sender_device_id, outgoing, scope, body, sent_at, seq, relay_seq, state, failure, received_at, from_patient, read_at, urgent)
+     VALUES (@messageId, @conversationId, @patientId, @senderDeviceId, @outgoing, @scope, @body, @sentAt, @seq, @relaySeq, @state, NULL, @receivedAt, @fromPatient, NULL, @urgent)
      ON CONFLICT (message_id) DO NOTHING`,
   );
   const inbox = inboxStateOn(db);
@@ -124,7 +126,7 @@ function wrap(db: EncryptedDatabase): ClientStore {
     addMessage(message: Omit<ClientMessage, 'failure' | 'readAt'>, now: number, outboxPayload?: string): boolean {
       return db
         .transaction(() => {
-          const inserted = insertMessage.run({ ...message, outgoing: message.outgoing ? 1 : 0, fromPatient: message.fromPatient ? 1 : 0, receivedAt: now }).changes === 1;
+          const inserted = insertMessage.run({ ...message, outgoing: message.outgoing ? 1 : 0, fromPatient: message.fromPatient ? 1 : 0, urgent: message.urgent ? 1 : 0, receivedAt: now }).changes === 1;
           if (!inserted) return false;
           inbox.summarise(message);
           if (outboxPayload !== undefined) insertOutbox.run(message.messageId, 'message', outboxPayload, now, now);
@@ -175,6 +177,7 @@ function wrap(db: EncryptedDatabase): ClientStore {
           state: 'failed',
           receivedAt: now,
           fromPatient: 0,
+          urgent: 0,
         }).changes;
         if (inserted === 1) db.prepare('UPDATE messages SET failure = ? WHERE message_id = ?').run(message.failure, message.messageId);
       }).immediate();

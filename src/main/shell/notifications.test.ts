@@ -5,11 +5,18 @@ import { coalesceMs, createMessageNotifier, type IncomingNotice, type NoticePrev
 const languages = ['en', 'fr'] as const;
 const name = 'Geneviève Tremblay';
 const secret = 'my biopsy results from Tuesday';
-const notice = (patientId: string, patientName: string | null = name, body = secret): IncomingNotice => ({ patientId, patientName, body });
+const notice = (patientId: string, patientName: string | null = name, body = secret, kind: IncomingNotice['kind'] = 'message'): IncomingNotice => ({ kind, patientId, patientName, body });
 
 const shown = (text: { title: string; body: string }) => `${text.title}\n${text.body}`;
 
 describe('noticeText', () => {
+  it('names an urgent message and a reply time running out, and never shows their text', () => {
+    expect(noticeText([notice('p1', name, secret, 'urgent')], 'nothing', 'en')).toEqual({ title: 'Clinic Messenger', body: 'Urgent message' });
+    expect(noticeText([notice('p1', name, '', 'overdue')], 'sender-and-text', 'en')).toEqual({ title: 'Clinic Messenger', body: 'A reply is overdue: Geneviève Tremblay' });
+    expect(noticeText([notice('p1', name, '', 'due-soon'), notice('p2', null, '', 'due-soon')], 'sender', 'fr')).toEqual({ title: 'Clinic Messenger', body: 'Réponses bientôt dues (2) : 2 patients' });
+    expect(shown(noticeText([notice('p1', name, secret, 'urgent')], 'sender', 'en'))).not.toContain('biopsy');
+  });
+
   it.each(languages)('by default (nothing) reveals neither who nor what (%s)', (language) => {
     for (const notices of [[notice('p1')], [notice('p1'), notice('p1')], [notice('p1'), notice('p2', 'Marc Roy')]]) {
       const text = shown(noticeText(notices, 'nothing', language));
@@ -125,6 +132,14 @@ describe('createMessageNotifier', () => {
     FakeNotification.supported = false;
     expect(notifier.notify([notice('p1')], options)).toBe(false);
     expect(created).toHaveLength(0);
+  });
+
+  it('shows an urgent message or a reply time running out at once: over the focused window, never held in a burst', () => {
+    const { notifier, options, created } = setup();
+    expect(notifier.notify([notice('p1')], options)).toBe(true);
+    expect(notifier.notify([notice('p2', name, secret, 'urgent')], { ...options, windowFocused: true })).toBe(true);
+    expect(notifier.notify([notice('p3', name, '', 'overdue')], options)).toBe(true);
+    expect(created.map((c) => c.options.body)).toEqual(['New message', 'Urgent message', 'A reply is overdue']);
   });
 
   it('coalesces a burst: one notification per 3 s, the held messages counted into the next', () => {

@@ -4,7 +4,9 @@
 // Electron's Notification class is injected, so this file is tested without Electron.
 import type { Language } from '../../shared/i18n/languages';
 
-export type IncomingNotice = { readonly patientId: string; readonly patientName: string | null; readonly body: string };
+/** `message`: a new patient message; `urgent`: one showing a sign of an emergency; `due-soon` / `overdue`: a reply time running out. */
+export type NoticeKind = 'message' | 'urgent' | 'due-soon' | 'overdue';
+export type IncomingNotice = { readonly kind: NoticeKind; readonly patientId: string; readonly patientName: string | null; readonly body: string };
 export type NoticePreview = 'nothing' | 'sender' | 'sender-and-text';
 
 const appName = 'Clinic Messenger';
@@ -15,6 +17,9 @@ export const coalesceMs = 3000;
 
 type Texts = {
   readonly newMessages: (count: number) => string;
+  /** The headline of the other kinds of notice, by count. */
+  readonly headline: Record<Exclude<NoticeKind, 'message'>, (count: number) => string>;
+  readonly about: (headline: string, sender: string) => string;
   readonly from: (newMessages: string, sender: string) => string;
   readonly aPatient: string;
   readonly patients: (count: number) => string;
@@ -25,6 +30,12 @@ type Texts = {
 const texts: Record<Language, Texts> = {
   en: {
     newMessages: (count) => (count === 1 ? 'New message' : `New messages (${count})`),
+    headline: {
+      urgent: (count) => (count === 1 ? 'Urgent message' : `Urgent messages (${count})`),
+      'due-soon': (count) => (count === 1 ? 'A reply is due soon' : `Replies due soon (${count})`),
+      overdue: (count) => (count === 1 ? 'A reply is overdue' : `Replies overdue (${count})`),
+    },
+    about: (headline, sender) => `${headline}: ${sender}`,
     from: (newMessages, sender) => `${newMessages} from ${sender}`,
     aPatient: 'a patient',
     patients: (count) => `${count} patients`,
@@ -33,6 +44,12 @@ const texts: Record<Language, Texts> = {
   },
   fr: {
     newMessages: (count) => (count === 1 ? 'Nouveau message' : `Nouveaux messages (${count})`),
+    headline: {
+      urgent: (count) => (count === 1 ? 'Message urgent' : `Messages urgents (${count})`),
+      'due-soon': (count) => (count === 1 ? 'Une réponse est bientôt due' : `Réponses bientôt dues (${count})`),
+      overdue: (count) => (count === 1 ? 'Une réponse est en retard' : `Réponses en retard (${count})`),
+    },
+    about: (headline, sender) => `${headline} : ${sender}`,
     // "de" elides before a vowel: « d'un patient », « d'Émilie ».
     from: (newMessages, sender) => `${newMessages} ${/^[aeiouyàâäéèêëîïôöùûüÿæœ]/iu.test(sender) ? "d'" : 'de '}${sender}`,
     aPatient: 'un patient',
@@ -64,15 +81,18 @@ function capitalized(text: string): string {
  */
 export function noticeText(notices: readonly IncomingNotice[], preview: NoticePreview, language: Language): { title: string; body: string } {
   const t = texts[language];
-  const newMessages = t.newMessages(notices.length);
+  // Notices of one kind at a time (the inbox sends them so); the first one's kind names them.
+  const kind = notices[0]?.kind ?? 'message';
+  const newMessages = kind === 'message' ? t.newMessages(notices.length) : t.headline[kind](notices.length);
   if (preview === 'nothing') return { title: appName, body: newMessages };
 
   const conversations = new Set(notices.map((n) => n.patientId)).size;
   const latest = notices.at(-1);
   const latestName = latest ? nameOf(latest) : null;
   const sender = conversations === 1 ? (latestName ?? t.aPatient) : t.patients(conversations);
-  const who = t.from(newMessages, sender);
-  if (preview === 'sender' || !latest) return { title: appName, body: who };
+  const who = kind === 'message' || kind === 'urgent' ? t.from(newMessages, sender) : t.about(newMessages, sender);
+  // A reply time running out has no text of its own to show.
+  if (preview === 'sender' || !latest || kind === 'due-soon' || kind === 'overdue') return { title: appName, body: who };
 
   const text = oneLine(latest.body, maxTextLength) || t.noText;
   return { title: who, body: conversations === 1 ? text : t.labelled(latestName ?? capitalized(t.aPatient), text) };
@@ -106,19 +126,21 @@ export function createMessageNotifier(deps: NotifierDeps): MessageNotifier {
   return {
     notify(notices, options) {
       if (notices.length === 0) return false;
-      if (options.windowFocused) {
+      // An emergency or a reply time running out is shown at once, even over the open window.
+      const pressing = notices.some((n) => n.kind !== 'message');
+      if (options.windowFocused && !pressing) {
         // Whatever was held is on screen now.
         held = [];
         return false;
       }
       if (!deps.Notification.isSupported()) return false;
       const at = now();
-      if (lastShownAt !== null && at >= lastShownAt && at - lastShownAt < coalesceMs) {
+      if (!pressing && lastShownAt !== null && at >= lastShownAt && at - lastShownAt < coalesceMs) {
         held.push(...notices);
         return false;
       }
-      const all = [...held, ...notices];
-      held = [];
+      const all = pressing ? [...notices] : [...held, ...notices];
+      if (!pressing) held = [];
       lastShownAt = at;
       const { title, body } = noticeText(all, options.preview, options.language);
       const patients = new Set(all.map((n) => n.patientId));

@@ -39,6 +39,8 @@ export const clinicRulesSchema = z.strictObject({
   timeZone: text(64),
   /** The promise made to patients: a reply within this many business hours. */
   responseTimeBusinessHours: z.number().int().min(1).max(240),
+  /** Business hours before the reply is due when every clinician's computer warns ("due soon"). */
+  replyWarningBusinessHours: z.number().int().min(0).max(240).default(2),
   businessHours: z.strictObject(Object.fromEntries(weekdays.map((d) => [d, dayHours])) as Record<Weekday, typeof dayHours>),
   /** Days the clinic is closed although the weekday is open. */
   holidays: z.array(isoDate).max(100),
@@ -116,6 +118,7 @@ export function defaultClinicRules(clinicName: string, timeZone = 'UTC', details
     timeZone,
     // About two working days at 8:30–17:00.
     responseTimeBusinessHours: 16,
+    replyWarningBusinessHours: 2,
     businessHours: { monday: weekday, tuesday: weekday, wednesday: weekday, thursday: weekday, friday: weekday, saturday: [], sunday: [] },
     holidays: [],
     emergency: { number: details?.emergencyNumber.trim() || '911', nearestEmergencyDepartment: details?.emergencyDepartment.trim() ?? '' },

@@ -68,6 +68,7 @@ export class Outbox {
       failure: null,
       fromPatient: false,
       readAt: null,
+      urgent: false,
     };
     store.addMessage(queued, this.ctx.now(), JSON.stringify(envelope));
     this.ctx.changed();

@@ -8,6 +8,8 @@ import { type ParsedEnvelope, openEnvelope, parseEnvelope } from '../../../share
 import { parseBody } from '../../../shared/protocol/message-body';
 import { CARD_SCOPE, type PatientCard, parsePatientCard } from '../../../shared/protocol/patient-card';
 import { type SyncItem } from '../../../shared/protocol/relay-frames';
+import { type ClinicRules } from '../../../shared/protocol/clinic-rules';
+import { type TriageMatcher, createTriageMatcher } from '../../../shared/triage/matcher';
 import { type ClientMessage } from '../client-store';
 import { type RelayConnection } from '../relay-connection';
 import { type ClientContext } from './context';
@@ -27,6 +29,8 @@ export class Receiver {
   /** A receipt moved one of this device's messages during the running pass. */
   private receiptsArrived = false;
   private cards: ReadonlyMap<string, PatientCard> | null = null;
+  /** The urgent-sign matcher of the rules last seen (built again when the rules change). */
+  private triage: { signs: ClinicRules['urgentSigns']; matcher: TriageMatcher } | null = null;
 
   constructor(private readonly ctx: ClientContext) {}
 
@@ -77,6 +81,9 @@ export class Receiver {
     const body = content.text;
     const { header, sender } = opened;
     const outgoing = header.senderDeviceId === id.deviceId;
+    const fromPatient = sender.kind === 'patient';
+    // A patient's "send it anyway" mark, or this computer's own check of the clinic's signs.
+    const urgent = fromPatient && (content.urgent || this.urgentByRules(body));
     const message: ClientMessage = {
       messageId,
       conversationId: header.conversationId,
@@ -90,14 +97,23 @@ export class Receiver {
       relaySeq: item.relaySeq,
       state: outgoing ? ('sent' as const) : ('received' as const),
       failure: null,
-      fromPatient: sender.kind === 'patient',
+      fromPatient,
       readAt: null,
+      urgent,
     };
     if (!store.addMessage(message, now()) || outgoing) return 0;
     arrived.push(message);
     // Only a patient's message is acknowledged; a colleague's reply is not "delivered" by me.
     if (sender.kind === 'patient') this.ctx.outbox.enqueueReceipt(messageId, 'delivered');
     return 1;
+  }
+
+  /** Whether the text shows one of the clinic's urgent signs (the verified rules, else the stored ones). */
+  private urgentByRules(text: string): boolean {
+    const rules = this.ctx.directory.inMemory()?.rules ?? this.ctx.directory.storedRules()?.rules ?? null;
+    if (!rules) return false;
+    if (this.triage?.signs !== rules.urgentSigns) this.triage = { signs: rules.urgentSigns, matcher: createTriageMatcher(rules.urgentSigns) };
+    return this.triage.matcher.check(text).urgent;
   }
 
   /** Marks a received message as read and tells its sender. */

@@ -15,6 +15,13 @@ export const inboxEn = {
     unread: 'Unread',
   },
   count: 'Conversations: {{shown}} of {{total}}',
+  counts: {
+    label: 'Needs attention',
+    urgent: 'Urgent: {{count}}',
+    dueSoon: 'Due soon: {{count}}',
+    overdue: 'Overdue: {{count}}',
+  },
+  urgentMark: 'Signs of an emergency: call the patient now',
   loading: 'Loading conversations…',
   loadFailed: 'The conversations could not be loaded.',
   retry: 'Try again',
@@ -46,6 +53,7 @@ export const inboxEn = {
     fromClinic: 'Clinic: ',
     noMessages: 'No messages yet',
     notConnected: 'Not connected yet',
+    urgent: 'Urgent',
   },
   clock: {
     left: '{{time}} left',

@@ -17,6 +17,13 @@ export const inboxFr: Catalog['inbox'] = {
     unread: 'Non lues',
   },
   count: 'Conversations : {{shown}} sur {{total}}',
+  counts: {
+    label: 'À traiter',
+    urgent: 'Urgents : {{count}}',
+    dueSoon: 'Bientôt dus : {{count}}',
+    overdue: 'En retard : {{count}}',
+  },
+  urgentMark: 'Signes d’urgence : appelez le patient maintenant',
   loading: 'Chargement des conversations…',
   loadFailed: 'Les conversations n’ont pas pu être chargées.',
   retry: 'Réessayer',
@@ -48,6 +55,7 @@ export const inboxFr: Catalog['inbox'] = {
     fromClinic: 'Clinique : ',
     noMessages: 'Aucun message pour l’instant',
     notConnected: 'Pas encore connecté',
+    urgent: 'Urgent',
   },
   clock: {
     left: 'reste {{time}}',

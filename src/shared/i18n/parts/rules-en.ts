@@ -22,6 +22,8 @@ export const rulesEn = {
     hours: 'Reply within (business hours)',
     hoursHint: 'From 1 to 240. Urgent matters must never wait for this.',
     preview: 'Patients will read: we reply {{text}}.',
+    warning: 'Warn clinicians this early (business hours before the reply is due)',
+    warningHint: 'Every clinician’s computer marks the conversation “due soon” and sends one notification. 0: only when overdue.',
   },
   hours: {
     legend: 'Opening hours',

@@ -24,6 +24,8 @@ export const rulesFr: Catalog['rules'] = {
     hours: 'Réponse en moins de (heures ouvrables)',
     hoursHint: 'De 1 à 240. Une urgence ne doit jamais attendre ce délai.',
     preview: 'Les patients liront : nous répondons {{text}}.',
+    warning: 'Avertir les cliniciens à l’avance (heures ouvrables avant l’échéance)',
+    warningHint: 'Chaque ordinateur de clinicien marque la conversation « bientôt due » et envoie une notification. 0 : seulement en retard.',
   },
   hours: {
     legend: 'Heures d’ouverture',

@@ -20,8 +20,8 @@ export function useClockText(): (row: ConversationRow, now: number, rules: Clini
     // The due time is written in this computer's time zone, like every other time on screen;
     // only the business-hours arithmetic (clinic-hours) uses the clinic's zone.
     const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const responseMs = (rules?.responseTimeBusinessHours ?? 48) * hourMs;
-    const chip = clockChip(state, now, timeZone, responseMs);
+    const warnMs = (rules?.replyWarningBusinessHours ?? 2) * hourMs;
+    const chip = clockChip(state, now, timeZone, warnMs);
     if (!chip) return null;
     const time = (at: number) => new Date(at).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone });
     if (chip.kind === 'overdue') return { chip, text: t('inbox.clock.overdue', { time: durationText(chip.late) }), detail: null };

@@ -38,7 +38,7 @@ export function ConversationOption({ row, index, count, style, now, rules, activ
   const clockText = useClockText();
   const clock = clockText(row, now, rules);
   const name = patientLabel(row, (key, values) => t(key, { ...values }));
-  const classes = ['inbox-row', active ? 'inbox-row--active' : '', open ? 'inbox-row--open' : '', row.unread > 0 ? 'inbox-row--unread' : ''].filter(Boolean).join(' ');
+  const classes = ['inbox-row', active ? 'inbox-row--active' : '', open ? 'inbox-row--open' : '', row.unread > 0 ? 'inbox-row--unread' : '', row.urgent ? 'inbox-row--urgent' : ''].filter(Boolean).join(' ');
   return (
     <div
       id={rowDomId(row.patientId)}
@@ -72,6 +72,7 @@ export function ConversationOption({ row, index, count, style, now, rules, activ
         )}
       </p>
       <div className="inbox-row__chips">
+        {row.urgent ? <span className="chip chip--urgent">{t('inbox.row.urgent')}</span> : null}
         {clock ? <ReplyClockChip text={clock.text} tone={clock.chip.tone} /> : null}
         <ConsentChip consent={row.consent} />
         {row.hasDraft ? <span className="chip chip--draft">{t('inbox.row.draft')}</span> : null}

@@ -238,6 +238,7 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
               {t('inbox.count', { shown: String(rows.length), total: String(total) })}
             </p>
           ) : null}
+          {load.state === 'ready' ? <AttentionCounts counts={load.list.counts} /> : null}
         </div>
 
         {load.state === 'loading' ? (
@@ -336,5 +337,27 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
         )}
       </div>
     </section>
+  );
+}
+
+/** What needs attention across every conversation: urgent, due soon, overdue (zeros left out). */
+function AttentionCounts({ counts }: Readonly<{ counts: InboxList['counts'] }>) {
+  const { t } = useTranslation();
+  const items = (
+    [
+      ['urgent', counts.urgent],
+      ['dueSoon', counts.dueSoon],
+      ['overdue', counts.overdue],
+    ] as const
+  ).filter(([, count]) => count > 0);
+  if (items.length === 0) return null;
+  return (
+    <ul className="inbox__attention" aria-label={t('inbox.counts.label')} data-testid="inbox-attention">
+      {items.map(([key, count]) => (
+        <li key={key} className={`chip chip--${key === 'urgent' ? 'urgent' : key === 'overdue' ? 'overdue' : 'soon'}`}>
+          {t(`inbox.counts.${key}`, { count: String(count) })}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -6,7 +6,8 @@ const zone = 'America/Toronto';
 const hour = 3_600_000;
 /** Monday 23 November 2026, 10:00 in Toronto (UTC-5). */
 const now = Date.UTC(2026, 10, 23, 15, 0);
-const response = 48 * hour;
+/** The warning margin: 12 business hours. */
+const margin = 12 * hour;
 const state = (over: Partial<ClockState>): ClockState => ({ dueAt: null, businessMsLeft: 0, overdue: false, openNow: true, overdueMs: 0, ...over });
 
 describe('durations', () => {
@@ -37,7 +38,7 @@ describe('dayNumber', () => {
 describe('clockChip', () => {
   it('shows the business time left when the answer is due later today and the clinic is open', () => {
     const dueAt = Date.UTC(2026, 10, 23, 18, 20);
-    expect(clockChip(state({ dueAt, businessMsLeft: 3 * hour + 20 * 60_000 }), now, zone, response)).toEqual({
+    expect(clockChip(state({ dueAt, businessMsLeft: 3 * hour + 20 * 60_000 }), now, zone, margin)).toEqual({
       kind: 'left',
       tone: 'soon',
       left: { hours: 3, minutes: 20 },
@@ -47,19 +48,19 @@ describe('clockChip', () => {
 
   it('names the day when the answer is due tomorrow or later', () => {
     const tomorrow = Date.UTC(2026, 10, 24, 15, 0);
-    expect(clockChip(state({ dueAt: tomorrow, businessMsLeft: 8 * hour }), now, zone, response)).toMatchObject({ kind: 'due', day: 'tomorrow', tone: 'soon' });
+    expect(clockChip(state({ dueAt: tomorrow, businessMsLeft: 8 * hour }), now, zone, margin)).toMatchObject({ kind: 'due', day: 'tomorrow', tone: 'soon' });
     const thursday = Date.UTC(2026, 10, 26, 15, 0);
-    expect(clockChip(state({ dueAt: thursday, businessMsLeft: 30 * hour }), now, zone, response)).toMatchObject({ kind: 'due', day: 'later', tone: 'ok' });
+    expect(clockChip(state({ dueAt: thursday, businessMsLeft: 30 * hour }), now, zone, margin)).toMatchObject({ kind: 'due', day: 'later', tone: 'ok' });
   });
 
   it('gives the time of day, not a countdown, before the clinic opens', () => {
     const early = Date.UTC(2026, 10, 23, 12, 0);
     const dueAt = Date.UTC(2026, 10, 23, 15, 0);
-    expect(clockChip(state({ dueAt, businessMsLeft: 0.5 * hour, openNow: false }), early, zone, response)).toMatchObject({ kind: 'due', day: 'today', tone: 'soon' });
+    expect(clockChip(state({ dueAt, businessMsLeft: 0.5 * hour, openNow: false }), early, zone, margin)).toMatchObject({ kind: 'due', day: 'today', tone: 'soon' });
   });
 
   it('says how late an overdue answer is, in business time', () => {
-    expect(clockChip(state({ dueAt: now - 5 * hour, overdue: true, overdueMs: 2 * hour + 30_000 }), now, zone, response)).toEqual({
+    expect(clockChip(state({ dueAt: now - 5 * hour, overdue: true, overdueMs: 2 * hour + 30_000 }), now, zone, margin)).toEqual({
       kind: 'overdue',
       tone: 'overdue',
       late: { hours: 2, minutes: 0 },
@@ -67,6 +68,6 @@ describe('clockChip', () => {
   });
 
   it('shows nothing when the due time is unknown', () => {
-    expect(clockChip(state({}), now, zone, response)).toBeNull();
+    expect(clockChip(state({}), now, zone, margin)).toBeNull();
   });
 });

@@ -57,13 +57,13 @@ export function dayNumber(at: number, timeZone: string): number {
 
 /**
  * The chip for a conversation waiting for an answer. `timeZone`: where "today" and
- * "tomorrow" are counted (the zone the times are shown in). `responseMs`: the clinic's stated
- * response time, in business milliseconds; the chip turns to "soon" in its last quarter.
+ * "tomorrow" are counted (the zone the times are shown in). `warnMs`: the clinic's warning
+ * margin, in business milliseconds; inside it the chip says "soon", as main's escalation does.
  */
-export function clockChip(state: ClockState, now: number, timeZone: string, responseMs: number): ClockChip | null {
+export function clockChip(state: ClockState, now: number, timeZone: string, warnMs: number): ClockChip | null {
   if (state.overdue) return { kind: 'overdue', tone: 'overdue', late: toDuration(state.overdueMs, 'down') };
   if (state.dueAt === null) return null;
-  const tone: ClockTone = state.businessMsLeft <= responseMs / 4 ? 'soon' : 'ok';
+  const tone: ClockTone = state.businessMsLeft <= warnMs ? 'soon' : 'ok';
   const left = toDuration(state.businessMsLeft, 'up');
   const days = dayNumber(state.dueAt, timeZone) - dayNumber(now, timeZone);
   if (days <= 0 && state.openNow) return { kind: 'left', tone, left, dueAt: state.dueAt };

@@ -292,12 +292,13 @@ function MessageItem({ message, patientName, now, onUndo, onRetry }: MessageItem
   };
 
   return (
-    <li className={`inbox-msg inbox-msg--${kind}`} data-message-id={message.messageId} data-state={message.state}>
+    <li className={`inbox-msg inbox-msg--${kind}${message.urgent ? ' inbox-msg--urgent' : ''}`} data-message-id={message.messageId} data-state={message.state}>
       <div className="inbox-msg__bubble">
         <p className="inbox-msg__meta">
           <span className="inbox-msg__from">{from}</span>
           <time dateTime={new Date(message.sentAt).toISOString()}>{shortTime(message.sentAt, now, i18n.language)}</time>
         </p>
+        {message.urgent ? <p className="inbox-msg__urgent">{t('inbox.urgentMark')}</p> : null}
         <p className="inbox-msg__body">{message.body}</p>
         {outgoing ? (
           <div className={`inbox-msg__state inbox-msg__state--${message.state}`}>

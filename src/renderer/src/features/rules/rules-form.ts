@@ -15,6 +15,7 @@ export type RulesForm = {
   address: string;
   timeZone: string;
   responseHours: string;
+  warningHours: string;
   days: Record<Weekday, DayForm>;
   holidays: readonly string[];
   emergencyNumber: string;
@@ -55,6 +56,7 @@ export function formFromRules(rules: ClinicRules): RulesForm {
     address: rules.address ?? '',
     timeZone: rules.timeZone,
     responseHours: String(rules.responseTimeBusinessHours),
+    warningHours: String(rules.replyWarningBusinessHours),
     days,
     holidays: [...rules.holidays].sort(),
     emergencyNumber: rules.emergency.number,
@@ -110,6 +112,7 @@ export function rulesFromForm(form: RulesForm): ClinicRules {
     ...(address ? { address } : {}),
     timeZone: form.timeZone.trim(),
     responseTimeBusinessHours: wholeNumber(form.responseHours),
+    replyWarningBusinessHours: wholeNumber(form.warningHours),
     businessHours: Object.fromEntries(weekdays.map((day) => [day, dayHours(form.days[day])])) as ClinicRules['businessHours'],
     holidays: [...form.holidays],
     emergency: { number: form.emergencyNumber.trim(), nearestEmergencyDepartment: form.emergencyDepartment.trim(), ...(otherAdvice ? { otherAdvice } : {}) },
@@ -169,6 +172,7 @@ export function validate(form: RulesForm): { errors: FieldErrors; rules: ClinicR
   if (!form.timeZone.trim()) set('timeZone', { key: 'required' });
   else if (!validTimeZone(form.timeZone)) set('timeZone', { key: 'timeZone' });
   range('responseTimeBusinessHours', form.responseHours, 1, 240);
+  range('replyWarningBusinessHours', form.warningHours, 0, 240);
   for (const day of weekdays) {
     const d = form.days[day];
     if (!d.edited || !d.open) continue;

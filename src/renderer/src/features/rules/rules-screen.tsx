@@ -163,6 +163,18 @@ function RulesEditor({ rules, editable, onSaved }: Readonly<{ rules: ClinicRules
           <p className="rules-preview" aria-live="polite" data-testid="reply-preview">
             {replyPreview}
           </p>
+          <TextField
+            label={t('rules.reply.warning')}
+            hint={t('rules.reply.warningHint')}
+            type="number"
+            inputMode="numeric"
+            min={0}
+            max={240}
+            value={form.warningHours}
+            onChange={(e) => update({ warningHours: e.target.value })}
+            error={err('replyWarningBusinessHours')}
+            required
+          />
         </fieldset>
 
         <fieldset className="card rules-group">

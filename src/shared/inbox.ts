@@ -71,6 +71,8 @@ export const ThreadMessage = z.strictObject({
   fromPatient: z.boolean(),
   /** A patient's message marked urgent (by the patient, or by this computer's check of the clinic's signs). */
   urgent: z.boolean(),
+  /** Written while the clinic was closed: the patient was shown the out-of-hours notice (reopening, expected answer). */
+  outOfHours: z.strictObject({ reopensAt: z.number().int().nullable(), replyDueAt: z.number().int().nullable() }).nullable(),
   /** Written on this computer (otherwise a colleague or the patient). */
   mine: z.boolean(),
   body: z.string(),

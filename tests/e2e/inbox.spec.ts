@@ -249,6 +249,8 @@ function manyRows(now: number) {
       needsAnswer: waiting,
       waitingSince: waiting ? now - (400 - i) * 3_600_000 : null,
       replyDueAt: waiting ? now + (i - 40) * 900_000 : null,
+      replyStage: waiting ? (i < 40 ? ('overdue' as const) : i < 48 ? ('due-soon' as const) : ('on-time' as const)) : null,
+      urgent: false,
       consent: { state, scopes: state === 'active' ? ['clinical', 'reminders'] : [], expiresAt: state === 'expired' ? now - 86_400_000 : null },
       enrolled: i % 19 !== 4,
       hasDraft: i % 9 === 1,
@@ -261,6 +263,8 @@ function longThread(row: ReturnType<typeof manyRows>[number], now: number, befor
   const all = Array.from({ length: 150 }, (_, i) => ({
     messageId: `m${String(i).padStart(4, '0')}`,
     fromPatient: i % 2 === 0,
+    urgent: false,
+    outOfHours: null,
     mine: i % 4 === 1,
     body: i % 2 === 0 ? `Question number ${i + 1} from the patient.` : `Answer number ${i + 1} from the clinic.`,
     sentAt: now - (150 - i) * 3_600_000,
@@ -340,7 +344,8 @@ test('five thousand conversations and a long thread stay quick at 1024 × 700', 
           (row) =>
             (r.filter !== 'needs-answer' || row.needsAnswer) && (r.filter !== 'unread' || row.unread > 0) && (!query || (row.name ?? '').toLowerCase().includes(query)),
         );
-        return { ok: true, value: { rows: shown, total: rows.length, now: app.now() } };
+        const counts = { urgent: 0, dueSoon: rows.filter((x) => x.replyStage === 'due-soon').length, overdue: rows.filter((x) => x.replyStage === 'overdue').length };
+        return { ok: true, value: { rows: shown, total: rows.length, counts, now: app.now() } };
       }
       if (channel === 'inbox:thread') {
         const row = rows.find((x) => x.patientId === r.patientId) ?? rows[0]!;

@@ -59,8 +59,12 @@ test.beforeAll(async () => {
     relay: { portalDir, connectionRate: { capacity: 1000, refillPerSecond: 100 } },
   });
   const rules = defaultClinicRules('Lakeside Family Clinic', 'America/Toronto');
+  // Open every day, all day: this test's patient never writes while the clinic is closed, at
+  // whatever hour the suite runs (the out-of-hours test below sets its own closed days).
+  const allDay = [{ opens: '00:00', closes: '23:59' }];
   await clinic.admin.client.publishPolicy({
     ...rules,
+    businessHours: { monday: allDay, tuesday: allDay, wednesday: allDay, thursday: allDay, friday: allDay, saturday: allDay, sunday: allDay },
     phone: '613-555-0142',
     emergency: { number: '911', nearestEmergencyDepartment: 'Lakeside General Hospital, 200 Shore Road', otherAdvice: 'For health advice at night, call the nurse line at 811.' },
   });
@@ -262,3 +266,51 @@ test('a patient enrolls in the portal, writes, gets an answer, unlocks again and
 
   expect(problems).toEqual([]);
 });
+
+test('a message written while the clinic is closed gets the automatic notice at once, in English and French', async ({ page }) => {
+  test.setTimeout(90_000);
+  // Closed today and the next three days, in the clinic's zone, whatever the hour of the run.
+  const torontoDay = (at: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Toronto' }).format(at);
+  const holidays = [0, 1, 2, 3].map((d) => torontoDay(Date.now() + d * 86_400_000));
+  const rules = defaultClinicRules('Lakeside Family Clinic', 'America/Toronto');
+  await clinic.admin.client.publishPolicy({
+    ...rules,
+    holidays,
+    phone: '613-555-0142',
+    emergency: { number: '911', nearestEmergencyDepartment: 'Lakeside General Hospital, 200 Shore Road' },
+  });
+  const benCode = (await clinic.admin.client.enrollPatient({ patientId: 'pat-ben', scopes: ['clinical'] })).code;
+  await page.setViewportSize(PHONE);
+  await page.goto(`${clinic.relay.url}/#code=${benCode}`);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Yes, they match' }).click();
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByLabel('Type the passphrase again').fill(passphrase);
+  await page.getByRole('button', { name: 'Connect this device' }).click();
+  await expect(page.getByTestId('connection')).toHaveText('Connected', { timeout: 20_000 });
+
+  await page.getByLabel('Your message').fill('Could I get a copy of my lab results?');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  const notice = page.getByTestId('out-of-hours-notice');
+  await expect(notice).toHaveCount(1);
+  await expect(notice).toContainText('Automatic notice from the clinic');
+  await expect(notice).toContainText('The clinic is closed now. It opens again');
+  await expect(notice).toContainText('Expect an answer by');
+  await expect(notice).toContainText('Call 911, or go to the nearest emergency department: Lakeside General Hospital, 200 Shore Road.');
+  await expectAccessible(page);
+  await page.screenshot({ path: join(shotsDir, 'out-of-hours-phone-en.png'), fullPage: true });
+  // A second message in the same closed period: no second notice.
+  await page.getByLabel('Your message').fill('And the date of my next visit, please.');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(page.getByTestId('message')).toHaveCount(2);
+  await expect(notice).toHaveCount(1);
+  // The clinician's computer learns, inside the encryption, that the patient was shown it.
+  await until(async () => (await dr.client.sync(), dr.client.messages('pat-ben').length === 2), 'the clinic to receive both messages');
+  expect(dr.client.messages('pat-ben').map((m) => m.outOfHours !== null)).toEqual([true, false]);
+
+  await page.getByRole('button', { name: 'Français' }).click();
+  await expect(notice).toContainText('La clinique est fermée en ce moment. Elle rouvre');
+  await expect(notice).toContainText('Composez le 911');
+  await page.screenshot({ path: join(shotsDir, 'out-of-hours-phone-fr.png'), fullPage: true });
+});
+

@@ -336,4 +336,30 @@ describe('the clinician inbox', () => {
     await doctor.call('profiles:unlock', { profileId, passphrase });
     expect(doctor.inbox.checkEscalations()).toEqual([]);
   }, 60_000);
+
+  it('answers a message written while the clinic is closed with the automatic notice, once per closed period, from the rules agreed to; the clinician sees it was shown', async () => {
+    const { admin, desk, doctor, patient, now } = await clinic({ undoSendSeconds: 0, at: instants.weekdayClosed });
+    const alex = await consentFor(desk, { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
+    const phone = await patient(alex.code);
+    await phone.send('My prescription ran out today.');
+    const [first] = phone.messages();
+    expect(first?.outOfHours).toEqual({ reopensAt: instant('2026-12-03T08:30:00-05:00'), replyDueAt: instant('2026-12-04T16:00:00-05:00') });
+    now.advance(30 * 60_000);
+    await phone.send('Also, the pharmacy closes at 9.');
+    expect(phone.messages()[1]?.outOfHours).toBeUndefined();
+    await doctor.clinic.client().sync();
+    const thread = await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId });
+    expect(thread.messages.map((m) => m.outOfHours)).toEqual([first?.outOfHours, null]);
+
+    // The clinic changes its hours afterwards: this patient keeps the promise made when they agreed.
+    const { rules } = await admin.call<{ rules: Record<string, unknown> & { businessHours: Record<string, unknown> } }>('clinic:status');
+    await admin.call('clinic:update-rules', { rules: { ...rules, phone: '+1 613 555 0199', responseTimeBusinessHours: 40 } });
+    await phone.sync();
+    expect(phone.client.snapshot().directory?.rules?.phone).toBe('+1 613 555 0199');
+    expect(phone.client.snapshot().rules).toMatchObject({ phone: '+1 555 0100', responseTimeBusinessHours: 16 });
+    // The next evening is another closed period: a new notice, under the same agreed rules.
+    now.advance(24 * 3_600_000);
+    await phone.send('Any news?');
+    expect(phone.messages()[2]?.outOfHours?.reopensAt).toBe(instant('2026-12-04T08:30:00-05:00'));
+  }, 60_000);
 });

@@ -89,6 +89,7 @@ describe('no plaintext on disk', () => {
           senderDeviceId: fromPatient ? 'patient-device' : 'staff-device',
           outgoing: !fromPatient,
         urgent: false,
+        outOfHours: null,
           scope: 'patient',
           body: `${i}: ${samples.join(' / ')} ${'répété '.repeat(i % 50)}`,
           sentAt: 1000 + i,

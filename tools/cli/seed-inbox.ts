@@ -291,6 +291,7 @@ export function seedMessages(client: ClinicClient, patients: readonly SeedPatien
         senderDeviceId: fromPatient ? `d-patient-${p}` : random() < 0.6 ? own : colleague,
         outgoing: !fromPatient,
         urgent: false,
+        outOfHours: null,
         scope: 'clinical',
         body: `${line} (${(p * 131 + i).toString(36)})`,
         sentAt,

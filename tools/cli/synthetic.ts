@@ -73,6 +73,7 @@ export function syntheticMessages(count: number, conversations: number, seed = 4
       state: fromPatient ? 'received' : 'delivered',
       fromPatient,
       urgent: false,
+      outOfHours: null,
     };
   });
 }

@@ -22,7 +22,8 @@ import { type ClientMessage, type ConversationSummary, type PendingSend } from '
 import { type ClinicClient, ClientError, type Directory } from '../network/clinic-client';
 import { AppError } from '../router/app-error';
 import { type IncomingNotice, type NoticePreview } from '../shell/notifications';
-import { type EscalationNotice, createDeadlineCache, createEscalationWatch } from './escalation';
+import { type EscalationNotice, createDeadlineCache } from './escalation';
+import { createInboxAlerts } from './inbox-alerts';
 
 export type { IncomingNotice, NoticePreview };
 
@@ -181,6 +182,7 @@ export function createInboxService(options: InboxServiceOptions) {
     messageId: p.messageId,
     fromPatient: false,
     urgent: false,
+    outOfHours: null,
     mine: true,
     body: p.body,
     sentAt: p.createdAt,
@@ -192,6 +194,7 @@ export function createInboxService(options: InboxServiceOptions) {
     messageId: m.messageId,
     fromPatient: m.fromPatient,
     urgent: m.urgent,
+    outOfHours: m.outOfHours,
     mine: m.senderDeviceId === ownDeviceId,
     body: m.body,
     sentAt: m.sentAt,
@@ -318,59 +321,13 @@ export function createInboxService(options: InboxServiceOptions) {
     return { saved: true };
   }
 
-  /** The clinician's client, or null (locked, or another role: only clinicians are notified). */
-  const clinicianClient = (): ClinicClient | null => {
-    try {
-      const c = client();
-      return c.summary()?.role === 'clinician' ? c : null;
-    } catch {
-      return null;
-    }
-  };
+  const alerts = createInboxAlerts({ clinic, now, deadlines, changed, ...(options.notify ? { notify: options.notify } : {}) });
 
-  /** Notices worded as the policy allows: no name, no text unless its preview setting says so. */
-  function tell(c: ClinicClient, items: readonly { kind: IncomingNotice['kind']; patientId: string; body: string }[]): void {
-    if (!options.notify || items.length === 0) return;
-    const preview = options.clinic.security().notificationPreview;
-    const cards: ReadonlyMap<string, PatientCard> = preview === 'nothing' ? new Map() : c.patientCards();
-    const notices = items.map((item): IncomingNotice => {
-      const card = cards.get(item.patientId);
-      return { kind: item.kind, patientId: item.patientId, patientName: card ? `${card.givenName} ${card.familyName}` : null, body: preview === 'sender-and-text' ? item.body : '' };
-    });
-    // An urgent message or a reply time running out is told on its own, never folded into "new messages".
-    for (const kind of ['urgent', 'overdue', 'due-soon', 'message'] as const) {
-      const ofKind = notices.filter((n) => n.kind === kind);
-      if (ofKind.length > 0) options.notify(ofKind, preview);
-    }
-  }
-
-  /** New patient messages from a sync: a notification, worded as the policy allows. */
+  /** New messages from a sync: the list changed, and patients' messages are told as the policy allows. */
   function arrived(messages: readonly ClientMessage[]): void {
     changed();
-    const fromPatients = messages.filter((m) => m.fromPatient);
-    const c = fromPatients.length > 0 ? clinicianClient() : null;
-    if (!c) return;
-    tell(c, fromPatients.map((m) => ({ kind: m.urgent ? ('urgent' as const) : ('message' as const), patientId: m.patientId, body: m.body })));
-    escalation.check();
+    alerts.arrived(messages);
   }
-
-  const escalation = createEscalationWatch({
-    now,
-    waiting: () => {
-      const c = clinicianClient();
-      return c ? c.local.inbox.conversations().flatMap((s) => (s.waitingSince === null ? [] : [{ patientId: s.patientId, waitingSince: s.waitingSince }])) : [];
-    },
-    rules: () => clinicianClient()?.storedRules() ?? null,
-    deadlines,
-    load: () => clinicianClient()?.local.get('escalation-warned') ?? null,
-    save: (warned) => clinicianClient()?.local.put('escalation-warned', warned),
-    notify: (notices: readonly EscalationNotice[]) => {
-      const c = clinicianClient();
-      if (!c) return;
-      changed();
-      tell(c, notices.map((n) => ({ kind: n.stage, patientId: n.patientId, body: '' })));
-    },
-  });
 
   /** A profile was unlocked: pending replies are rescheduled and the inbox starts listening. */
   function attached(): void {
@@ -390,7 +347,7 @@ export function createInboxService(options: InboxServiceOptions) {
     tick();
     poll = setInterval(tick, options.pollMs ?? 30_000);
     poll.unref();
-    escalation.check();
+    alerts.check();
   }
 
   function detached(): void {
@@ -398,7 +355,7 @@ export function createInboxService(options: InboxServiceOptions) {
     timers.clear();
     if (poll) clearInterval(poll);
     poll = null;
-    escalation.stop();
+    alerts.stop();
     deadlines.clear();
   }
 
@@ -423,7 +380,7 @@ export function createInboxService(options: InboxServiceOptions) {
     /** For the clinic service's client: called on every stored change and new messages. */
     clientEvents: { changed, arrived },
     /** Looks at the reply times now (also run by its own timer); returns what it notified. */
-    checkEscalations: (): EscalationNotice[] => escalation.check(),
+    checkEscalations: (): EscalationNotice[] => alerts.check(),
     attached,
     detached,
   };

@@ -3,8 +3,11 @@
 // the relay declares RelayStore, so its users depend on this contract and not on SQL.
 import { type MessageState } from '../../shared/protocol/delivery';
 import { type ConversationSummary, type InboxState, type PendingSend } from '../inbox/inbox-state';
+import { type OutOfHoursMark } from '../../shared/protocol/message-body';
 
 export type { ConversationSummary, MessageState, PendingSend };
+
+export type { OutOfHoursMark };
 
 export type ClientMessage = {
   readonly messageId: string;
@@ -29,6 +32,8 @@ export type ClientMessage = {
    * anyway") or found by this computer's own check of the clinic's urgent signs.
    */
   readonly urgent: boolean;
+  /** Written while the clinic was closed: the out-of-hours notice the patient's portal showed with it. */
+  readonly outOfHours: OutOfHoursMark | null;
 };
 
 export type OutboxItem = {

@@ -64,14 +64,16 @@ export function migrateClientStore(db: EncryptedDatabase): void {
 }
 
 /**
- * Version 3: the urgent mark of a patient's message, and in each conversation's summary the
- * first urgent message still waiting for an answer. Messages stored before are not urgent.
+ * Version 3: the urgent mark of a patient's message and the out-of-hours notice its portal
+ * showed, and in each conversation's summary the first urgent message still waiting for an
+ * answer. Messages stored before carry neither.
  */
 function migrateToVersion3(db: EncryptedDatabase): void {
   if ((db.pragma('user_version', { simple: true }) as number) >= 3) return;
   db.transaction(() => {
     const has = (table: string, column: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((c) => c.name === column);
     if (!has('messages', 'urgent')) db.exec('ALTER TABLE messages ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1))');
+    if (!has('messages', 'out_of_hours_json')) db.exec('ALTER TABLE messages ADD COLUMN out_of_hours_json TEXT CHECK (out_of_hours_json IS NULL OR json_valid(out_of_hours_json))');
     if (!has('conversations', 'urgent_since')) db.exec('ALTER TABLE conversations ADD COLUMN urgent_since INTEGER');
     db.pragma('user_version = 3');
   }).immediate();

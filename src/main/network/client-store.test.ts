@@ -38,6 +38,7 @@ const message = (over: { conversationId?: string; sentAt: number; fromPatient: b
   state: over.fromPatient ? ('received' as const) : ('sent' as const),
   fromPatient: over.fromPatient,
   urgent: over.urgent ?? false,
+  outOfHours: null,
 });
 
 describe('the client store inbox summary', () => {

@@ -32,6 +32,7 @@ type MessageRow = {
   from_patient: number;
   read_at: number | null;
   urgent: number;
+  out_of_hours_json: string | null;
 };
 const toMessage = (r: MessageRow): ClientMessage => ({
   messageId: r.message_id,
@@ -49,6 +50,7 @@ const toMessage = (r: MessageRow): ClientMessage => ({
   fromPatient: r.from_patient === 1,
   readAt: r.read_at,
   urgent: r.urgent === 1,
+  outOfHours: r.out_of_hours_json === null ? null : (JSON.parse(r.out_of_hours_json) as ClientMessage['outOfHours']),
 });
 
 
@@ -87,8 +89,8 @@ function wrap(db: EncryptedDatabase): ClientStore {
   const getKv = db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?');
   const putKv = db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const insertMessage = db.prepare(
-    `INSERT INTO messages (message_id, conversation_id, patient_id, sender_device_id, outgoing, scope, body, sent_at, seq, relay_seq, state, failure, received_at, from_patient, read_at, urgent)
-     VALUES (@messageId, @conversationId, @patientId, @senderDeviceId, @outgoing, @scope, @body, @sentAt, @seq, @relaySeq, @state, NULL, @receivedAt, @fromPatient, NULL, @urgent)
+    `INSERT INTO messages (message_id, conversation_id, patient_id, sender_device_id, outgoing, scope, body, sent_at, seq, relay_seq, state, failure, received_at, from_patient, read_at, urgent, out_of_hours_json)
+     VALUES (@messageId, @conversationId, @patientId, @senderDeviceId, @outgoing, @scope, @body, @sentAt, @seq, @relaySeq, @state, NULL, @receivedAt, @fromPatient, NULL, @urgent, @outOfHoursJson)
      ON CONFLICT (message_id) DO NOTHING`,
   );
   const inbox = inboxStateOn(db);
@@ -126,7 +128,7 @@ function wrap(db: EncryptedDatabase): ClientStore {
     addMessage(message: Omit<ClientMessage, 'failure' | 'readAt'>, now: number, outboxPayload?: string): boolean {
       return db
         .transaction(() => {
-          const inserted = insertMessage.run({ ...message, outgoing: message.outgoing ? 1 : 0, fromPatient: message.fromPatient ? 1 : 0, urgent: message.urgent ? 1 : 0, receivedAt: now }).changes === 1;
+          const inserted = insertMessage.run({ ...message, outgoing: message.outgoing ? 1 : 0, fromPatient: message.fromPatient ? 1 : 0, urgent: message.urgent ? 1 : 0, outOfHoursJson: message.outOfHours ? JSON.stringify(message.outOfHours) : null, receivedAt: now }).changes === 1;
           if (!inserted) return false;
           inbox.summarise(message);
           if (outboxPayload !== undefined) insertOutbox.run(message.messageId, 'message', outboxPayload, now, now);
@@ -178,6 +180,7 @@ function wrap(db: EncryptedDatabase): ClientStore {
           receivedAt: now,
           fromPatient: 0,
           urgent: 0,
+          outOfHoursJson: null,
         }).changes;
         if (inserted === 1) db.prepare('UPDATE messages SET failure = ? WHERE message_id = ?').run(message.failure, message.messageId);
       }).immediate();

@@ -16,6 +16,7 @@ import { type SodiumApi } from '../../shared/protocol/sodium-api';
 import { type Vault } from '../storage/vault';
 import { type PatientDirectory, UntrustedError, freshTrustMemory, verifyPatientDirectory } from './directory';
 import { type PatientIdentity } from './identity';
+import { outOfHoursNotice, pinConsented, rememberShown } from './out-of-hours';
 import { PortalConnection } from './portal-connection';
 import { RelayError, type RelaySocket } from './relay-socket';
 import { newMessageId, openPortalMessage, sealPortalMessage, withdrawalRequest } from './patient-envelopes';
@@ -87,6 +88,7 @@ export class PatientClient {
     if (client.state.directoryRaw) {
       try {
         client.directory = verifyPatientDirectory(client.sodium, client.id, client.state.directoryRaw, client.state.memory, client.now()).directory;
+        client.state = { ...client.state, consented: pinConsented(client.state.consented ?? null, client.directory) };
       } catch {
         client.directory = null;
       }
@@ -112,6 +114,8 @@ export class PatientClient {
       problem: this.problem,
       messages: [...this.messages.values()].sort(byConversationOrder),
       directory: this.directory,
+      rules: this.state.consented?.rules ?? this.directory?.rules ?? null,
+      rulesVersion: this.state.consented?.policyVersion ?? this.directory?.policy?.version ?? null,
       fingerprint: rootFingerprint(this.sodium, decodeChecked(this.id.rootPublicKey)),
       patientId: this.id.patientId,
     };
@@ -170,7 +174,7 @@ export class PatientClient {
     try {
       const { directory, memory } = verifyPatientDirectory(this.sodium, this.id, raw, this.state.memory, this.now());
       this.directory = directory;
-      this.state = { ...this.state, memory, directoryRaw: raw };
+      this.state = { ...this.state, memory, directoryRaw: raw, consented: pinConsented(this.state.consented ?? null, directory) };
       this.problem = null;
     } catch (error) {
       if (!(error instanceof UntrustedError)) throw error;
@@ -207,8 +211,13 @@ export class PatientClient {
     const messageId = newMessageId(this.sodium);
     const sentAt = this.now();
     const urgent = options.urgent === true;
-    const envelope = this.seal(directory, messageId, body, sentAt, urgent);
-    const message: PortalMessage = { messageId, outgoing: true, body, sentAt, seq: null, state: 'queued', failure: null, readSent: true, ...(urgent ? { urgent } : {}) };
+    // Written while the clinic is closed: the automatic notice, once per closed period, from the rules agreed to.
+    const rules = this.state.consented?.rules ?? directory.rules;
+    const outOfHours = rules ? outOfHoursNotice(sentAt, rules, this.state.outOfHoursShown ?? []) : null;
+    if (outOfHours) this.state = { ...this.state, outOfHoursShown: rememberShown(this.state.outOfHoursShown ?? [], outOfHours, sentAt) };
+    const extra = { ...(urgent ? { urgent } : {}), ...(outOfHours ? { outOfHours } : {}) };
+    const envelope = this.seal(directory, { messageId, body, sentAt, ...extra });
+    const message: PortalMessage = { messageId, outgoing: true, body, sentAt, seq: null, state: 'queued', failure: null, readSent: true, ...extra };
     this.messages.set(messageId, message);
     this.outbox = [...this.outbox, { id: messageId, kind: 'message', payload: JSON.stringify(envelope), attempts: 0, nextAttemptAt: sentAt }];
     this.changed();
@@ -217,8 +226,8 @@ export class PatientClient {
     return message;
   }
 
-  private seal(directory: PatientDirectory, messageId: string, body: string, sentAt: number, urgent = false): Envelope {
-    return sealPortalMessage(this.sodium, this.id, directory, { messageId, body, sentAt, urgent });
+  private seal(directory: PatientDirectory, message: Pick<PortalMessage, 'messageId' | 'body' | 'sentAt' | 'urgent' | 'outOfHours'>): Envelope {
+    return sealPortalMessage(this.sodium, this.id, directory, message);
   }
 
   private update(messageId: string, state: MessageState, fields: Partial<Pick<PortalMessage, 'seq' | 'failure' | 'readSent'>> = {}): void {
@@ -253,7 +262,7 @@ export class PatientClient {
           const m = this.messages.get(item.id);
           const directory = await this.refreshDirectory().catch(() => null);
           if (m && directory?.epoch) {
-            const envelope = this.seal(directory, m.messageId, m.body, m.sentAt, m.urgent === true);
+            const envelope = this.seal(directory, m);
             this.outbox = this.outbox.map((o) => (o.id === item.id ? { ...o, payload: JSON.stringify(envelope) } : o));
             continue;
           }

@@ -5,7 +5,7 @@ import { openIncoming, sealMessage } from '../../shared/protocol/delivery';
 import { PREFIX, patientWithdrawalSchema, relayAuthSchema } from '../../shared/protocol/documents';
 import { toBase64 } from '../../shared/protocol/encoding';
 import { type Envelope } from '../../shared/protocol/envelope';
-import { formatBody, parseBody } from '../../shared/protocol/message-body';
+import { type OutOfHoursMark, formatBody, parseBody } from '../../shared/protocol/message-body';
 import { signDocument } from '../../shared/protocol/signed';
 import { type SyncItem } from '../../shared/protocol/relay-frames';
 import { type SodiumApi } from '../../shared/protocol/sodium-api';
@@ -33,6 +33,7 @@ export async function openPortalMessage(sodium: SodiumApi, item: MessageItem, lo
     outgoing,
     body: content.text,
     ...(content.urgent ? { urgent: true } : {}),
+    ...(content.outOfHours ? { outOfHours: content.outOfHours } : {}),
     sentAt: opened.header.sentAt,
     seq: item.seq,
     state: outgoing ? 'sent' : 'received',
@@ -45,8 +46,9 @@ export async function openPortalMessage(sodium: SodiumApi, item: MessageItem, lo
 export const newMessageId = (sodium: SodiumApi): string => `m${toBase64(sodium.randombytes_buf(12)).replace(/\+/g, '-').replace(/\//g, '_')}`;
 
 /** Seals a message for the clinic's records key and the patient's own other devices. */
-export function sealPortalMessage(sodium: SodiumApi, id: PatientIdentity, directory: PatientDirectory, message: { messageId: string; body: string; sentAt: number; urgent?: boolean }): Envelope {
-  const m = { messageId: message.messageId, sentAt: message.sentAt, body: formatBody({ text: message.body, urgent: message.urgent === true }), patientId: id.patientId, senderDeviceId: id.deviceId, scope: 'clinical' as const };
+export function sealPortalMessage(sodium: SodiumApi, id: PatientIdentity, directory: PatientDirectory, message: { messageId: string; body: string; sentAt: number; urgent?: boolean; outOfHours?: OutOfHoursMark }): Envelope {
+  const body = formatBody({ text: message.body, urgent: message.urgent === true, outOfHours: message.outOfHours });
+  const m = { messageId: message.messageId, sentAt: message.sentAt, body, patientId: id.patientId, senderDeviceId: id.deviceId, scope: 'clinical' as const };
   const sealed = sealMessage(sodium, directory, m, keyPair(id.signing).privateKey);
   if (!sealed) throw new PortalError('not-ready', 'The clinic’s keys are not known yet.');
   return sealed.envelope;

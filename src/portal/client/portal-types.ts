@@ -1,10 +1,12 @@
 // Runs in the portal (browser; Node 22 in tests): what the patient's client shows and keeps,
 // the messages, the outbox's items, the connection and the problems the screen explains.
+import { type ClinicRules } from '../../shared/protocol/clinic-rules';
 import { type MessageState } from '../../shared/protocol/delivery';
 import { decodeChecked } from '../../shared/protocol/fields';
 import { type SodiumKeyPair } from '../../shared/protocol/sodium-api';
 import { type PatientDirectory, type RawDirectory, type TrustMemory } from './directory';
 import { type PatientIdentity } from './identity';
+import { type ConsentedRules, type OutOfHoursNotice } from './out-of-hours';
 
 export type { MessageState };
 
@@ -22,6 +24,8 @@ export type PortalMessage = {
   readonly readSent: boolean;
   /** Sent past the emergency screen ("Send it anyway"): marked urgent inside the encryption. */
   readonly urgent?: boolean;
+  /** Written while the clinic was closed: the automatic notice shown with it (the clinic is told, encrypted). */
+  readonly outOfHours?: OutOfHoursNotice;
 };
 
 export type OutboxItem = {
@@ -32,7 +36,15 @@ export type OutboxItem = {
   readonly nextAttemptAt: number;
 };
 
-export type StoredState = { readonly cursor: number; readonly memory: TrustMemory; readonly directoryRaw: RawDirectory | null };
+export type StoredState = {
+  readonly cursor: number;
+  readonly memory: TrustMemory;
+  readonly directoryRaw: RawDirectory | null;
+  /** The rules the patient agreed to (absent in a vault written before they were kept). */
+  readonly consented?: ConsentedRules | null;
+  /** The closed periods (their reopening instants) that already had an out-of-hours notice. */
+  readonly outOfHoursShown?: readonly number[];
+};
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 /** Why the portal cannot go on as usual: the relay's answers do not verify, or this device was removed. */
@@ -43,6 +55,10 @@ export type PortalSnapshot = {
   readonly problem: Problem;
   readonly messages: readonly PortalMessage[];
   readonly directory: PatientDirectory | null;
+  /** The rules the patient agreed to: what the portal states and promises (else the directory's). */
+  readonly rules: ClinicRules | null;
+  /** The policy version those rules came from. */
+  readonly rulesVersion: number | null;
   readonly fingerprint: string;
   readonly patientId: string;
 };

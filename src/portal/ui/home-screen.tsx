@@ -25,7 +25,7 @@ export function HomeScreen({ client }: { readonly client: PatientClient }) {
     return () => window.removeEventListener('online', online);
   }, [client]);
 
-  const rules = snapshot.directory?.rules ?? null;
+  const rules = snapshot.rules;
   const connection = snapshot.connection === 'online' ? 'connectionOnline' : snapshot.connection === 'connecting' ? 'connectionConnecting' : 'connectionOffline';
 
   return (

@@ -2,7 +2,7 @@
 // composer), when the clinic usually answers (from its signed hours, via replyDueAt), the
 // topics that need a visit or a call, and the composer. Clinic messages on screen are
 // marked read, which sends the "read" receipt.
-import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
+import { type FormEvent, Fragment, useEffect, useId, useMemo, useState } from 'react';
 
 import { replyDueAt } from '../../shared/clinic-hours';
 import { endSentence, formatResponseTime } from '../../shared/consent/consent-format';
@@ -13,6 +13,7 @@ import { type MessageKey } from '../i18n/catalog';
 import { formatWhen, useI18n } from './i18n';
 import { EmergencyCall } from './emergency-call';
 import { FormError } from './form-error';
+import { OutOfHoursNotice } from './out-of-hours-notice';
 import { TriageDialog } from './triage-dialog';
 
 const stateKey: Record<Exclude<PortalMessage['state'], 'received'>, MessageKey> = {
@@ -104,7 +105,8 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
   const [error, setError] = useState<MessageKey | null>(null);
   const [sending, setSending] = useState(false);
   const ids = { conversation: useId(), compose: useId(), composeHint: useId(), error: useId() };
-  const rules = snapshot.directory?.rules ?? null;
+  // What the patient agreed to: its hours, emergency advice and promise.
+  const rules = snapshot.rules;
   const canWrite = client.canWrite();
   const [triage, setTriage] = useState<'closed' | 'open' | 'changing'>('closed');
   const [composer, setComposer] = useState<HTMLTextAreaElement | null>(null);
@@ -156,7 +158,10 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
         <div role="log" aria-labelledby={ids.conversation}>
           <ol className="message-list">
             {snapshot.messages.map((m) => (
-              <MessageItem key={m.messageId} message={m} />
+              <Fragment key={m.messageId}>
+                <MessageItem message={m} />
+                {m.outgoing && m.outOfHours ? <OutOfHoursNotice notice={m.outOfHours} rules={rules} /> : null}
+              </Fragment>
             ))}
           </ol>
         </div>

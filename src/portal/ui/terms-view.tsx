@@ -50,19 +50,19 @@ export function TermsView({ client, snapshot }: { readonly client: PatientClient
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<'done' | 'offline' | null>(null);
   const withdrawHeading = useId();
-  const rules = snapshot.directory?.rules ?? null;
-  const policy = snapshot.directory?.policy ?? null;
+  const rules = snapshot.rules;
+  const policyVersion = snapshot.rulesVersion;
   const document = useMemo(
     () =>
-      rules && policy
+      rules && policyVersion !== null
         ? buildConsentDocument(rules, {
             language,
-            policyVersion: policy.version,
+            policyVersion,
             templateVersion: rules.consentText.templateVersion,
             edits: rules.consentText.edits[language] as ConsentTemplateEdits,
           })
         : null,
-    [rules, policy, language],
+    [rules, policyVersion, language],
   );
   const active = client.canWrite();
 

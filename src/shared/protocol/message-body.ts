@@ -6,14 +6,22 @@ import { z } from 'zod';
 
 const TAG = '\u0000cm-body/1\u0000';
 
-const marked = z.strictObject({ text: z.string(), urgent: z.boolean() });
+const instant = z.number().int().min(0).max(8_640_000_000_000_000).nullable();
+const marked = z.strictObject({
+  text: z.string(),
+  urgent: z.boolean(),
+  /** Written while the clinic was closed: the portal showed its automatic notice with these instants. */
+  outOfHours: z.strictObject({ reopensAt: instant, replyDueAt: instant }).optional(),
+});
 
-export type MessageContent = { readonly text: string; readonly urgent: boolean };
+export type OutOfHoursMark = { readonly reopensAt: number | null; readonly replyDueAt: number | null };
+export type MessageContent = { readonly text: string; readonly urgent: boolean; readonly outOfHours?: OutOfHoursMark | undefined };
 
 /** The string to encrypt for this content (plain text when it carries no mark). */
 export function formatBody(content: MessageContent): string {
   const text = content.text.replace(/\u0000/g, '');
-  return content.urgent ? `${TAG}${JSON.stringify({ text, urgent: true })}` : text;
+  if (!content.urgent && !content.outOfHours) return text;
+  return `${TAG}${JSON.stringify({ text, urgent: content.urgent, ...(content.outOfHours ? { outOfHours: content.outOfHours } : {}) })}`;
 }
 
 /** The content of a decrypted, decoded body; null when it is marked but malformed. */

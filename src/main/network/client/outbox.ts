@@ -69,6 +69,7 @@ export class Outbox {
       fromPatient: false,
       readAt: null,
       urgent: false,
+      outOfHours: null,
     };
     store.addMessage(queued, this.ctx.now(), JSON.stringify(envelope));
     this.ctx.changed();

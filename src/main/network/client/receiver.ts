@@ -100,6 +100,7 @@ export class Receiver {
       fromPatient,
       readAt: null,
       urgent,
+      outOfHours: fromPatient ? (content.outOfHours ?? null) : null,
     };
     if (!store.addMessage(message, now()) || outgoing) return 0;
     arrived.push(message);

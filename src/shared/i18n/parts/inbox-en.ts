@@ -79,6 +79,8 @@ export const inboxEn = {
     },
   },
   thread: {
+    outOfHours: 'Written while the clinic was closed: the patient was shown the automatic notice (expect an answer by {{when}}; emergency advice).',
+    outOfHoursNoDue: 'Written while the clinic was closed: the patient was shown the automatic notice with the emergency advice.',
     choose: {
       title: 'No conversation open',
       body: 'Choose a patient in the list to read and answer their messages.',

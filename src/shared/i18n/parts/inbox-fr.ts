@@ -81,6 +81,8 @@ export const inboxFr: Catalog['inbox'] = {
     },
   },
   thread: {
+    outOfHours: 'Écrit pendant la fermeture : le patient a vu l’avis automatique (réponse attendue d’ici {{when}}; consignes d’urgence).',
+    outOfHoursNoDue: 'Écrit pendant la fermeture : le patient a vu l’avis automatique avec les consignes d’urgence.',
     choose: {
       title: 'Aucune conversation ouverte',
       body: 'Choisissez un patient dans la liste pour lire et répondre à ses messages.',

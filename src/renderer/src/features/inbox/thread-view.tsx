@@ -300,6 +300,13 @@ function MessageItem({ message, patientName, now, onUndo, onRetry }: MessageItem
         </p>
         {message.urgent ? <p className="inbox-msg__urgent">{t('inbox.urgentMark')}</p> : null}
         <p className="inbox-msg__body">{message.body}</p>
+        {message.outOfHours ? (
+          <p className="inbox-msg__notice">
+            {message.outOfHours.replyDueAt !== null
+              ? t('inbox.thread.outOfHours', { when: dayAndTime(message.outOfHours.replyDueAt, i18n.language) })
+              : t('inbox.thread.outOfHoursNoDue')}
+          </p>
+        ) : null}
         {outgoing ? (
           <div className={`inbox-msg__state inbox-msg__state--${message.state}`}>
             <StateIcon state={message.state} />
@@ -343,4 +350,9 @@ function StateIcon({ state }: Readonly<{ state: ThreadMessage['state'] }>) {
       <path d={path} fill="none" stroke="currentColor" strokeWidth="1.7" strokeLinecap="round" strokeLinejoin="round" />
     </svg>
   );
+}
+
+/** "Tuesday, December 8, 15:00": when the patient was told to expect an answer. */
+function dayAndTime(at: number, language: string): string {
+  return new Date(at).toLocaleString(language, { weekday: 'long', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 }

@@ -98,6 +98,8 @@ async function runFlow(page: Page, lang: Lang, patient: { given: string; family:
   await page.getByRole('checkbox', { name: new RegExp(w.reminders) }).check();
   await page.getByLabel(w.excluded).fill(lang === 'en' ? 'Mental health' : 'Santé mentale');
   await page.getByRole('button', { name: w.addTopic }).click();
+  // The clinic's rules refuse photos (the default), so that opt-in is not offered.
+  await expect(page.getByRole('checkbox', { name: lang === 'en' ? /Photos and attachments/ : /Photos et pièces jointes/ })).toBeDisabled();
   await shoot(`consent-4-choices-${lang}`);
   await page.getByRole('button', { name: w.next }).click();
 

@@ -90,8 +90,15 @@ describe('consent capture through the app', () => {
 
     const { rules } = await admin.call<{ rules: Record<string, unknown> & { emergency: Record<string, string> } }>('clinic:status');
     await admin.call('clinic:update-rules', { rules: { ...rules, phone: '613-555-0142', emergency: { ...rules.emergency, nearestEmergencyDepartment: 'Lakeside General Hospital' } } });
+    // The rules do not accept photos (the default), so that opt-in cannot be recorded.
+    await expect(recordConsent(desk, id, ['clinical', 'attachments'])).rejects.toMatchObject({ code: 'invalid-request', fields: { choices: 'attachments' } });
     const recorded = await recordConsent(desk, id);
     expect(recorded.record.scopes).toEqual(['clinical', 'reminders']);
+    // Once IT accepts photos, the same choice is recorded.
+    const current = await admin.call<{ rules: Record<string, unknown> & { security: Record<string, unknown> } }>('clinic:status');
+    await admin.call('clinic:update-rules', { rules: { ...current.rules, security: { ...current.rules.security, patientAttachments: true } } });
+    const second = await desk.call<{ id: string }>('patients:register', { givenName: 'Noa', familyName: 'Roy', dateOfBirth: '1991-06-12' });
+    expect((await recordConsent(desk, second.id, ['clinical', 'attachments'])).record.scopes).toEqual(['clinical', 'attachments']);
     const { document } = await desk.call<Template>('consent:template', { language: 'en' });
     expect(document.text).toContain('613-555-0142');
     expect(document.text).not.toMatch(/Not set|: \.|at \./);

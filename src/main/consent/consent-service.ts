@@ -286,6 +286,10 @@ export function createConsentService(options: ConsentServiceOptions) {
       const missing = document.sections.map((x) => x.id).filter((id) => !input.acknowledged.includes(id));
       if (missing.length > 0) throw new AppError('invalid-request', 'Every section must be read and acknowledged.', { acknowledged: missing.join(',') });
       const granted = consentScopes.filter((scope) => input.choices.some((c) => c.scope === scope && c.granted));
+      // An opt-in the clinic's rules do not offer would promise the patient something nobody acts on.
+      if (granted.includes('attachments') && !rules.security.patientAttachments) {
+        throw new AppError('invalid-request', 'This clinic does not accept photos or files from patients, so that choice cannot be recorded. The IT administrator can change this under Clinic rules.', { choices: 'attachments' });
+      }
       const at = now();
       // The clinic's rule decides how long a consent lasts; the text the patient read says so.
       const months = rules.consentRenewal.validityMonths;

@@ -136,6 +136,7 @@ export const flowEn = {
       newsletters: 'general health news from the clinic',
       attachments: 'sending photos or files to the clinic',
     },
+    attachmentsOff: 'Not offered: your clinic’s rules do not accept photos or files from patients (set by your clinic).',
     excludedLabel: 'Topics the patient does not want to discuss by message (optional)',
     excludedHint: 'Type a topic, then press Enter.',
     addTopic: 'Add topic',

@@ -138,6 +138,7 @@ export const flowFr: Catalog['flow'] = {
       newsletters: 'nouvelles générales de santé de la clinique',
       attachments: 'envoyer des photos ou des fichiers à la clinique',
     },
+    attachmentsOff: 'Non proposé : les règles de votre clinique n’acceptent pas de photos ni de fichiers des patients (réglé par votre clinique).',
     excludedLabel: 'Sujets que le patient ne veut pas aborder par message (facultatif)',
     excludedHint: 'Tapez un sujet, puis appuyez sur Entrée.',
     addTopic: 'Ajouter le sujet',

@@ -35,6 +35,8 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
   const [excluded, setExcluded] = useState<string[]>([]);
   const clinicStatus = useClinicStatus().status;
   const validityMonths = clinicStatus?.state === 'member' ? (clinicStatus.rules?.consentRenewal.validityMonths ?? 0) : null;
+  // Photos can only be opted into where the clinic's signed rules accept them.
+  const attachmentsOffered = clinicStatus?.state === 'member' && clinicStatus.rules?.security.patientAttachments === true;
   const [signature, setSignature] = useState<{ kind: 'drawn'; image: string } | { kind: 'typed'; name: string } | null>(null);
   const [decisionMaker, setDecisionMaker] = useState<{ name: string; relationship: string } | null>(null);
   const [receipt, setReceipt] = useState<Receipt | null>(null);
@@ -79,7 +81,7 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
       acknowledged,
       identityMethod: identity.method,
       identityNote: identity.note,
-      choices: consentScopes.map((scope) => ({ scope, granted: choices[scope] })),
+      choices: consentScopes.map((scope) => ({ scope, granted: choices[scope] && (scope !== 'attachments' || attachmentsOffered) })),
       excludedTopics: excluded,
       signature,
       decisionMaker,
@@ -193,6 +195,7 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
           excluded={excluded}
           onExcluded={setExcluded}
           validityMonths={validityMonths}
+          attachmentsOffered={attachmentsOffered}
           onBack={() => go('read')}
           onNext={() => go('sign')}
         />
@@ -229,7 +232,7 @@ export function ConsentFlow({ initialPatientId, onDone }: Readonly<{ initialPati
               <ul className="plain-list">
                 {consentScopes.map((scope) => (
                   <li key={scope}>
-                    {scopeLabel(scope, language)}: {choices[scope] ? t('flow.yes') : t('flow.no')}
+                    {scopeLabel(scope, language)}: {choices[scope] && (scope !== 'attachments' || attachmentsOffered) ? t('flow.yes') : t('flow.no')}
                   </li>
                 ))}
               </ul>

@@ -102,6 +102,7 @@ export function ChoicesStep(
     excluded: string[];
     onExcluded: (e: string[]) => void;
     validityMonths: number | null;
+    attachmentsOffered: boolean;
     onBack: () => void;
     onNext: () => void;
   }>,
@@ -126,15 +127,29 @@ export function ChoicesStep(
       <fieldset className="checkbox-group">
         <legend>{t('flow.choices.legend')}</legend>
         <p className="field__hint">{t('flow.choices.hint')}</p>
-        {consentScopes.map((scope) => (
-          <label key={scope} className="checkbox checkbox--row">
-            <input type="checkbox" checked={props.choices[scope]} onChange={(e) => props.onChoices({ ...props.choices, [scope]: e.target.checked })} />
-            <span>
-              <strong>{scopeLabel(scope, language)}</strong>
-              <span className="muted"> — {t(`flow.choices.explain.${scope}`)}</span>
-            </span>
-          </label>
-        ))}
+        {consentScopes.map((scope) => {
+          const offered = scope !== 'attachments' || props.attachmentsOffered;
+          return (
+            <label key={scope} className="checkbox checkbox--row">
+              <input
+                type="checkbox"
+                checked={offered && props.choices[scope]}
+                disabled={!offered}
+                aria-describedby={offered ? undefined : 'choice-attachments-off'}
+                onChange={(e) => props.onChoices({ ...props.choices, [scope]: e.target.checked })}
+              />
+              <span>
+                <strong>{scopeLabel(scope, language)}</strong>
+                <span className="muted"> — {t(`flow.choices.explain.${scope}`)}</span>
+                {offered ? null : (
+                  <span id="choice-attachments-off" className="field__hint checkbox__note">
+                    {t('flow.choices.attachmentsOff')}
+                  </span>
+                )}
+              </span>
+            </label>
+          );
+        })}
       </fieldset>
       <div className="topic-entry">
         <TextField

@@ -11,7 +11,8 @@ import { type PortalSodium, loadSodium, randomBytes } from '../src/portal/crypto
 import { type VaultBackend } from '../src/portal/storage/backend';
 import { Vault } from '../src/portal/storage/vault';
 import { type PatientDirectory } from '../src/portal/client/directory';
-import { checkEnrollmentCode, redeemEnrollment } from '../src/portal/client/enroll';
+import { checkEnrollmentCode, checkShortEnrollmentCode, redeemEnrollment } from '../src/portal/client/enroll';
+import { deriveOnThisThread } from '../src/portal/crypto/key-wrap';
 import { type PatientIdentity } from '../src/portal/client/identity';
 import { PatientClient, type PortalMessage, type VaultSecrets } from '../src/portal/client/patient-client';
 import { wsUrlFor } from '../src/portal/client/relay-socket';
@@ -67,11 +68,12 @@ export class HeadlessPatient {
   ) {}
 
   /** Redeems the receipt's code the way the portal does, then connects. Throws EnrollError or RelayError. */
-  static async enroll(options: HeadlessPatientOptions & { relayUrl: string; code: string }): Promise<HeadlessPatient> {
+  static async enroll(options: HeadlessPatientOptions & { relayUrl: string; code: string; /** With a short code: the date of birth, YYYY-MM-DD. */ birthDate?: string }): Promise<HeadlessPatient> {
     const sodium = await loadSodium();
     const now = options.now ?? Date.now;
     const wsUrl = wsUrlFor(options.relayUrl);
-    const checked = await checkEnrollmentCode(sodium, wsUrl, options.code);
+    const checked =
+      options.birthDate === undefined ? await checkEnrollmentCode(sodium, wsUrl, options.code) : await checkShortEnrollmentCode(sodium, wsUrl, options.code, options.birthDate, deriveOnThisThread(sodium));
     const identity = await redeemEnrollment(sodium, wsUrl, checked, now());
     const file = join(options.dir, `${options.name}.vault.json`);
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });

@@ -10,6 +10,7 @@ import { cardHandlers } from './handlers/cards';
 import { clinicHandlers } from './handlers/clinic';
 import { messageHandlers } from './handlers/messages';
 import { patientHandlers } from './handlers/patients';
+import { shortCodeHandlers } from './handlers/short-codes';
 import { staffHandlers } from './handlers/staff';
 import { refuse } from './refusal';
 import { type Session } from './session';
@@ -31,6 +32,7 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
     ...clinicHandlers(ctx),
     ...staffHandlers(ctx),
     ...patientHandlers(ctx),
+    ...shortCodeHandlers(ctx),
     ...cardHandlers(ctx),
     ...messageHandlers(ctx),
   };

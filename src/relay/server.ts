@@ -23,7 +23,7 @@ import { type RelayStore } from './store/relay-store';
 import { openSqliteRelayStore } from './store/sqlite-store';
 
 /** Frames anyone may send before logging in; each costs a token from the per-address bucket. */
-const GUARDED_TYPES: ReadonlySet<RequestType> = new Set(['clinic.setup', 'auth.challenge', 'auth.login', 'invite.redeem', 'enroll.redeem']);
+const GUARDED_TYPES: ReadonlySet<RequestType> = new Set(['clinic.setup', 'auth.challenge', 'auth.login', 'invite.redeem', 'enroll.redeem', 'code.challenge', 'code.open']);
 export const RELAY_DB_FILE = 'relay.db';
 
 export const RELAY_VERSION = '0.1.0';

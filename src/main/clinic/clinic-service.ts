@@ -20,6 +20,7 @@ import { type ClientMessage, openClientStore } from '../network/client-store';
 import { EMBEDDED_RELAY_DIR, type EmbeddedRelay, startEmbeddedRelay } from '../network/embedded-relay';
 import { RelayError } from '../network/relay-connection';
 import { CodeError } from '../../shared/protocol/codes';
+import { ShortCodeError } from '../../shared/protocol/short-code';
 
 const EMBEDDED_STATE = 'embedded.json';
 
@@ -39,6 +40,7 @@ export function clinicError(error: unknown): AppError {
   }
   if (error instanceof ClientError) return new AppError('clinic-refused', error.message, undefined, undefined, error.code);
   if (error instanceof CodeError) return new AppError('invalid-code', error.message, undefined, undefined, error.code);
+  if (error instanceof ShortCodeError) return new AppError('invalid-code', error.message, error.group ? { group: String(error.group) } : undefined, undefined, `short-${error.code}`);
   return new AppError('internal', 'Something went wrong while talking to the clinic.');
 }
 

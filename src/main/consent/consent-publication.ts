@@ -32,8 +32,10 @@ export function createConsentPublisher(context: ConsentContext) {
     const { client } = me();
     try {
       if (record.event === 'grant' && record.status === 'granted' && !s.codeForRecord(record.recordId)) {
-        const enrollment = await client.enrollPatient({ patientId: record.patientId, scopes: record.scopes, consentExpiresAt: record.expiresAt, validForMs: CODE_VALIDITY_MS });
-        s.addCodeFor(record, { id: newConsentId('e'), code: enrollment.code, fingerprint: enrollment.fingerprint, expiresAt: enrollment.expiresAt, createdAt: now() });
+        // The date of birth as recorded here seals the short code; the relay never sees either.
+        const birthDate = s.patient(record.patientId)?.dateOfBirth ?? null;
+        const enrollment = await client.enrollPatient({ patientId: record.patientId, scopes: record.scopes, consentExpiresAt: record.expiresAt, validForMs: CODE_VALIDITY_MS, birthDate });
+        s.addCodeFor(record, { id: newConsentId('e'), code: enrollment.code, shortCode: enrollment.shortCode, fingerprint: enrollment.fingerprint, expiresAt: enrollment.expiresAt, createdAt: now() });
       } else {
         await client.publishConsent(record.patientId, record.scopes, record.status === 'withdrawn' ? null : record.expiresAt);
       }

@@ -341,7 +341,7 @@ export function createConsentService(options: ConsentServiceOptions) {
         fingerprint: clinic.client().fingerprint,
         // The text is rebuilt from the rules; if they changed since, the record's own version and hash stay authoritative.
         document: agreed as ReceiptView['document'],
-        enrollment: code ? { code: code.code, expiresAt: code.expiresAt, portalUrl: portalUrl() } : null,
+        enrollment: code ? { code: code.code, shortCode: code.shortCode, expiresAt: code.expiresAt, portalUrl: portalUrl() } : null,
       };
     },
 
@@ -364,7 +364,7 @@ export function createConsentService(options: ConsentServiceOptions) {
         timeZone: view.clinic.timeZone,
         signature: view.record.signature ?? { kind: 'typed', name: `${view.patient.givenName} ${view.patient.familyName}` },
         witness: view.record.recordedBy.name,
-        enrollment: { code: view.enrollment.code, expiresAt: view.enrollment.expiresAt, portalUrl: view.enrollment.portalUrl },
+        enrollment: { code: view.enrollment.code, shortCode: view.enrollment.shortCode, expiresAt: view.enrollment.expiresAt, portalUrl: view.enrollment.portalUrl },
       });
       const suggested = `consent-receipt-${view.record.recordedAt}.pdf`;
       const path = await options.dialogs.chooseReceiptDestination(suggested);

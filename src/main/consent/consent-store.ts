@@ -25,6 +25,8 @@ export type EnrollmentCodeRow = {
   readonly patientId: string;
   readonly recordId: string;
   readonly code: string;
+  /** The short form a person types (ADR 15); null for codes printed before it existed. */
+  readonly shortCode: string | null;
   readonly fingerprint: string;
   readonly expiresAt: number;
   readonly createdAt: number;
@@ -69,7 +71,7 @@ export function createConsentStore(profile: ProfileDatabase) {
   );
   const insertPublication = db.prepare('INSERT INTO consent_publications (record_id, published_at) VALUES (?, ?) ON CONFLICT (record_id) DO NOTHING');
   const insertCode = db.prepare(
-    'INSERT INTO enrollment_codes (id, patient_id, record_id, code, fingerprint, expires_at, created_at) VALUES (@id, @patientId, @recordId, @code, @fingerprint, @expiresAt, @createdAt)',
+    'INSERT INTO enrollment_codes (id, patient_id, record_id, code, short_code, fingerprint, expires_at, created_at) VALUES (@id, @patientId, @recordId, @code, @shortCode, @fingerprint, @expiresAt, @createdAt)',
   );
   type RecordDbRow = { record_json: string; signature: Buffer; published_at: number | null };
   const toRecord = (r: RecordDbRow): StoredConsentRecord => ({
@@ -175,22 +177,22 @@ export function createConsentStore(profile: ProfileDatabase) {
     },
     latestCode(patientId: string): EnrollmentCodeRow | null {
       const row = db
-        .prepare<[string], { id: string; patient_id: string; record_id: string; code: string; fingerprint: string; expires_at: number; created_at: number }>(
+        .prepare<[string], { id: string; patient_id: string; record_id: string; code: string; short_code: string | null; fingerprint: string; expires_at: number; created_at: number }>(
           'SELECT * FROM enrollment_codes WHERE patient_id = ? ORDER BY created_at DESC LIMIT 1',
         )
         .get(patientId);
       return row
-        ? { id: row.id, patientId: row.patient_id, recordId: row.record_id, code: row.code, fingerprint: row.fingerprint, expiresAt: row.expires_at, createdAt: row.created_at }
+        ? { id: row.id, patientId: row.patient_id, recordId: row.record_id, code: row.code, shortCode: row.short_code, fingerprint: row.fingerprint, expiresAt: row.expires_at, createdAt: row.created_at }
         : null;
     },
     codeForRecord(recordId: string): EnrollmentCodeRow | null {
       const row = db
-        .prepare<[string], { id: string; patient_id: string; record_id: string; code: string; fingerprint: string; expires_at: number; created_at: number }>(
+        .prepare<[string], { id: string; patient_id: string; record_id: string; code: string; short_code: string | null; fingerprint: string; expires_at: number; created_at: number }>(
           'SELECT * FROM enrollment_codes WHERE record_id = ? LIMIT 1',
         )
         .get(recordId);
       return row
-        ? { id: row.id, patientId: row.patient_id, recordId: row.record_id, code: row.code, fingerprint: row.fingerprint, expiresAt: row.expires_at, createdAt: row.created_at }
+        ? { id: row.id, patientId: row.patient_id, recordId: row.record_id, code: row.code, shortCode: row.short_code, fingerprint: row.fingerprint, expiresAt: row.expires_at, createdAt: row.created_at }
         : null;
     },
   };

@@ -39,7 +39,7 @@ function input(language: 'en' | 'fr', overrides: Partial<ConsentReceiptInput> = 
     timeZone: 'America/Toronto',
     signature: { kind: 'typed', name: 'Amélie Tremblay' },
     witness: 'Jordan Lee',
-    enrollment: { code: 'K7PQ-3MZX-R2TD-9HVA', expiresAt: SIGNED_AT + 14 * 86_400_000, portalUrl: 'https://portal.riverside.example' },
+    enrollment: { code: 'K7PQ-3MZX-R2TD-9HVA-ABCD-EFGH-JKMN-PQRS', shortCode: 'H7KM-4TQX-9ZRW-C2VB', expiresAt: SIGNED_AT + 14 * 86_400_000, portalUrl: 'https://portal.riverside.example' },
     ...overrides,
   };
 }
@@ -95,8 +95,14 @@ describe('renderConsentReceiptPdf', () => {
     for (const choice of data.choices) expect(all).toContain(`${scopeLabel(choice.scope, 'en')} ${choice.granted ? 'Yes' : 'No'}`);
     expect(all).toContain('Test results for sexually transmitted infections');
 
-    expect(all).toContain('K7PQ-3MZX-R2TD-9HVA');
+    // The short code to type, big; the long code and the fingerprint under Details, with nothing to compare.
+    expect(all).toContain('H7KM-4TQX-9ZRW-C2VB');
+    expect(all).toContain('date of birth');
+    expect(all).toContain('K7PQ-3MZX-R2TD-9HVA-ABCD-EFGH-');
+    expect(all).toContain('JKMN-PQRS');
+    expect(all.indexOf('Details')).toBeLessThan(all.indexOf(FINGERPRINT));
     expect(all).toContain(FINGERPRINT);
+    expect(all).toContain('nothing for you to compare');
     expect(all).toContain('expires on December 7, 2026');
     expect(all).toContain('https://portal.riverside.example');
 
@@ -181,7 +187,7 @@ describe('qrSquares', () => {
   it('draws one square per dark module of the QR symbol', async () => {
     const data = input('en');
     const payload = qrPayload(data.enrollment);
-    expect(payload).toBe('https://portal.riverside.example#code=K7PQ-3MZX-R2TD-9HVA');
+    expect(payload).toBe('https://portal.riverside.example#code=K7PQ-3MZX-R2TD-9HVA-ABCD-EFGH-JKMN-PQRS');
     const { modules } = createQr(payload, { errorCorrectionLevel: 'M' });
     const { size, squares } = qrSquares(payload);
     expect(size).toBe(modules.size);
@@ -194,6 +200,6 @@ describe('qrSquares', () => {
   });
 
   it('encodes the code alone when there is no portal address', () => {
-    expect(qrPayload({ code: 'K7PQ-3MZX', expiresAt: 0, portalUrl: null })).toBe('K7PQ-3MZX');
+    expect(qrPayload({ code: 'K7PQ-3MZX', shortCode: null, expiresAt: 0, portalUrl: null })).toBe('K7PQ-3MZX');
   });
 });

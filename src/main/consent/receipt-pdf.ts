@@ -32,7 +32,14 @@ export type ConsentReceiptInput = {
   readonly signature: ConsentSignature;
   /** The front-desk clerk's display name. */
   readonly witness: string;
-  readonly enrollment: { /** XXXX-XXXX-… */ readonly code: string; readonly expiresAt: number; readonly portalUrl: string | null };
+  readonly enrollment: {
+    /** The long code, XXXX-XXXX-… (18 groups): in the QR code and under Details. */
+    readonly code: string;
+    /** The short code a person types with the date of birth (ADR 15); null for older codes. */
+    readonly shortCode: string | null;
+    readonly expiresAt: number;
+    readonly portalUrl: string | null;
+  };
 };
 
 export type ConsentReceiptErrorCode = 'bad-signature-image' | 'bad-time-zone';
@@ -52,6 +59,16 @@ const MAX_SIGNATURE_BYTES = 200 * 1024;
 /** What the QR code encodes: the portal address carrying the code, or the code alone. */
 export function qrPayload(enrollment: ConsentReceiptInput['enrollment']): string {
   return enrollment.portalUrl ? `${enrollment.portalUrl}#code=${enrollment.code}` : enrollment.code;
+}
+
+/** A long code, six groups per line, so a line never breaks inside a group. */
+function codeRows(w: Writer, fonts: Fonts, code: string, maxSize: number): void {
+  const groups = clean(code, fonts.monoBold).split('-');
+  const rows: string[] = [];
+  for (let i = 0; i < groups.length; i += 6) rows.push(groups.slice(i, i + 6).join('-') + (i + 6 < groups.length ? '-' : ''));
+  const widest = Math.max(...rows.map((row) => fonts.monoBold.widthOfTextAtSize(row, 1)));
+  const size = Math.max(8, Math.min(maxSize, CONTENT_WIDTH / Math.max(1, widest)));
+  for (const row of rows) w.text(row, { font: fonts.monoBold, size });
 }
 
 export async function renderConsentReceiptPdf(input: ConsentReceiptInput): Promise<Uint8Array> {
@@ -112,13 +129,13 @@ export async function renderConsentReceiptPdf(input: ConsentReceiptInput): Promi
   w.text(t.connectIntro(input.enrollment.portalUrl), { size: 10 });
   w.gap(8);
   w.text(t.enrollmentCode, { font: fonts.bold, size: 10, color: MUTED });
-  // Six groups per line, so a line never breaks inside a group the patient has to type.
-  const groups = clean(input.enrollment.code, fonts.monoBold).split('-');
-  const rows: string[] = [];
-  for (let i = 0; i < groups.length; i += 6) rows.push(groups.slice(i, i + 6).join('-') + (i + 6 < groups.length ? '-' : ''));
-  const widest = Math.max(...rows.map((row) => fonts.monoBold.widthOfTextAtSize(row, 1)));
-  const codeSize = Math.max(10, Math.min(20, CONTENT_WIDTH / Math.max(1, widest)));
-  for (const row of rows) w.text(row, { font: fonts.monoBold, size: codeSize });
+  const short = input.enrollment.shortCode;
+  if (short) {
+    w.text(clean(short, fonts.monoBold), { font: fonts.monoBold, size: 24 });
+    w.text(t.shortCodeHint, { size: 10 });
+  } else {
+    codeRows(w, fonts, input.enrollment.code, 20);
+  }
   w.gap(4);
   w.keepTogether(qrSide);
   const qrTop = w.y;
@@ -130,10 +147,15 @@ export async function renderConsentReceiptPdf(input: ConsentReceiptInput): Promi
   w.text(t.codeOnce, { size: 10, color: MUTED, ...besideQr });
   w.y = Math.min(w.y, qrTop - qrSide);
   w.gap(6);
-  w.text(`${t.fingerprint}${t.colon}`, { font: fonts.bold, size: 10 });
-  w.text(input.clinic.fingerprint, { font: fonts.mono, size: fingerprintSize(fonts.mono, input.clinic.fingerprint) });
+  w.text(t.detailsHeading, { font: fonts.bold, size: 10, color: MUTED });
+  if (short) {
+    w.text(`${t.fullCode}${t.colon}`, { size: 9, color: MUTED });
+    codeRows(w, fonts, input.enrollment.code, 10);
+  }
+  w.text(`${t.fingerprint}${t.colon}`, { size: 9, color: MUTED });
+  w.text(input.clinic.fingerprint, { font: fonts.mono, size: Math.min(10, fingerprintSize(fonts.mono, input.clinic.fingerprint)) });
   w.gap(4);
-  w.text(t.fingerprintCheck(input.clinic.phone), { size: 10 });
+  w.text(t.fingerprintCheck(input.clinic.phone), { size: 9, color: MUTED });
 
   // 4. The text agreed to, section by section.
   w.heading(t.agreedHeading);

@@ -109,3 +109,8 @@ export function deriveKey(passphrase: Uint8Array, salt: Uint8Array, params: KdfP
     );
   }).finally(scheduleStop);
 }
+
+/** Argon2id for short codes (ADR 15), on the same worker: a password and the bundle's parameters. */
+export function deriveShortCodeKey(password: string, params: { readonly salt: Uint8Array; readonly opslimit: number; readonly memlimit: number }): Promise<Uint8Array> {
+  return deriveKey(new TextEncoder().encode(password), params.salt, { opsLimit: params.opslimit, memLimitBytes: params.memlimit });
+}

@@ -138,6 +138,9 @@ export class ClinicClient {
   createInvite(input: { staffId: string; displayName: string; role: StaffRole; validForMs?: number }): Promise<string> {
     return this.membership.createInvite(input);
   }
+  createInviteCodes(input: { staffId: string; displayName: string; role: StaffRole; validForMs?: number }): Promise<{ code: string; shortCode: string }> {
+    return this.membership.createInviteCodes(input);
+  }
   redeemInvite(input: { relayUrl: string; code: string }): Promise<{ role: StaffRole; fingerprint: string }> {
     return this.membership.redeemInvite(input);
   }
@@ -165,7 +168,7 @@ export class ClinicClient {
 
   // ---------------------------------------------------------------- registrar
 
-  enrollPatient(input: { patientId: string; scopes: readonly ConsentScope[]; consentExpiresAt?: number | null; validForMs?: number }): Promise<{ code: string; fingerprint: string; expiresAt: number }> {
+  enrollPatient(input: Parameters<Registrar['enrollPatient']>[0]): ReturnType<Registrar['enrollPatient']> {
     return this.registrar.enrollPatient(input);
   }
   publishConsent(patientId: string, scopes: readonly ConsentScope[], expiresAt: number | null = null): Promise<number> {

@@ -2,7 +2,10 @@
 // patient device, the way ClinicClient.redeemEnrollment does it for a headless device.
 //   1. checkEnrollmentCode: read the code (typos caught by its check characters), ask the
 //      relay which clinic it serves, and refuse unless the code carries that clinic's root
-//      fingerprint; the full fingerprint is then shown for the patient to compare.
+//      fingerprint. The patient has nothing to compare: the portal says the clinic was
+//      checked with the code, and keeps the full fingerprint under "Details".
+//      checkShortEnrollmentCode does the same from the short code and the date of birth:
+//      it opens the long code from the relay's bundle first (ADR 15).
 //   2. redeemEnrollment: generate the device keys, sign them with the key derived from the
 //      code's secret, and redeem. Nothing is stored yet: the caller wraps the identity under
 //      the patient's passphrase.
@@ -12,6 +15,7 @@ import { toBase64 } from '../../shared/protocol/encoding';
 import { decodeChecked } from '../../shared/protocol/fields';
 import { generateDeviceKeys, rootFingerprint, rootFingerprintBytes } from '../../shared/protocol/keys';
 import { signDocument } from '../../shared/protocol/signed';
+import { type ShortCodeDerive, ShortCodeError, normalizeBirthDate, openShortCode, parseShortCode } from '../../shared/protocol/short-code';
 import { type SodiumApi } from '../../shared/protocol/sodium-api';
 import { type PatientIdentity } from './identity';
 import { RelayError, openRelaySocket } from './relay-socket';
@@ -28,8 +32,10 @@ export type CheckedCode = {
 
 export class EnrollError extends Error {
   constructor(
-    readonly code: 'malformed' | 'typo' | 'wrong-kind' | 'wrong-clinic' | 'not-set-up' | 'changed' | 'untrusted',
+    readonly code: 'malformed' | 'typo' | 'wrong-kind' | 'wrong-clinic' | 'not-set-up' | 'changed' | 'untrusted' | 'birth-date' | 'short-length' | 'short-character',
     message: string,
+    /** The group of a short code (1 to 4) that holds a mistake, when it can be named. */
+    readonly group: number | null = null,
   ) {
     super(message);
     this.name = 'EnrollError';
@@ -49,19 +55,52 @@ export function codeFromFragment(hash: string): string | null {
 
 const randomId = (sodium: SodiumApi, prefix: string): string => `${prefix}${toBase64(sodium.randombytes_buf(12)).replace(/\+/g, '-').replace(/\//g, '_')}`;
 
-/** Throws EnrollError for a code that is not right, RelayError when the relay cannot be reached. */
-export async function checkEnrollmentCode(sodium: SodiumApi, wsUrl: string, text: string): Promise<CheckedCode> {
-  let code: OneTimeCode;
+const parseLong = (sodium: SodiumApi, text: string): OneTimeCode => {
   try {
-    code = parseCode(sodium, text, 'enrollment');
+    return parseCode(sodium, text, 'enrollment');
   } catch (error) {
     const c = (error as { code?: string }).code;
     throw new EnrollError(c === 'typo' || c === 'wrong-kind' ? c : 'malformed', 'This code cannot be used.');
   }
+};
+
+/** Throws EnrollError for a code that is not right, RelayError when the relay cannot be reached. */
+export async function checkEnrollmentCode(sodium: SodiumApi, wsUrl: string, text: string): Promise<CheckedCode> {
+  return checkWith(sodium, wsUrl, async () => parseLong(sodium, text));
+}
+
+/**
+ * The same from the short code and the date of birth (YYYY-MM-DD). Throws EnrollError for a
+ * short code that cannot be right (its group named) or a date that is not one, and the
+ * relay's refusals as RelayError: 'code-or-birth-date', 'code-refused', 'expired',
+ * 'already-used', 'no-consent'.
+ */
+export async function checkShortEnrollmentCode(sodium: SodiumApi, wsUrl: string, text: string, birthDate: string, derive: ShortCodeDerive): Promise<CheckedCode> {
+  let short;
+  try {
+    short = parseShortCode(text, 'enrollment');
+  } catch (error) {
+    const e = error as ShortCodeError;
+    throw new EnrollError(e.code === 'typo' ? 'typo' : e.code === 'length' ? 'short-length' : 'short-character', 'This code cannot be used.', e.group);
+  }
+  const date = normalizeBirthDate(birthDate);
+  if (!date) throw new EnrollError('birth-date', 'This is not a date of birth.');
+  return checkWith(sodium, wsUrl, async (clinicId, socket) => {
+    try {
+      return parseLong(sodium, await openShortCode(sodium, derive, socket, { code: short, birthDate: date, clinicId }));
+    } catch (error) {
+      if (error instanceof ShortCodeError) throw new EnrollError('untrusted', 'The clinic’s server answered with a code that does not open.');
+      throw error;
+    }
+  });
+}
+
+async function checkWith(sodium: SodiumApi, wsUrl: string, read: (clinicId: string, socket: Awaited<ReturnType<typeof openRelaySocket>>) => Promise<OneTimeCode>): Promise<CheckedCode> {
   const socket = await openRelaySocket(wsUrl);
   try {
     const { clinic } = await socket.request('clinic.info', {});
     if (!clinic) throw new EnrollError('not-set-up', 'This server is not set up for a clinic yet.');
+    const code = await read(clinic.clinicId, socket);
     try {
       checkCodeClinic(code, rootFingerprintBytes(sodium, decodeChecked(clinic.rootPublicKey)));
     } catch {

@@ -1,10 +1,11 @@
-// Runs in the portal: first visit. The patient enters the code from their receipt (or it
-// arrives from the receipt's QR code), compares the clinic fingerprint, and chooses the
-// passphrase that locks this device's keys and messages. The code is redeemed only after
-// the passphrase is chosen, so a closed tab never wastes the code.
+// Runs in the portal: first visit. The patient types the short code from their receipt with
+// their date of birth (or arrives from the receipt's QR code with the full code), and the
+// portal checks by itself that this is the clinic the code names: nothing to compare. Then
+// the patient chooses the passphrase that locks this device's keys and messages. The code is
+// redeemed only after the passphrase is chosen, so a closed tab never wastes the code.
 import { type FormEvent, useEffect, useId, useState } from 'react';
 
-import { type CheckedCode, EnrollError, checkEnrollmentCode, redeemEnrollment } from '../client/enroll';
+import { type CheckedCode, EnrollError, checkEnrollmentCode, checkShortEnrollmentCode, redeemEnrollment } from '../client/enroll';
 import { PatientClient, type VaultSecrets } from '../client/patient-client';
 import { RelayError } from '../client/relay-socket';
 import { type DeriveKey } from '../crypto/key-wrap';
@@ -12,11 +13,12 @@ import { type PortalSodium } from '../crypto/sodium';
 import { type MessageKey } from '../i18n/catalog';
 import { type VaultBackend } from '../storage/backend';
 import { Vault } from '../storage/vault';
+import { type CodeEntry, EnrollCodeForm, type EntryError } from './enroll-code-form';
 import { useI18n } from './i18n';
 import { ScreenHeading } from './screen-heading';
 import { FormError } from './form-error';
 
-type Step = 'code' | 'fingerprint' | 'mismatch' | 'passphrase';
+type Step = 'code' | 'passphrase';
 
 const enrollErrorKey: Record<EnrollError['code'], MessageKey> = {
   malformed: 'codeMalformed',
@@ -26,16 +28,36 @@ const enrollErrorKey: Record<EnrollError['code'], MessageKey> = {
   'not-set-up': 'codeNotSetUp',
   changed: 'codeChanged',
   untrusted: 'codeUntrusted',
+  'birth-date': 'birthMissing',
+  'short-length': 'shortLength',
+  'short-character': 'shortCharacter',
 };
 
-function errorKey(error: unknown): MessageKey {
-  if (error instanceof EnrollError) return enrollErrorKey[error.code];
-  if (error instanceof RelayError) {
-    if (['already-used', 'expired', 'not-found'].includes(error.code)) return 'codeUsed';
-    if (error.code === 'wrong-clinic' || error.code === 'bad-signature') return 'codeWrongClinic';
-    if (error.transient) return 'offline';
+const relayErrorKey: Readonly<Record<string, MessageKey>> = {
+  'code-or-birth-date': 'codeOrBirth',
+  'code-refused': 'codeRefused',
+  expired: 'codeExpired',
+  'already-used': 'codeAlreadyUsed',
+  'not-found': 'codeUsed',
+  'no-consent': 'codeNoConsent',
+  'rate-limited': 'codeRateLimited',
+  'wrong-clinic': 'codeWrongClinic',
+  'bad-signature': 'codeWrongClinic',
+};
+
+function entryError(error: unknown): EntryError {
+  if (error instanceof EnrollError) {
+    if (error.code === 'typo' && error.group !== null) return { key: 'shortTypoGroup', values: { group: error.group }, field: 'code' };
+    if (error.code === 'short-character' && error.group !== null) return { key: 'shortCharacter', values: { group: error.group }, field: 'code' };
+    const field = error.code === 'birth-date' ? 'birth' : ['malformed', 'typo', 'wrong-kind', 'short-length', 'short-character'].includes(error.code) ? 'code' : null;
+    return { key: enrollErrorKey[error.code], field };
   }
-  return 'somethingWrong';
+  if (error instanceof RelayError) {
+    const key = relayErrorKey[error.code];
+    if (key) return { key, field: null };
+    if (error.transient) return { key: 'offline', field: null };
+  }
+  return { key: 'somethingWrong', field: null };
 }
 
 /** The passphrase rules (zxcvbn and its dictionaries) load only when needed: a separate chunk. */
@@ -47,30 +69,34 @@ const nextPaint = (): Promise<void> => new Promise((resolve) => setTimeout(resol
 export function EnrollScreen(props: { readonly sodium: PortalSodium; readonly backend: VaultBackend; readonly derive: DeriveKey; readonly wsUrl: string; readonly initialCode: string | null; readonly onReady: (client: PatientClient) => void }) {
   const { t } = useI18n();
   const [step, setStep] = useState<Step>('code');
-  const [code, setCode] = useState(props.initialCode ?? '');
+  const [attempt, setAttempt] = useState(0);
   const [checked, setChecked] = useState<CheckedCode | null>(null);
+  const [entryFailure, setEntryFailure] = useState<EntryError | null>(null);
   const [error, setError] = useState<MessageKey | null>(null);
   const [busy, setBusy] = useState(false);
   const [passphrase, setPassphrase] = useState('');
   const [confirm, setConfirm] = useState('');
   const [passError, setPassError] = useState<{ field: 'passphrase' | 'confirm'; text: string } | null>(null);
-  const ids = { code: useId(), codeHint: useId(), codeError: useId(), pass: useId(), passHint: useId(), passError: useId(), confirm: useId() };
+  const ids = { pass: useId(), passHint: useId(), passError: useId(), confirm: useId() };
 
   useEffect(() => {
     if (step === 'passphrase') void loadPassphraseRules();
   }, [step]);
 
-  const submitCode = async (event: FormEvent) => {
-    event.preventDefault();
+  const submitCode = async (entry: CodeEntry) => {
     if (busy) return;
-    if (code.trim() === '') return setError('codeMissing');
     setBusy(true);
-    setError(null);
+    setEntryFailure(null);
+    await nextPaint();
     try {
-      setChecked(await checkEnrollmentCode(props.sodium, props.wsUrl, code));
-      setStep('fingerprint');
+      setChecked(
+        entry.kind === 'short'
+          ? await checkShortEnrollmentCode(props.sodium, props.wsUrl, entry.code, entry.birthDate, props.derive)
+          : await checkEnrollmentCode(props.sodium, props.wsUrl, entry.code),
+      );
+      setStep('passphrase');
     } catch (caught) {
-      setError(errorKey(caught));
+      setEntryFailure(entryError(caught));
     } finally {
       setBusy(false);
     }
@@ -95,7 +121,7 @@ export function EnrollScreen(props: { readonly sodium: PortalSodium; readonly ba
       const vault = await Vault.create<VaultSecrets>(props.sodium, props.backend, passphrase, { identity }, undefined, props.derive);
       props.onReady(await PatientClient.open({ sodium: props.sodium, vault }));
     } catch (caught) {
-      setError(errorKey(caught));
+      setError(entryError(caught).key);
       setBusy(false);
     }
   };
@@ -104,59 +130,25 @@ export function EnrollScreen(props: { readonly sodium: PortalSodium; readonly ba
     setStep('code');
     setChecked(null);
     setError(null);
-    setCode('');
+    setEntryFailure(null);
+    setAttempt((n) => n + 1);
   };
-
-  if (step === 'fingerprint' && checked) {
-    return (
-      <section className="card">
-        <ScreenHeading>{t('fingerprintTitle')}</ScreenHeading>
-        <p>{t('fingerprintIntro')}</p>
-        {checked.clinicName ? (
-          <p className="clinic-name">
-            <span className="label">{t('fingerprintClinic')}</span> {checked.clinicName}
-          </p>
-        ) : null}
-        <p className="label" id="fingerprint-label">
-          {t('fingerprintLabel')}
-        </p>
-        <p className="fingerprint" aria-labelledby="fingerprint-label" data-testid="fingerprint">
-          {checked.fingerprint.split(' ').map((group, i) => (
-            <span key={i}>{group}</span>
-          ))}
-        </p>
-        <p>{t('fingerprintAsk')}</p>
-        <div className="actions">
-          <button type="button" className="primary" onClick={() => setStep('passphrase')}>
-            {t('fingerprintMatches')}
-          </button>
-          <button type="button" className="secondary" onClick={() => setStep('mismatch')}>
-            {t('fingerprintDiffers')}
-          </button>
-        </div>
-      </section>
-    );
-  }
-
-  if (step === 'mismatch') {
-    return (
-      <section className="card">
-        <ScreenHeading>{t('fingerprintTitle')}</ScreenHeading>
-        <p className="alert" role="alert">
-          {t('fingerprintStop')}
-        </p>
-        <div className="actions">
-          <button type="button" className="secondary" onClick={restart}>
-            {t('startOver')}
-          </button>
-        </div>
-      </section>
-    );
-  }
 
   if (step === 'passphrase' && checked) {
     return (
       <section className="card">
+        <p className="checked" role="status" data-testid="clinic-checked">
+          {checked.clinicName ? t('clinicChecked', { clinic: checked.clinicName }) : t('clinicCheckedNoName')}
+        </p>
+        <details className="details">
+          <summary>{t('detailsLabel')}</summary>
+          <p className="hint">{t('fingerprintDetails')}</p>
+          <p className="fingerprint" data-testid="fingerprint">
+            {checked.fingerprint.split(' ').map((group, i) => (
+              <span key={i}>{group}</span>
+            ))}
+          </p>
+        </details>
         <ScreenHeading>{t('passphraseTitle')}</ScreenHeading>
         <p>{t('passphraseIntro')}</p>
         <p id={ids.passHint} className="hint">
@@ -218,33 +210,7 @@ export function EnrollScreen(props: { readonly sodium: PortalSodium; readonly ba
     <section className="card">
       <ScreenHeading>{t('enrollTitle')}</ScreenHeading>
       <p>{t('enrollIntro')}</p>
-      <form onSubmit={(e) => void submitCode(e)} noValidate>
-        <div className="field">
-          <label htmlFor={ids.code}>{t('codeLabel')}</label>
-          <p id={ids.codeHint} className="hint">
-            {t('codeHint')}
-          </p>
-          <textarea
-            id={ids.code}
-            className="code-input"
-            rows={3}
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-            autoComplete="off"
-            autoCapitalize="characters"
-            spellCheck={false}
-            aria-describedby={error ? `${ids.codeHint} ${ids.codeError}` : ids.codeHint}
-            aria-invalid={error ? true : undefined}
-            disabled={busy}
-          />
-        </div>
-        <FormError id={ids.codeError} text={error ? t(error) : null} />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? t('working') : t('codeContinue')}
-          </button>
-        </div>
-      </form>
+      <EnrollCodeForm key={attempt} initialCode={attempt === 0 ? props.initialCode : null} busy={busy} error={entryFailure} onSubmit={(entry) => void submitCode(entry)} onError={setEntryFailure} />
     </section>
   );
 }

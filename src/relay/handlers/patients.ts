@@ -8,6 +8,7 @@ import { type SignedStaffCertificate } from '../../shared/protocol/certificate';
 import { type Handlers, type RelayContext } from '../context';
 import { conflict, refuse } from '../refusal';
 import { type DeviceRecord } from '../store/relay-store';
+import { checkShortCodeFree, fileShortCode } from './short-codes';
 
 type PatientRequests = 'enroll.redeem' | 'enroll.create' | 'consent.publish' | 'consent.withdraw-request' | 'directory.get';
 
@@ -56,10 +57,12 @@ export function patientHandlers(ctx: RelayContext): Handlers<PatientRequests> {
       const consent = body.consent.document;
       if (consent.patientId !== enrollment.patientId) refuse('invalid', 'The consent and the enrollment name different patients.');
       if (consent.activeScopes.length === 0) refuse('no-consent', 'A patient can only be enrolled with at least one active consent.');
+      await checkShortCodeFree(ctx, body.short);
       await ctx.publishConsent(registrar, binding, body.consent);
       await store
         .putEnrollment({ enrollmentId: enrollment.enrollmentId, patientId: enrollment.patientId, recordJson: JSON.stringify(body.enrollment), expiresAt: enrollment.expiresAt, createdAt: now() })
         .catch(conflict('This enrollment id is already in use.'));
+      if (body.short) await fileShortCode(ctx, body.short, { kind: 'enrollment', targetId: enrollment.enrollmentId, expiresAt: enrollment.expiresAt });
       return {};
     },
 

@@ -8,6 +8,7 @@ import { signedInviteRedemptionSchema, signedInviteSchema } from '../../shared/p
 import { isReader } from '../audience';
 import { DAY, type Handlers, type RelayContext } from '../context';
 import { conflict, refuse } from '../refusal';
+import { checkShortCodeFree, fileShortCode } from './short-codes';
 
 type StaffRequests = 'invite.redeem' | 'invite.create' | 'invite.pending' | 'device.certify' | 'device.revoke' | 'records.get' | 'records.publish' | 'policy.publish';
 
@@ -36,7 +37,9 @@ export function staffHandlers(ctx: RelayContext): Handlers<StaffRequests> {
       if (invite.issuedBy !== admin.deviceId) refuse('forbidden', 'An invite must be issued by the device that sends it.');
       if (invite.expiresAt <= now()) refuse('expired', 'This invite is already expired.');
       if (invite.expiresAt - now() > 30 * DAY) refuse('invalid', 'An invite may be valid for 30 days at most.');
+      await checkShortCodeFree(ctx, body.short);
       await store.putInvite({ inviteId: invite.inviteId, inviteJson: JSON.stringify(body.invite), expiresAt: invite.expiresAt, createdAt: now() }).catch(conflict('This invite id is already in use.'));
+      if (body.short) await fileShortCode(ctx, body.short, { kind: 'invite', targetId: invite.inviteId, expiresAt: invite.expiresAt });
       return {};
     },
 

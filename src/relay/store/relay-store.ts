@@ -127,6 +127,21 @@ export type StoredReceipt = NewReceipt & { readonly relaySeq: number };
 /** One item of a device's sync stream, in relaySeq order. */
 export type SyncItem = { readonly kind: 'message'; readonly message: StoredMessage } | { readonly kind: 'receipt'; readonly receipt: StoredReceipt };
 
+export type ShortCodeRecord = {
+  readonly lookupId: string;
+  readonly kind: 'invite' | 'enrollment';
+  /** The invite or enrollment the long code inside the bundle redeems. */
+  readonly targetId: string;
+  /** The sealed bundle (ADR 15), JSON text: ciphertext and public values only. */
+  readonly bundleJson: string;
+  readonly expiresAt: number;
+  readonly createdAt: number;
+  /** Failed proofs so far. */
+  readonly failures: number;
+  /** Set when the code was refused for good (too many failed proofs). */
+  readonly refusedAt: number | null;
+};
+
 export type RelayStore = {
   /** The clinic this relay serves, or null before setup. */
   getClinic(): Promise<ClinicBinding | null>;
@@ -165,6 +180,19 @@ export type RelayStore = {
    * device id or signing key is already known.
    */
   redeemEnrollment(enrollmentId: string, device: DeviceRecord, at: number): Promise<boolean>;
+
+  /**
+   * Files a short code's bundle under its lookup id. An expired entry under the same id is
+   * replaced; a live one (refused ones included) throws StoreConflictError.
+   */
+  putShortCode(code: Omit<ShortCodeRecord, 'failures' | 'refusedAt'>): Promise<void>;
+  getShortCode(lookupId: string): Promise<ShortCodeRecord | null>;
+  /**
+   * Counts one failed proof, in one atomic step, and refuses the code for good when the
+   * count reaches `limit`. Returns the count and whether the code is now refused; null when
+   * the lookup id is unknown.
+   */
+  recordShortCodeFailure(lookupId: string, at: number, limit: number): Promise<{ failures: number; refused: boolean } | null>;
 
   /** The newest consent status of a patient, or null. */
   getConsent(patientId: string): Promise<ConsentRecord | null>;

@@ -108,7 +108,7 @@ describe('opening', () => {
         sql: string;
       }[];
       expect(tables.map((t) => t.name).sort()).toEqual(
-        ['clinic', 'consents', 'devices', 'enrollments', 'invites', 'log', 'messages', 'patient_cards', 'patient_withdrawals', 'policies', 'receipts', 'records_epochs'].sort(),
+        ['clinic', 'consents', 'devices', 'enrollments', 'invites', 'log', 'messages', 'patient_cards', 'patient_withdrawals', 'policies', 'receipts', 'records_epochs', 'short_codes'].sort(),
       );
       for (const table of tables) expect(table.sql).toMatch(/STRICT\s*$/);
     } finally {

@@ -10,6 +10,7 @@ import { messageQueries } from './sqlite/message-queries';
 import { migrations } from './sqlite/migrations';
 import { openDatabase } from './sqlite/open';
 import { patientQueries } from './sqlite/patient-queries';
+import { shortCodeQueries } from './sqlite/short-code-queries';
 
 export { syncQueries } from './sqlite/message-queries';
 
@@ -29,6 +30,7 @@ export async function openSqliteRelayStore(file: string, options: OpenSqliteRela
     ...deviceQueries(connection),
     ...patientQueries(connection),
     ...messageQueries(connection),
+    ...shortCodeQueries(connection),
     async close() {
       if (!open) return;
       open = false;

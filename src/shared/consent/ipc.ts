@@ -91,7 +91,7 @@ export const ReceiptView = z.strictObject({
   /** The exact text agreed to; null if the clinic's rules changed since (the record keeps its version and hash). */
   document: ConsentDocumentSchema.nullable(),
   /** portalUrl: where the patient enters the code (the clinic server's patient portal). */
-  enrollment: z.strictObject({ code: z.string(), expiresAt: z.number(), portalUrl: z.string().nullable() }).nullable(),
+  enrollment: z.strictObject({ code: z.string(), shortCode: z.string().nullable(), expiresAt: z.number(), portalUrl: z.string().nullable() }).nullable(),
 });
 export type ReceiptView = z.infer<typeof ReceiptView>;
 

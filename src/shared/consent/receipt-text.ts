@@ -21,6 +21,10 @@ export type ReceiptText = {
   readonly connectHeading: string;
   readonly connectIntro: (portalUrl: string | null) => string;
   readonly enrollmentCode: string;
+  /** Under the short code: what else the patient types. */
+  readonly shortCodeHint: string;
+  readonly detailsHeading: string;
+  readonly fullCode: string;
   readonly codeExpires: (when: string) => string;
   readonly codeOnce: string;
   readonly fingerprint: string;
@@ -56,14 +60,17 @@ export const receiptText = {
     connectHeading: 'Connect from your phone or computer',
     connectIntro: (portalUrl) =>
       portalUrl
-        ? `Open ${portalUrl} or scan the square code with your phone’s camera, then enter the code below.`
-        : 'Open the clinic’s patient portal on your phone or computer and enter the code below.',
+        ? `Scan the square code with your phone’s camera. Or open ${portalUrl} and type the code below with your date of birth.`
+        : 'Open the clinic’s patient portal on your phone or computer and type the code below with your date of birth.',
     enrollmentCode: 'Your connection code',
+    shortCodeHint: 'The portal also asks for your date of birth, as the front desk recorded it above.',
+    detailsHeading: 'Details',
+    fullCode: 'Full code (the square code holds the same)',
     codeExpires: (when) => `This code works once and expires on ${when}. If it expires, ask the front desk for a new one.`,
     codeOnce: 'Keep this page private until you have connected: anyone with the code can connect as you.',
     fingerprint: 'Clinic fingerprint',
     fingerprintCheck: (phone) =>
-      `When you connect, the portal shows the clinic’s fingerprint. Check that it matches the one printed here, group by group. If it does not match, stop and call the clinic at ${phone}.`,
+      `The portal checks the clinic’s fingerprint by itself, with your code: there is nothing for you to compare. If the portal ever says it could not check the clinic, stop and call the clinic at ${phone}.`,
     agreedHeading: 'What you agreed to',
     agreedIntro: (version) => `This is the exact text you were shown and agreed to (version ${version}).`,
     signatureHeading: 'Signature',
@@ -93,14 +100,17 @@ export const receiptText = {
     connectHeading: 'Vous connecter depuis votre téléphone ou votre ordinateur',
     connectIntro: (portalUrl) =>
       portalUrl
-        ? `Ouvrez ${portalUrl} ou lisez le code carré avec l’appareil photo de votre téléphone, puis saisissez le code ci-dessous.`
-        : 'Ouvrez le portail patient de la clinique sur votre téléphone ou votre ordinateur et saisissez le code ci-dessous.',
+        ? `Lisez le code carré avec l’appareil photo de votre téléphone. Ou ouvrez ${portalUrl} et saisissez le code ci-dessous avec votre date de naissance.`
+        : 'Ouvrez le portail patient de la clinique sur votre téléphone ou votre ordinateur et saisissez le code ci-dessous avec votre date de naissance.',
     enrollmentCode: 'Votre code de connexion',
+    shortCodeHint: 'Le portail vous demande aussi votre date de naissance, telle que l’accueil l’a notée ci-dessus.',
+    detailsHeading: 'Détails',
+    fullCode: 'Code complet (le code carré contient le même)',
     codeExpires: (when) => `Ce code ne sert qu’une fois et expire le ${when}. S’il a expiré, demandez-en un nouveau à l’accueil.`,
     codeOnce: 'Gardez cette page pour vous jusqu’à votre connexion : quiconque a le code peut se connecter à votre place.',
     fingerprint: 'Empreinte de la clinique',
     fingerprintCheck: (phone) =>
-      `À la connexion, le portail affiche l’empreinte de la clinique. Vérifiez qu’elle correspond à celle imprimée ici, groupe par groupe. Si elle ne correspond pas, arrêtez et appelez la clinique au ${phone}.`,
+      `Le portail vérifie lui-même l’empreinte de la clinique, grâce à votre code : vous n’avez rien à comparer. Si le portail indique un jour qu’il n’a pas pu vérifier la clinique, arrêtez et appelez la clinique au ${phone}.`,
     agreedHeading: 'Ce que vous avez accepté',
     agreedIntro: (version) => `Voici le texte exact qui vous a été présenté et que vous avez accepté (version ${version}).`,
     signatureHeading: 'Signature',

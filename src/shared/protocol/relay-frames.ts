@@ -20,6 +20,7 @@ import {
 import { envelopeSchema } from './envelope';
 import { base64BytesSchema, idSchema } from './fields';
 import { signedClinicPolicySchema } from './policy';
+import { SHORT_ALPHABET, shortCodeBundleSchema, shortCodeParamsSchema } from './short-code';
 import { signedSchema } from './signed';
 
 export const FRAME_VERSION = 1;
@@ -27,6 +28,7 @@ export const MAX_FRAME_BYTES = 256 * 1024;
 export const frameIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 export const signedInviteSchema = signedSchema(staffInviteSchema);
+const lookupIdSchema = z.string().regex(new RegExp(`^[${SHORT_ALPHABET}]{3}$`));
 export const signedInviteRedemptionSchema = signedSchema(inviteRedemptionSchema);
 export const signedEnrollmentSchema = signedSchema(enrollmentSchema);
 export const signedEnrollmentRedemptionSchema = signedSchema(enrollmentRedemptionSchema);
@@ -78,6 +80,18 @@ export const requests = {
     answer: z.strictObject({ enrollment: signedEnrollmentSchema }),
     who: 'anyone',
   },
+  /** A short code's Argon2id parameters and a fresh challenge to sign (ADR 15). */
+  'code.challenge': {
+    body: z.strictObject({ lookupId: lookupIdSchema }),
+    answer: z.strictObject({ challengeId: idSchema, challenge: base64BytesSchema(32), params: shortCodeParamsSchema }),
+    who: 'anyone',
+  },
+  /** The bundle, for a signature of the challenge with the key the short code derives. */
+  'code.open': {
+    body: z.strictObject({ lookupId: lookupIdSchema, challengeId: idSchema, signature: base64BytesSchema(64) }),
+    answer: z.strictObject({ bundle: shortCodeBundleSchema }),
+    who: 'anyone',
+  },
 
   'directory.get': {
     body: empty,
@@ -94,7 +108,7 @@ export const requests = {
     who: 'device',
   },
   'records.get': { body: empty, answer: z.strictObject({ epochs: z.array(signedRecordsEpochSchema).max(10_000) }), who: 'reader' },
-  'invite.create': { body: z.strictObject({ invite: signedInviteSchema }), answer: empty, who: 'it-admin' },
+  'invite.create': { body: z.strictObject({ invite: signedInviteSchema, short: shortCodeBundleSchema.optional() }), answer: empty, who: 'it-admin' },
   'invite.pending': {
     body: empty,
     answer: z.strictObject({ pending: z.array(z.strictObject({ invite: signedInviteSchema, redemption: signedInviteRedemptionSchema })).max(1000) }),
@@ -104,7 +118,7 @@ export const requests = {
   'device.revoke': { body: z.strictObject({ revocation: signedRevocationSchema }), answer: empty, who: 'it-admin' },
   'records.publish': { body: z.strictObject({ epoch: signedRecordsEpochSchema }), answer: empty, who: 'it-admin' },
   'policy.publish': { body: z.strictObject({ policy: signedClinicPolicySchema }), answer: empty, who: 'it-admin' },
-  'enroll.create': { body: z.strictObject({ enrollment: signedEnrollmentSchema, consent: signedConsentSchema }), answer: empty, who: 'registrar' },
+  'enroll.create': { body: z.strictObject({ enrollment: signedEnrollmentSchema, consent: signedConsentSchema, short: shortCodeBundleSchema.optional() }), answer: empty, who: 'registrar' },
   'consent.publish': { body: z.strictObject({ consent: signedConsentSchema }), answer: empty, who: 'registrar' },
   'consent.withdraw-request': { body: z.strictObject({ withdrawal: signedPatientWithdrawalSchema }), answer: empty, who: 'patient' },
   /**
@@ -201,6 +215,12 @@ export const ANSWER_ERROR_CODES = [
   'expired',
   'already-used',
   'not-found',
+  /** A short code's proof failed: the code or the date of birth is wrong (never which). */
+  'code-or-birth-date',
+  /** A short code refused for good after too many failed proofs. */
+  'code-refused',
+  /** The short code's lookup id is taken: the issuer draws another code. */
+  'short-code-taken',
   'conflict',
   'rollback',
   'invalid',

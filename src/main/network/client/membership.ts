@@ -4,6 +4,8 @@
 import { signStaffCertificate } from '../../../shared/protocol/certificate';
 import { type ClinicRules, clinicRulesSchema, defaultClinicRules } from '../../../shared/protocol/clinic-rules';
 import { checkCodeClinic, codeKeys, createCode, formatCode, parseCode } from '../../../shared/protocol/codes';
+import { createShortCode, formatShortCode, looksShort, openShortCode, parseShortCode, sealShortCodeBundle } from '../../../shared/protocol/short-code';
+import { deriveShortCodeKey } from '../../crypto/kdf';
 import { PREFIX, createRecordsEpoch, inviteRedemptionSchema, recordsEpochSchema, revocationSchema, type revocationReasons, staffInviteSchema } from '../../../shared/protocol/documents';
 import { bytesEqual, toBase64 } from '../../../shared/protocol/encoding';
 import { decodeChecked } from '../../../shared/protocol/fields';
@@ -115,6 +117,16 @@ export class Membership {
 
   /** An IT admin invites a person with a role; returns the code to hand them. */
   async createInvite(input: { staffId: string; displayName: string; role: StaffRole; validForMs?: number }): Promise<string> {
+    return (await this.issueInvite(input, false)).code;
+  }
+
+  /** The same, with the short form a person can type (ADR 15); IT still approves the computer. */
+  async createInviteCodes(input: { staffId: string; displayName: string; role: StaffRole; validForMs?: number }): Promise<{ code: string; shortCode: string }> {
+    const { code, shortCode } = await this.issueInvite(input, true);
+    return { code, shortCode: shortCode as string };
+  }
+
+  private async issueInvite(input: { staffId: string; displayName: string; role: StaffRole; validForMs?: number }, withShort: boolean): Promise<{ code: string; shortCode: string | null }> {
     const { sodium } = this;
     const id = this.ctx.identity.current();
     if (id.role !== 'it-admin') fail('not-allowed', 'Only IT admins can invite staff.');
@@ -138,8 +150,17 @@ export class Membership {
       },
       this.ctx.identity.keys().signing.privateKey,
     );
-    await (await this.relay()).request('invite.create', { invite });
-    return formatCode(sodium, code);
+    const longCode = formatCode(sodium, code);
+    for (let attempt = 0; ; attempt += 1) {
+      const short = withShort ? createShortCode(sodium, 'invite') : null;
+      const bundle = short ? await sealShortCodeBundle(sodium, deriveShortCodeKey, { code: short, birthDate: null, targetId: code.id, longCode }) : undefined;
+      try {
+        await (await this.relay()).request('invite.create', { invite, ...(bundle ? { short: bundle } : {}) });
+        return { code: longCode, shortCode: short ? formatShortCode(short) : null };
+      } catch (error) {
+        if (!(error instanceof RelayError && error.code === 'short-code-taken') || attempt >= 7) throw error;
+      }
+    }
   }
 
   /**
@@ -149,11 +170,15 @@ export class Membership {
   async redeemInvite(input: { relayUrl: string; code: string }): Promise<{ role: StaffRole; fingerprint: string }> {
     const { sodium } = this;
     if (this.ctx.identity.joined) fail('already-joined', 'This device already belongs to a clinic.');
-    const code = parseCode(sodium, input.code, 'invite');
+    // A short code is read first, so a typo is named before the network is used.
+    const short = looksShort(input.code) ? parseShortCode(input.code, 'invite') : null;
+    let code = short ? null : parseCode(sodium, input.code, 'invite');
     const connection = await connectRelay(input.relayUrl, { timeoutMs: this.ctx.timeoutMs });
     try {
       const { clinic } = await connection.request('clinic.info', {});
       if (!clinic) return fail('wrong-clinic', 'This relay has not been set up for a clinic.');
+      if (short) code = parseCode(sodium, await openShortCode(sodium, deriveShortCodeKey, connection, { code: short, birthDate: null, clinicId: clinic.clinicId }), 'invite');
+      if (!code) return fail('untrusted', 'The invite code could not be read.');
       checkCodeClinic(code, rootFingerprintBytes(sodium, decodeChecked(clinic.rootPublicKey)));
       const device = generateDeviceKeys(sodium);
       const deviceId = randomId(sodium, 'd');

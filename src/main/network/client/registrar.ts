@@ -10,6 +10,8 @@ import { decodeChecked } from '../../../shared/protocol/fields';
 import { rootFingerprintBytes } from '../../../shared/protocol/keys';
 import { CARD_SCOPE, type PatientCard, cardMessageId } from '../../../shared/protocol/patient-card';
 import { type Signed, signDocument } from '../../../shared/protocol/signed';
+import { createShortCode, formatShortCode, sealShortCodeBundle } from '../../../shared/protocol/short-code';
+import { deriveShortCodeKey } from '../../crypto/kdf';
 import { RelayError } from '../relay-connection';
 import { fail } from './client-error';
 import { type ClientContext, DAY } from './context';
@@ -26,7 +28,14 @@ export class Registrar {
    * Records a patient's consent and creates their one-time enrollment code, bound to the
    * patient and to this clinic's root.
    */
-  async enrollPatient(input: { patientId: string; scopes: readonly ConsentScope[]; consentExpiresAt?: number | null; validForMs?: number }): Promise<{ code: string; fingerprint: string; expiresAt: number }> {
+  async enrollPatient(input: {
+    patientId: string;
+    scopes: readonly ConsentScope[];
+    consentExpiresAt?: number | null;
+    validForMs?: number;
+    /** The date of birth as recorded (YYYY-MM-DD): with it, a short code is issued too (ADR 15). */
+    birthDate?: string | null;
+  }): Promise<{ code: string; shortCode: string | null; fingerprint: string; expiresAt: number }> {
     const { sodium } = this.ctx;
     const id = this.ctx.identity.current();
     this.requireRegistrar('enroll patients');
@@ -41,12 +50,22 @@ export class Registrar {
       { v: 1, clinicId: id.clinicId, enrollmentId: code.id, patientId: input.patientId, enrollmentKey: toBase64(codeKeys(sodium, code).publicKey), issuedBy: id.deviceId, issuedAt, expiresAt },
       this.ctx.identity.keys().signing.privateKey,
     );
-    await this.withConsentVersion(input.patientId, async (version) => {
-      const consent = this.signConsent(input.patientId, input.scopes, input.consentExpiresAt ?? null, version);
-      await (await this.ctx.session.relay()).request('enroll.create', { enrollment, consent });
-      return consent;
-    });
-    return { code: formatCode(sodium, code), fingerprint: this.ctx.identity.fingerprint(), expiresAt };
+    const longCode = formatCode(sodium, code);
+    // A short code's lookup id can be taken by another live code: draw again (rare).
+    for (let attempt = 0; ; attempt += 1) {
+      const short = input.birthDate ? createShortCode(sodium, 'enrollment') : null;
+      const bundle = short ? await sealShortCodeBundle(sodium, deriveShortCodeKey, { code: short, birthDate: input.birthDate ?? null, targetId: code.id, longCode }) : undefined;
+      try {
+        await this.withConsentVersion(input.patientId, async (version) => {
+          const consent = this.signConsent(input.patientId, input.scopes, input.consentExpiresAt ?? null, version);
+          await (await this.ctx.session.relay()).request('enroll.create', { enrollment, consent, ...(bundle ? { short: bundle } : {}) });
+          return consent;
+        });
+        return { code: longCode, shortCode: short ? formatShortCode(short) : null, fingerprint: this.ctx.identity.fingerprint(), expiresAt };
+      } catch (error) {
+        if (!(error instanceof RelayError && error.code === 'short-code-taken') || attempt >= 7) throw error;
+      }
+    }
   }
 
   /** Records a consent change (a scope added or withdrawn, everything withdrawn, a renewal). */

@@ -61,12 +61,11 @@ export function shortCodeHandlers(ctx: RelayContext): Handlers<ShortCodeRequests
       // A challenge answers one proof only.
       const held = challenges.get(body.challengeId);
       challenges.delete(body.challengeId);
-      if (!held || held.lookupId !== body.lookupId || now() >= held.expiresAt) refuse('expired', 'This check took too long or was already used. Try again.');
-      const record = await store.getShortCode(body.lookupId);
-      if (!record) refuse('code-or-birth-date', WRONG);
-      if (record!.refusedAt !== null) refuse('code-refused', REFUSED);
-      const bundle: ShortCodeBundle = shortCodeBundleSchema.parse(JSON.parse(record!.bundleJson));
-      const proven = sodium.crypto_sign_verify_detached(decodeChecked(body.signature), shortCodeProofInput(binding.clinicId, body.lookupId, held!.challenge), decodeChecked(bundle.proofKey));
+      const live = held && held.lookupId === body.lookupId && now() < held.expiresAt ? held : refuse('expired', 'This check took too long or was already used. Try again.');
+      const record = (await store.getShortCode(body.lookupId)) ?? refuse('code-or-birth-date', WRONG);
+      if (record.refusedAt !== null) refuse('code-refused', REFUSED);
+      const bundle: ShortCodeBundle = shortCodeBundleSchema.parse(JSON.parse(record.bundleJson));
+      const proven = sodium.crypto_sign_verify_detached(decodeChecked(body.signature), shortCodeProofInput(binding.clinicId, body.lookupId, live.challenge), decodeChecked(bundle.proofKey));
       if (!proven) {
         const counted = await store.recordShortCodeFailure(body.lookupId, now(), SHORT_CODE_MAX_FAILURES);
         log.warn('short-code.failed', { count: counted?.failures ?? 0, code: counted?.refused ? 'refused' : 'counted' });
@@ -74,19 +73,17 @@ export function shortCodeHandlers(ctx: RelayContext): Handlers<ShortCodeRequests
         refuse('code-or-birth-date', WRONG);
       }
       // Only someone who holds the code and the date of birth learns why it cannot be used.
-      if (now() >= record!.expiresAt) refuse('expired', 'This code has expired. The clinic can give you a new one.');
-      if (record!.kind === 'enrollment') {
-        const enrollment = await store.getEnrollment(record!.targetId);
-        if (!enrollment) refuse('not-found', 'The clinic no longer holds this enrollment. Ask it for a new code.');
-        if (enrollment!.redeemedAt !== null) refuse('already-used', 'This code was already used to connect a device.');
-        const consent = await ctx.latestConsent(enrollment!.patientId);
+      if (now() >= record.expiresAt) refuse('expired', 'This code has expired. The clinic can give you a new one.');
+      if (record.kind === 'enrollment') {
+        const enrollment = (await store.getEnrollment(record.targetId)) ?? refuse('not-found', 'The clinic no longer holds this enrollment. Ask it for a new code.');
+        if (enrollment.redeemedAt !== null) refuse('already-used', 'This code was already used to connect a device.');
+        const consent = await ctx.latestConsent(enrollment.patientId);
         if (!consent || consent.activeScopes.length === 0 || (consent.expiresAt !== null && now() >= consent.expiresAt)) refuse('no-consent', 'Your consent to message the clinic is not active. The clinic can renew it.');
       } else {
-        const invite = await store.getInvite(record!.targetId);
-        if (!invite) refuse('not-found', 'The clinic no longer holds this invite. Ask for a new one.');
-        if (invite!.redeemedAt !== null) refuse('already-used', 'This invite was already used.');
+        const invite = (await store.getInvite(record.targetId)) ?? refuse('not-found', 'The clinic no longer holds this invite. Ask for a new one.');
+        if (invite.redeemedAt !== null) refuse('already-used', 'This invite was already used.');
       }
-      log.info('short-code.opened', { type: record!.kind });
+      log.info('short-code.opened', { type: record.kind });
       return { bundle };
     },
   };

@@ -35,7 +35,8 @@ export const RelayAddress = z
   .trim()
   .max(300)
   .refine((text) => /^(https?|wss?):\/\/[^\s/]+/i.test(text), 'not-a-url');
-export const InviteCode = z.string().trim().min(20, 'too-short').max(120, 'too-long');
+/** The short code (16 characters, ADR 15) or the full one; dashes and spaces allowed. */
+export const InviteCode = z.string().trim().min(16, 'too-short').max(120, 'too-long');
 export const SetupToken = z.string().trim().min(10, 'too-short').max(200, 'too-long');
 
 /** A clinic phone number patients can call: digits required, the usual punctuation allowed, an extension too. */

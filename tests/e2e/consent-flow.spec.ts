@@ -113,7 +113,14 @@ async function runFlow(page: Page, lang: Lang, patient: { given: string; family:
   await expect(page.getByRole('heading', { name: w.receiptTitle })).toBeVisible();
   const code = (await page.getByTestId('enrollment-code').textContent())?.trim() ?? '';
   expect(code).toMatch(/^([A-Z2-7]{4}-){17}[A-Z2-7]{4}$/);
+  // The short code to type with the date of birth, and its spelling for a call.
+  const short = (await page.getByTestId('short-code').textContent())?.trim() ?? '';
+  expect(short).toMatch(/^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}$/);
   await shoot(`consent-7-receipt-${lang}`);
+  await page.getByRole('button', { name: lang === 'en' ? 'Read it out' : 'Le lire à voix haute' }).click();
+  await expect(page.getByTestId('read-aloud').getByRole('listitem')).toHaveCount(4);
+  await checkA11y();
+  await shoot(`consent-7b-read-aloud-${lang}`);
   return code;
 }
 

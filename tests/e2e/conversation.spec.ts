@@ -49,11 +49,12 @@ test('a patient enrolls in the portal and writes; the clinician answers within t
 
     // The patient, on a phone: the QR link, the fingerprint from the receipt, a passphrase.
     await portal.goto(`${receipt.enrollment?.portalUrl}#code=${code}`);
-    await expect(portal.getByLabel('Enrollment code')).toHaveValue(code);
+    await expect(portal.getByTestId('code-filled')).toBeVisible();
     await shot(portal, 'portal-enroll-phone-en');
     await portal.getByRole('button', { name: 'Continue' }).click();
+    await expect(portal.getByTestId('clinic-checked')).toBeVisible();
+    await portal.getByText('Details').click();
     await expect(portal.getByTestId('fingerprint')).toHaveText(receipt.fingerprint.replace(/ /g, ''));
-    await portal.getByRole('button', { name: 'Yes, they match' }).click();
     await portal.getByLabel('Passphrase', { exact: true }).fill(patientPassphrase);
     await portal.getByLabel('Type the passphrase again').fill(patientPassphrase);
     await portal.getByRole('button', { name: 'Connect this device' }).click();

@@ -42,14 +42,15 @@ test('the IT admin invites, approves and removes a computer', async ({ page, app
     await page.getByRole('button', { name: 'Create invite' }).click();
     await expect(page.getByRole('heading', { name: 'Invite for Dr Lee (Clinician)' })).toBeFocused();
     await expect(page.getByText('The code works only once.', { exact: false })).toBeVisible();
-    const code = (await page.getByTestId('invite-code').textContent())?.trim() ?? '';
+    // The short code to read out or type; the full one waits under Details.
+    const code = (await page.getByTestId('invite-short-code').textContent())?.trim() ?? '';
     const relayUrl = (await page.getByTestId('invite-relay').textContent())?.trim() ?? '';
-    expect(code).not.toBe('');
+    expect(code).toMatch(/^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}$/);
     expect(relayUrl).not.toBe('');
     await shoot('people-invite-en');
     await checkA11y();
 
-    // The person's computer uses the invite; it waits for approval.
+    // The person's computer uses the short invite; it waits for approval.
     device = await openDevice(dir, 'dr-lee');
     await device.client.redeemInvite({ relayUrl, code });
     await page.getByRole('button', { name: 'Refresh' }).click();

@@ -1,7 +1,7 @@
 // The patient portal in Chromium, served by a real relay (port 0) from the built bundle
 // (out/portal). A headless clinic (IT admin, clinician) runs in this process. The patient
-// enrolls with the code from the receipt's QR link, compares the fingerprint, sets a
-// passphrase, reads the terms, writes; the clinician reads and answers; receipts flow both
+// enrolls with the code from the receipt's QR link (or types the short code with the date of
+// birth), is told the clinic was checked with the code, sets a passphrase, reads the terms, writes; the clinician reads and answers; receipts flow both
 // ways; a reload unlocks from IndexedDB; the patient withdraws and the clinician is stopped.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,24 +94,14 @@ test('a patient enrolls in the portal, writes, gets an answer, unlocks again and
   await page.goto(`${url}/#code=${code}`);
   await expect(page.getByRole('heading', { level: 1, name: 'Connect to your clinic' })).toBeVisible();
   await expect(page).toHaveURL(`${url}/`);
-  const codeField = page.getByLabel('Enrollment code');
-  await expect(codeField).toHaveValue(code);
+  await expect(page.getByTestId('code-filled')).toBeVisible();
   await screen(page, 'enroll-desktop-en');
-
-  // A typing mistake is caught before anything is sent.
-  const typo = `${code.slice(0, 2)}${code[2] === 'A' ? 'B' : 'A'}${code.slice(3)}`;
-  await codeField.fill(typo);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await expect(page.getByRole('alert')).toContainText('typing mistake');
-  await screen(page, 'enroll-typo-desktop-en');
-  await codeField.fill(code.toLowerCase().replace(/-/g, ' '));
   await page.getByRole('button', { name: 'Continue' }).click();
 
-  // 2. The fingerprint the relay's clinic root gives, to compare with the receipt.
-  await expect(page.getByRole('heading', { level: 1, name: 'Check that this is your clinic' })).toBeVisible();
+  // 2. Nothing to compare: the portal checked the clinic with the code; the fingerprint is under Details.
+  await expect(page.getByTestId('clinic-checked')).toHaveText('This is Lakeside Family Clinic, checked with your code.');
+  await page.getByText('Details').click();
   await expect(page.getByTestId('fingerprint')).toHaveText(clinic.admin.client.fingerprint.replace(/ /g, ''));
-  await screen(page, 'fingerprint-desktop-en');
-  await page.getByRole('button', { name: 'Yes, they match' }).click();
 
   // 3. The passphrase: a weak one is refused, then the device is connected.
   await expect(page.getByRole('heading', { level: 1, name: 'Choose a passphrase' })).toBeVisible();
@@ -283,7 +273,6 @@ test('a message written while the clinic is closed gets the automatic notice at 
   await page.setViewportSize(PHONE);
   await page.goto(`${clinic.relay.url}/#code=${benCode}`);
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'Yes, they match' }).click();
   await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
   await page.getByLabel('Type the passphrase again').fill(passphrase);
   await page.getByRole('button', { name: 'Connect this device' }).click();
@@ -314,3 +303,67 @@ test('a message written while the clinic is closed gets the automatic notice at 
   await page.screenshot({ path: join(shotsDir, 'out-of-hours-phone-fr.png'), fullPage: true });
 });
 
+
+test('a patient connects with the short code and the date of birth, on a small phone, in English and French', async ({ page }) => {
+  test.setTimeout(120_000);
+  const SMALL = { width: 320, height: 700 };
+  const words = {
+    en: { cont: 'Continue', day: 'Day', month: 'Month', year: 'Year', monthName: 'April', typo: 'Group 3 of the code has a typing mistake', wrong: 'does not match what the clinic recorded', checked: 'This is Lakeside Family Clinic, checked with your code.', pass: 'Passphrase', again: 'Type the passphrase again', connect: 'Connect this device', connected: 'Connected', code: 'Connection code' },
+    fr: { cont: 'Continuer', day: 'Jour', month: 'Mois', year: 'Année', monthName: 'avril', typo: 'Le groupe 3 du code contient une faute de frappe', wrong: 'ne correspond pas à ce que la clinique a noté', checked: 'Il s’agit bien de Lakeside Family Clinic, vérifié grâce à votre code.', pass: 'Phrase secrète', again: 'Saisissez de nouveau la phrase secrète', connect: 'Connecter cet appareil', connected: 'Connecté', code: 'Code de connexion' },
+  } as const;
+  for (const lang of ['en', 'fr'] as const) {
+    const w = words[lang];
+    const issued = await clinic.admin.client.enrollPatient({ patientId: `pat-short-${lang}`, scopes: ['clinical'], birthDate: '1980-04-02' });
+    const short = issued.shortCode as string;
+    const context = await page.context().browser()!.newContext({ viewport: SMALL, locale: lang === 'fr' ? 'fr-CA' : 'en-CA' });
+    const phone = await context.newPage();
+    try {
+      await phone.goto(`${clinic.relay.url}/`);
+      const codeField = phone.getByLabel(w.code);
+      await expect(codeField).toBeVisible();
+      // Pasted or typed, with or without dashes, in either case; a mistake names its group.
+      const typo = `${short.slice(0, 10)}${short[10] === 'A' ? 'B' : 'A'}${short.slice(11)}`;
+      await codeField.fill(typo.toLowerCase());
+      await phone.getByLabel(w.day).fill('2');
+      await phone.getByLabel(w.month).selectOption({ label: w.monthName });
+      await phone.getByLabel(w.year).fill('1980');
+      await phone.getByRole('button', { name: w.cont }).click();
+      await expect(phone.getByRole('alert')).toContainText(w.typo);
+      await expectAccessible(phone);
+      await phone.screenshot({ path: join(shotsDir, `enroll-short-typo-${lang}.png`), fullPage: true });
+
+      // The right code, a wrong day: the relay says "code or date of birth", never which.
+      await codeField.fill(short.replace(/-/g, ' ').toLowerCase());
+      await phone.getByLabel(w.day).fill('3');
+      await phone.getByRole('button', { name: w.cont }).click();
+      await expect(phone.getByRole('alert')).toContainText(w.wrong, { timeout: 20_000 });
+      await phone.screenshot({ path: join(shotsDir, `enroll-short-wrong-${lang}.png`), fullPage: true });
+
+      // At 200 % text size the code and the date still fit: nothing runs off the screen.
+      await phone.getByLabel(w.day).fill('2');
+      // Through the CSSOM: the page's CSP refuses inline style sheets, as it should.
+      await phone.evaluate(() => document.documentElement.style.setProperty('font-size', '200%'));
+      const fits = await phone.evaluate(() => {
+        const input = document.querySelector<HTMLInputElement>('.code-input');
+        const wide = [...document.querySelectorAll<HTMLElement>('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5).map((e) => `${e.tagName}.${e.className}`);
+        return { page: document.documentElement.scrollWidth <= window.innerWidth, code: input ? input.scrollWidth <= input.clientWidth : false, wide };
+      });
+      expect(fits).toEqual({ page: true, code: true, wide: [] });
+      await phone.screenshot({ path: join(shotsDir, `enroll-short-200-${lang}.png`), fullPage: true });
+      await phone.evaluate(() => document.documentElement.style.removeProperty('font-size'));
+      await phone.screenshot({ path: join(shotsDir, `enroll-short-phone-${lang}.png`), fullPage: true });
+
+      await phone.getByRole('button', { name: w.cont }).click();
+      await expect(phone.getByTestId('clinic-checked')).toHaveText(w.checked, { timeout: 20_000 });
+      await expectAccessible(phone);
+      await phone.screenshot({ path: join(shotsDir, `enroll-short-checked-${lang}.png`), fullPage: true });
+      await phone.getByLabel(w.pass, { exact: true }).fill(passphrase);
+      await phone.getByLabel(w.again).fill(passphrase);
+      await phone.getByRole('button', { name: w.connect }).click();
+      await expect(phone.getByTestId('connection')).toHaveText(w.connected, { timeout: 30_000 });
+      await phone.screenshot({ path: join(shotsDir, `enroll-short-connected-${lang}.png`), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  }
+});

@@ -40,7 +40,7 @@ export function clinicError(error: unknown): AppError {
   }
   if (error instanceof ClientError) return new AppError('clinic-refused', error.message, undefined, undefined, error.code);
   if (error instanceof CodeError) return new AppError('invalid-code', error.message, undefined, undefined, error.code);
-  if (error instanceof ShortCodeError) return new AppError('invalid-code', error.message, error.group ? { group: String(error.group) } : undefined, undefined, `short-${error.code}`);
+  if (error instanceof ShortCodeError) return new AppError('invalid-code', error.message, error.group ? { group: String(error.group) } : undefined, undefined, `short-${error.code}${error.group ? '-group' : ''}`);
   return new AppError('internal', 'Something went wrong while talking to the clinic.');
 }
 
@@ -273,9 +273,9 @@ export function createClinicService(options: ClinicServiceOptions) {
     async invite(input: { displayName: string; role: StaffRole; validDays: number }) {
       return asAdmin(async (c) => {
         const expiresAt = (options.now ?? Date.now)() + input.validDays * 86_400_000;
-        const code = await c.createInvite({ staffId: staffIdFor(input.displayName), displayName: input.displayName, role: input.role, validForMs: input.validDays * 86_400_000 });
+        const { code, shortCode } = await c.createInviteCodes({ staffId: staffIdFor(input.displayName), displayName: input.displayName, role: input.role, validForMs: input.validDays * 86_400_000 });
         log.info('clinic.invited', { role: input.role });
-        return { code, relayUrl: c.summary()?.relayUrl ?? '', expiresAt };
+        return { code, shortCode, relayUrl: c.summary()?.relayUrl ?? '', expiresAt };
       });
     },
     async approve() {

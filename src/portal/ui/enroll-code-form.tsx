@@ -63,9 +63,14 @@ export function EnrollCodeForm(props: { readonly initialCode: string | null; rea
           {long ? t('codeFromQr') : t('codeHint')}
         </p>
         {long ? (
-          <p className="code-filled" data-testid="code-filled">
-            {t('codeFilled')}
-          </p>
+          <>
+            <p className="code-filled" data-testid="code-filled">
+              {t('codeFilled')}
+            </p>
+            <button type="button" className="link-button" onClick={() => setCode('')} disabled={props.busy}>
+              {t('codeTypeInstead')}
+            </button>
+          </>
         ) : (
           <input
             id={ids.code}

@@ -175,7 +175,7 @@ export const contract = {
   },
   'people:invite': {
     request: z.object({ displayName: PersonName, role: z.enum(staffRoles), validDays: z.number().int().min(1, 'too-short').max(30, 'too-long') }).strict(),
-    response: z.object({ code: z.string(), relayUrl: z.string(), expiresAt: z.number().int() }).strict(),
+    response: z.object({ code: z.string(), shortCode: z.string(), relayUrl: z.string(), expiresAt: z.number().int() }).strict(),
     roles: itAdmins,
   },
   'people:approve': { request: noInput, response: z.object({ approved: z.number().int() }).strict(), roles: itAdmins },

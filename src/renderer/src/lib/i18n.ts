@@ -33,7 +33,7 @@ export function errorText(t: TFunction, error: IpcError): string {
   // A refusal from the clinic's server, or a code that does not fit, says which one when it can.
   if (error.reason && (error.code === 'clinic-refused' || error.code === 'invalid-code')) {
     const key = `errors.reasons.${error.reason}`;
-    if (i18next.exists(key)) return t(key);
+    if (i18next.exists(key)) return t(key, { group: error.fields?.group ?? '' });
   }
   return t(`errors.${error.code}`);
 }

@@ -27,6 +27,8 @@ export const peopleEn = {
     ready: 'Invite for {{name}} ({{role}})',
     server: 'Server address',
     code: 'Invite code',
+    details: 'Details',
+    fullCode: 'The same invite as a full code, for pasting:',
     expires: 'Works until {{date}}.',
     handOver: 'Give the server address and the code to this person privately, in person or by phone. The code works only once.',
     sameComputer: 'Same computer? Lock your account (Account and computer, “Lock now”, or Ctrl+L), create the new person’s account from the start screen, and choose “Join a clinic”: this clinic’s address is already filled in. Then unlock your account here to approve them.',

@@ -29,6 +29,8 @@ export const peopleFr: Catalog['people'] = {
     ready: 'Invitation pour {{name}} ({{role}})',
     server: 'Adresse du serveur',
     code: 'Code d’invitation',
+    details: 'Détails',
+    fullCode: 'La même invitation en code complet, à coller :',
     expires: 'Valide jusqu’au {{date}}.',
     handOver: 'Donnez l’adresse du serveur et le code à cette personne en privé, en personne ou par téléphone. Le code ne fonctionne qu’une fois.',
     sameComputer: 'Même ordinateur ? Verrouillez votre compte (Compte et ordinateur, « Verrouiller », ou Ctrl+L), créez le compte de la personne depuis l’écran d’accueil et choisissez « Rejoindre une clinique » : l’adresse de cette clinique est déjà remplie. Déverrouillez ensuite votre compte ici pour l’approuver.',

@@ -1,12 +1,14 @@
 // Runs in the renderer: DOM only, no Node.
-// The receipt on screen: the patient's choices, the enrollment code (text and QR code) with
-// the clinic fingerprint to compare in the portal, and what they agreed to. Saved as a PDF by
-// main, or printed.
+// The receipt on screen: the patient's choices, the short code to type with the date of birth
+// (and a spelled-out view to read it over the phone), the QR code with the full code, the
+// full code and the fingerprint under Details (the portal checks the fingerprint itself), and
+// what they agreed to. Saved as a PDF by main, or printed.
 import { type RefObject, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import QRCode from 'qrcode';
 
 import type { ReceiptView as Receipt } from '../../../../shared/consent/ipc';
+import { spellOut } from '../../../../shared/consent/read-aloud';
 import { scopeLabel } from '../../../../shared/consent/template';
 import { consentScopes } from '../../../../shared/protocol/documents';
 import { Button } from '../../components/button';
@@ -37,6 +39,7 @@ export function ReceiptView({ receipt: initial, onDone, headingRef }: Readonly<{
   const toast = useToast();
   const [receipt, setReceipt] = useState(initial);
   const [busy, setBusy] = useState<'pdf' | 'code' | null>(null);
+  const [spelling, setSpelling] = useState(false);
   const { record, patient, enrollment } = receipt;
   const language = record.language;
   const dateTime = (ms: number) => new Date(ms).toLocaleString(i18n.language, { dateStyle: 'long', timeStyle: 'short' });
@@ -68,9 +71,27 @@ export function ReceiptView({ receipt: initial, onDone, headingRef }: Readonly<{
           {enrollment ? (
             <>
               <p>{enrollment.portalUrl ? t('flow.receipt.connectAt', { url: enrollment.portalUrl }) : t('flow.receipt.connectBody')}</p>
-              <p className="enrollment-code" data-testid="enrollment-code">
-                {enrollment.code}
+              <p className="muted">{t('flow.receipt.shortCodeLabel')}</p>
+              <p className="enrollment-code enrollment-code--short" data-testid="short-code">
+                {enrollment.shortCode ?? enrollment.code}
               </p>
+              {enrollment.shortCode ? (
+                <Button aria-expanded={spelling} aria-controls="read-aloud" onClick={() => setSpelling((v) => !v)}>
+                  {spelling ? t('flow.receipt.hideReadAloud') : t('flow.receipt.readAloud')}
+                </Button>
+              ) : null}
+              {spelling && enrollment.shortCode ? (
+                <div id="read-aloud" className="read-aloud" lang={language} data-testid="read-aloud">
+                  <p className="muted">{t('flow.receipt.readAloudIntro')}</p>
+                  <ol>
+                    {spellOut(enrollment.shortCode, language).map((g, i) => (
+                      <li key={i}>
+                        <span className="read-aloud__group">{t('flow.receipt.group', { n: i + 1 })}: {g.group}</span> <span>{g.words.join(' · ')}</span>
+                      </li>
+                    ))}
+                  </ol>
+                </div>
+              ) : null}
               <QrCode text={enrollment.portalUrl ? `${enrollment.portalUrl}#code=${enrollment.code}` : enrollment.code} label={t('flow.receipt.qrLabel')} />
               <p>{t('flow.receipt.expires', { date: dateTime(enrollment.expiresAt) })}</p>
             </>
@@ -82,10 +103,21 @@ export function ReceiptView({ receipt: initial, onDone, headingRef }: Readonly<{
               </Button>
             </>
           )}
-          <p>{t('flow.receipt.fingerprintIntro')}</p>
-          <p className="fingerprint" data-testid="clinic-fingerprint">
-            {receipt.fingerprint}
-          </p>
+          <details className="receipt__details">
+            <summary>{t('flow.receipt.details')}</summary>
+            {enrollment?.shortCode ? (
+              <>
+                <p className="muted">{t('flow.receipt.fullCode')}</p>
+                <p className="enrollment-code" data-testid="enrollment-code">
+                  {enrollment.code}
+                </p>
+              </>
+            ) : null}
+            <p className="muted">{t('flow.receipt.fingerprint')}</p>
+            <p className="fingerprint" data-testid="clinic-fingerprint">
+              {receipt.fingerprint}
+            </p>
+          </details>
         </div>
         <div className="card">
           <h3>{t('flow.receipt.choices')}</h3>

@@ -193,7 +193,7 @@ function InviteCard() {
   const copy = async () => {
     if (!invite) return;
     try {
-      await navigator.clipboard.writeText(invite.code);
+      await navigator.clipboard.writeText(invite.shortCode);
       toast.show('success', t('people.invite.copied'));
     } catch {
       toast.show('info', t('people.invite.copyFailed'));
@@ -220,10 +220,17 @@ function InviteCard() {
             {invite.relayUrl}
           </dd>
           <dt>{t('people.invite.code')}</dt>
-          <dd className="people-invite__code" data-testid="invite-code">
-            {invite.code}
+          <dd className="people-invite__code people-invite__code--short" data-testid="invite-short-code">
+            {invite.shortCode}
           </dd>
         </dl>
+        <details className="people-invite__details">
+          <summary>{t('people.invite.details')}</summary>
+          <p className="muted">{t('people.invite.fullCode')}</p>
+          <p className="people-invite__code" data-testid="invite-code">
+            {invite.code}
+          </p>
+        </details>
         <p>{t('people.invite.expires', { date: expires })}</p>
         <p className="people__compare">{t('people.invite.handOver')}</p>
         <p className="muted">{t('people.invite.sameComputer')}</p>

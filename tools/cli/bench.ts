@@ -1,6 +1,7 @@
-// npm run bench [-- --quick yes] [-- --only store|network|inbox]: measures unlock and the device
+// npm run bench [-- --quick yes] [-- --only store|network|inbox|codes]: measures unlock and the device
 // store (encrypted against plain SQLite) against the budgets in the architecture notes, the
-// message path on loopback (bench-network.ts) and the clinician's inbox (bench-inbox.ts), and
+// message path on loopback (bench-network.ts), the clinician's inbox (bench-inbox.ts), the
+// cost of guessing a short code offline (bench-codes.ts), and
 // writes one JSON file per measurement under bench/results/.
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -17,6 +18,7 @@ import { subkeys } from '../../src/main/profiles/key-file';
 import { createProfileManager } from '../../src/main/profiles/profile-manager';
 import { profilePaths } from '../../src/main/profiles/profile-paths';
 import { parseArgs } from './args';
+import { benchCodes } from './bench-codes';
 import { benchInbox as benchInboxService } from './bench-inbox';
 import { benchNetwork } from './bench-network';
 import { seedProfile } from './seed-profile';
@@ -25,7 +27,7 @@ import { syntheticMessages } from './synthetic';
 const passphrase = 'copper lantern orbit meadow 47';
 const args = parseArgs(process.argv.slice(2), ['quick', 'out', 'only']);
 const quick = args.quick === 'yes';
-const groups = ['store', 'network', 'inbox'] as const;
+const groups = ['store', 'network', 'inbox', 'codes'] as const;
 const only = args.only;
 if (only !== undefined && !(groups as readonly string[]).includes(only)) throw new Error(`--only must be one of: ${groups.join(', ')}.`);
 const runs = (group: (typeof groups)[number]) => only === undefined || only === group;
@@ -162,6 +164,7 @@ try {
   }
   if (runs('network')) await benchNetwork({ quick, work, write });
   if (runs('inbox')) await benchInboxService({ quick, work, write });
+  if (runs('codes')) await benchCodes({ quick, write });
   console.log(`Results written to ${outDir}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

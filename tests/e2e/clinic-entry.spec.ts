@@ -59,7 +59,7 @@ test('joining with a mistyped invite code says what is wrong and joins nothing',
   await expect(page.getByText('Enter an address that starts with https:// (or http:// on this computer).')).toBeVisible();
   await page.getByLabel('Clinic server address', { exact: true }).fill('http://127.0.0.1:9');
   await page.getByRole('button', { name: 'Join', exact: true }).click();
-  await expect(page.getByRole('alert')).toContainText('This is not a complete code. It has eighteen groups of four characters.');
+  await expect(page.getByRole('alert')).toContainText('This is not a complete code. Type the 16-character code (four groups of four), or the full code.');
   await shoot('clinic-join-error-en');
   const status = await app.router.dispatch('clinic:status', {}, { origin: app.origin });
   expect(status.ok && status.value).toEqual({ state: 'none', localServer: null });

@@ -19,6 +19,7 @@ const CHALLENGE_TTL_MS = 2 * 60_000;
 const MAX_CHALLENGES = 10_000;
 
 const WRONG = 'The code or the date of birth does not match. After 5 wrong tries the code stops working for good.';
+const TAKEN = 'Another short code already uses this lookup id; draw another.';
 const REFUSED = 'This code stopped working after too many wrong tries. The clinic can give you a new one.';
 
 export function shortCodeHandlers(ctx: RelayContext): Handlers<ShortCodeRequests> {
@@ -95,7 +96,7 @@ export async function fileShortCode(ctx: RelayContext, short: ShortCodeBundle, e
   await ctx.store
     .putShortCode({ lookupId: short.lookupId, kind: short.kind, targetId: short.targetId, bundleJson: JSON.stringify(short), expiresAt: expected.expiresAt, createdAt: ctx.now() })
     .catch((error: unknown) => {
-      if (error instanceof StoreConflictError) refuse('short-code-taken', 'Another short code already uses this lookup id; draw another.');
+      if (error instanceof StoreConflictError) refuse('short-code-taken', TAKEN);
       throw error;
     });
 }
@@ -104,5 +105,5 @@ export async function fileShortCode(ctx: RelayContext, short: ShortCodeBundle, e
 export async function checkShortCodeFree(ctx: RelayContext, short: ShortCodeBundle | undefined): Promise<void> {
   if (!short) return;
   const existing = await ctx.store.getShortCode(short.lookupId);
-  if (existing && existing.expiresAt > ctx.now()) refuse('short-code-taken', 'Another short code already uses this lookup id; draw another.');
+  if (existing && existing.expiresAt > ctx.now()) refuse('short-code-taken', TAKEN);
 }

@@ -20,7 +20,7 @@ import {
 import { envelopeSchema } from './envelope';
 import { base64BytesSchema, idSchema } from './fields';
 import { signedClinicPolicySchema } from './policy';
-import { SHORT_ALPHABET, shortCodeBundleSchema, shortCodeParamsSchema } from './short-code';
+import { lookupIdSchema, shortCodeBundleSchema, shortCodeParamsSchema } from './short-code';
 import { signedSchema } from './signed';
 
 export const FRAME_VERSION = 1;
@@ -28,7 +28,6 @@ export const MAX_FRAME_BYTES = 256 * 1024;
 export const frameIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 export const signedInviteSchema = signedSchema(staffInviteSchema);
-const lookupIdSchema = z.string().regex(new RegExp(`^[${SHORT_ALPHABET}]{3}$`));
 export const signedInviteRedemptionSchema = signedSchema(inviteRedemptionSchema);
 export const signedEnrollmentSchema = signedSchema(enrollmentSchema);
 export const signedEnrollmentRedemptionSchema = signedSchema(enrollmentRedemptionSchema);

@@ -160,6 +160,9 @@ export function normalizeBirthDate(text: string): string | null {
 /** Argon2id, 32 bytes: the caller runs it where it may be slow (a worker in the browser). */
 export type ShortCodeDerive = (password: string, params: { readonly salt: Uint8Array; readonly opslimit: number; readonly memlimit: number }) => Promise<Uint8Array>;
 
+/** A lookup id as the relay files it: three characters of the alphabet. */
+export const lookupIdSchema = z.string().regex(new RegExp(`^[${SHORT_ALPHABET}]{${LOOKUP_CHARS}}$`));
+
 export const shortCodeParamsSchema = z.strictObject({
   v: z.literal(1),
   kdf: z.literal('argon2id13'),
@@ -173,7 +176,7 @@ export type ShortCodeParams = z.infer<typeof shortCodeParamsSchema>;
 export const shortCodeBundleSchema = z.strictObject({
   v: z.literal(1),
   kind: z.enum(['invite', 'enrollment']),
-  lookupId: z.string().regex(new RegExp(`^[${SHORT_ALPHABET}]{${LOOKUP_CHARS}}$`)),
+  lookupId: lookupIdSchema,
   /** The invite or enrollment the long code redeems (the relay already knows its id). */
   targetId: z.string().min(1).max(64),
   params: shortCodeParamsSchema,

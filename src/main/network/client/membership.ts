@@ -4,7 +4,7 @@
 import { signStaffCertificate } from '../../../shared/protocol/certificate';
 import { type ClinicRules, clinicRulesSchema, defaultClinicRules } from '../../../shared/protocol/clinic-rules';
 import { checkCodeClinic, codeKeys, createCode, formatCode, parseCode } from '../../../shared/protocol/codes';
-import { createShortCode, formatShortCode, looksShort, openShortCode, parseShortCode, sealShortCodeBundle } from '../../../shared/protocol/short-code';
+import { looksShort, openShortCode, parseShortCode } from '../../../shared/protocol/short-code';
 import { deriveShortCodeKey } from '../../crypto/kdf';
 import { PREFIX, createRecordsEpoch, inviteRedemptionSchema, recordsEpochSchema, revocationSchema, type revocationReasons, staffInviteSchema } from '../../../shared/protocol/documents';
 import { bytesEqual, toBase64 } from '../../../shared/protocol/encoding';
@@ -19,6 +19,7 @@ import { RelayError, connectRelay } from '../relay-connection';
 import { fail } from './client-error';
 import { type ClientContext, DAY } from './context';
 import { type Identity, keyText, randomId } from './identity';
+import { sendWithShortCode } from './short-issue';
 
 const CERT_LIFETIME = 2 * 365 * DAY;
 
@@ -151,16 +152,10 @@ export class Membership {
       this.ctx.identity.keys().signing.privateKey,
     );
     const longCode = formatCode(sodium, code);
-    for (let attempt = 0; ; attempt += 1) {
-      const short = withShort ? createShortCode(sodium, 'invite') : null;
-      const bundle = short ? await sealShortCodeBundle(sodium, deriveShortCodeKey, { code: short, birthDate: null, targetId: code.id, longCode }) : undefined;
-      try {
-        await (await this.relay()).request('invite.create', { invite, ...(bundle ? { short: bundle } : {}) });
-        return { code: longCode, shortCode: short ? formatShortCode(short) : null };
-      } catch (error) {
-        if (!(error instanceof RelayError && error.code === 'short-code-taken') || attempt >= 7) throw error;
-      }
-    }
+    const shortCode = await sendWithShortCode(sodium, { kind: 'invite', withShort, birthDate: null, targetId: code.id, longCode }, async (short) => {
+      await (await this.relay()).request('invite.create', { invite, ...(short ? { short } : {}) });
+    });
+    return { code: longCode, shortCode };
   }
 
   /**

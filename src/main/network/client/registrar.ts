@@ -10,11 +10,10 @@ import { decodeChecked } from '../../../shared/protocol/fields';
 import { rootFingerprintBytes } from '../../../shared/protocol/keys';
 import { CARD_SCOPE, type PatientCard, cardMessageId } from '../../../shared/protocol/patient-card';
 import { type Signed, signDocument } from '../../../shared/protocol/signed';
-import { createShortCode, formatShortCode, sealShortCodeBundle } from '../../../shared/protocol/short-code';
-import { deriveShortCodeKey } from '../../crypto/kdf';
 import { RelayError } from '../relay-connection';
 import { fail } from './client-error';
 import { type ClientContext, DAY } from './context';
+import { sendWithShortCode } from './short-issue';
 
 export class Registrar {
   constructor(private readonly ctx: ClientContext) {}
@@ -51,21 +50,14 @@ export class Registrar {
       this.ctx.identity.keys().signing.privateKey,
     );
     const longCode = formatCode(sodium, code);
-    // A short code's lookup id can be taken by another live code: draw again (rare).
-    for (let attempt = 0; ; attempt += 1) {
-      const short = input.birthDate ? createShortCode(sodium, 'enrollment') : null;
-      const bundle = short ? await sealShortCodeBundle(sodium, deriveShortCodeKey, { code: short, birthDate: input.birthDate ?? null, targetId: code.id, longCode }) : undefined;
-      try {
-        await this.withConsentVersion(input.patientId, async (version) => {
-          const consent = this.signConsent(input.patientId, input.scopes, input.consentExpiresAt ?? null, version);
-          await (await this.ctx.session.relay()).request('enroll.create', { enrollment, consent, ...(bundle ? { short: bundle } : {}) });
-          return consent;
-        });
-        return { code: longCode, shortCode: short ? formatShortCode(short) : null, fingerprint: this.ctx.identity.fingerprint(), expiresAt };
-      } catch (error) {
-        if (!(error instanceof RelayError && error.code === 'short-code-taken') || attempt >= 7) throw error;
-      }
-    }
+    const shortCode = await sendWithShortCode(sodium, { kind: 'enrollment', withShort: Boolean(input.birthDate), birthDate: input.birthDate ?? null, targetId: code.id, longCode }, async (short) => {
+      await this.withConsentVersion(input.patientId, async (version) => {
+        const consent = this.signConsent(input.patientId, input.scopes, input.consentExpiresAt ?? null, version);
+        await (await this.ctx.session.relay()).request('enroll.create', { enrollment, consent, ...(short ? { short } : {}) });
+        return consent;
+      });
+    });
+    return { code: longCode, shortCode, fingerprint: this.ctx.identity.fingerprint(), expiresAt };
   }
 
   /** Records a consent change (a scope added or withdrawn, everything withdrawn, a renewal). */

@@ -201,7 +201,8 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
                 autoComplete="off"
                 spellCheck={false}
                 aria-describedby="inbox-search-hint"
-                aria-controls="inbox-list"
+                // Only while the list is there: an empty inbox has none to point at.
+                aria-controls={load.state === 'ready' && rows.length > 0 ? 'inbox-list' : undefined}
                 onChange={(e) => setSearchText(e.target.value)}
                 onKeyDown={(e) => {
                   if (e.key === 'Escape') {

@@ -6,6 +6,7 @@
 import { type RequestType, requests } from '../shared/protocol/relay-frames';
 import { refusalFor } from './audience';
 import { type Handler, type Handlers, type RelayCoreOptions, createRelayContext } from './context';
+import { alertHandlers } from './handlers/alerts';
 import { cardHandlers } from './handlers/cards';
 import { clinicHandlers } from './handlers/clinic';
 import { messageHandlers } from './handlers/messages';
@@ -35,6 +36,7 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
     ...shortCodeHandlers(ctx),
     ...cardHandlers(ctx),
     ...messageHandlers(ctx),
+    ...alertHandlers(ctx),
   };
 
   /** Re-reads the session's device so a revocation takes effect on the very next frame. */

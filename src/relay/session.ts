@@ -2,7 +2,7 @@
 // reach it.
 import { type DeviceRecord } from './store/relay-store';
 
-export type PushKind = 'sync' | 'directory';
+export type PushKind = 'sync' | 'directory' | 'alerts';
 
 export type Session = {
   challenge: Uint8Array | null;

@@ -54,6 +54,8 @@ export type ClientHooks = {
   readonly attached?: () => void;
   /** The client is about to close (lock, quit). */
   readonly detached?: () => void;
+  /** The relay told this IT admin's computer that a staff computer raised an alert. */
+  readonly alerted?: () => void;
 };
 
 export function createClinicService(options: ClinicServiceOptions) {
@@ -109,6 +111,7 @@ export function createClinicService(options: ClinicServiceOptions) {
         onMessages: (messages) => hooks.arrived?.(messages),
         // Each verified policy is put in force at once; one that fails verification never gets here.
         onRules: (verified) => void session.applySecurity(securityFrom(verified)),
+        onAlerts: () => hooks.alerted?.(),
         ...(options.now ? { now: options.now } : {}),
       });
     } finally {
@@ -245,8 +248,11 @@ export function createClinicService(options: ClinicServiceOptions) {
     }
     const editsChanged = JSON.stringify(held?.consentText.edits ?? null) !== JSON.stringify(next.consentText.edits);
     const templateVersion = Math.max(held?.consentText.templateVersion ?? 1, next.consentText.templateVersion) + (editsChanged ? 1 : 0);
+    // The portal vouch is set only by vouching (ADR 16): the rules form never changes it.
+    const { portal: _ignored, ...edited } = next;
+    const rules: ClinicRules = held?.portal ? { ...edited, portal: held.portal } : edited;
     try {
-      await c.publishPolicy({ ...next, consentText: { ...next.consentText, templateVersion } });
+      await c.publishPolicy({ ...rules, consentText: { ...next.consentText, templateVersion } });
     } catch (error) {
       throw clinicError(error);
     }

@@ -11,6 +11,7 @@ import { type PatientCard } from '../../shared/protocol/patient-card';
 import { type SodiumApi } from '../../shared/protocol/sodium-api';
 import { type StaffRole } from '../../shared/roles';
 import { type ClientMessage, type ClientStore } from './client-store';
+import { StaffAlerts } from './client/alerts';
 import { type ClientContext, type VerifiedRules } from './client/context';
 import { type Directory, DirectoryView } from './client/directory-view';
 import { DeviceIdentity, type DeviceSummary } from './client/identity';
@@ -35,6 +36,8 @@ export type ClinicClientOptions = {
   readonly onMessages?: (messages: readonly ClientMessage[]) => void;
   /** Called each time the clinic's rules are verified (with a fetched or a stored directory). */
   readonly onRules?: (verified: VerifiedRules | null) => void;
+  /** Called when the relay tells this (IT admin's) device that a staff device raised an alert. */
+  readonly onAlerts?: () => void;
 };
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -47,6 +50,8 @@ export class ClinicClient {
   readonly outbox: Outbox;
   /** Receiving (its `sync` is the one runner every push and poll goes through). */
   readonly receiver: Receiver;
+  /** Alerts for IT: raised by any staff device, listed by IT admins' (ADR 16). */
+  readonly alerts: StaffAlerts;
 
   constructor(options: ClinicClientOptions) {
     // The parts look each other up through the context when called, so it is filled in order.
@@ -58,6 +63,7 @@ export class ClinicClient {
       changed: options.onChange ?? (() => undefined),
       arrived: options.onMessages ?? (() => undefined),
       rulesVerified: options.onRules ?? (() => undefined),
+      alerted: options.onAlerts ?? (() => undefined),
       identity: new DeviceIdentity(options.store, options.sodium),
     } as Mutable<ClientContext>;
     ctx.session = new RelaySession(ctx);
@@ -70,6 +76,7 @@ export class ClinicClient {
     this.receiver = parts.receiver;
     this.membership = new Membership(parts);
     this.registrar = new Registrar(parts);
+    this.alerts = new StaffAlerts(parts);
   }
 
   // ---------------------------------------------------------------- identity

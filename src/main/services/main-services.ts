@@ -2,6 +2,9 @@ import type { AppInfo } from '../../shared/app-info';
 import type { EventName } from '../../shared/ipc/channel-names';
 import type { EventPayload } from '../../shared/ipc/contract';
 import { createClinicService } from '../clinic/clinic-service';
+import { type PortalFetch } from '../clinic/portal-watch';
+import { createPortalService } from '../clinic/portal-service';
+import { loadSodium } from '../crypto/sodium';
 import { createConsentService } from '../consent/consent-service';
 import { type IncomingNotice, type NoticePreview, createInboxService } from '../inbox/inbox-service';
 import type { Logger } from '../log';
@@ -27,6 +30,10 @@ export type MainServicesOptions = {
   readonly now?: () => number;
   /** Shows a desktop notification for new patient messages (the Electron shell). */
   readonly notify?: (notices: readonly IncomingNotice[], preview: NoticePreview) => void;
+  /** How the portal check fetches the relay's files (tests pass their own; default: fetch). */
+  readonly portalFetch?: PortalFetch;
+  /** The portal check's first delay and interval (default: 1 minute, then 6 hours). */
+  readonly portalCheck?: { readonly firstDelayMs: number; readonly intervalMs: number };
 };
 
 /**
@@ -53,7 +60,28 @@ export function createMainServices(options: MainServicesOptions) {
     ...(options.notify ? { notify: options.notify } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
-  clinic.setHooks({ changed: inbox.clientEvents.changed, arrived: inbox.clientEvents.arrived, attached: inbox.attached, detached: inbox.detached });
+  const portal = createPortalService({
+    clinic,
+    sodium: loadSodium,
+    log: options.log,
+    changed: () => options.emit('portal:changed', { at: (options.now ?? Date.now)() }),
+    ...(options.portalFetch ? { fetchFile: options.portalFetch } : {}),
+    ...(options.portalCheck ?? {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  clinic.setHooks({
+    changed: inbox.clientEvents.changed,
+    arrived: inbox.clientEvents.arrived,
+    attached: () => {
+      inbox.attached();
+      portal.attached();
+    },
+    detached: () => {
+      portal.detached();
+      inbox.detached();
+    },
+    alerted: portal.alerted,
+  });
   const router: Router = createRouter({
     trustedOrigins: options.trustedOrigins,
     caller: profiles.session.caller,
@@ -99,12 +127,15 @@ export function createMainServices(options: MainServicesOptions) {
       'inbox:retry': (request) => inbox.retry(request),
       'inbox:mark-read': (request) => inbox.markRead(request),
       'inbox:save-draft': (request) => inbox.saveDraft(request),
+      'portal:status': () => portal.status(),
+      'portal:check': () => portal.check(),
+      'portal:vouch': () => portal.vouch(),
       'audit:list': (request) => {
         const trail = consent.auditTrail(request);
         return { events: trail.events.map((e) => ({ ...e, details: e.details as Record<string, never> })), chain: trail.chain };
       },
     },
   });
-  return { router, settings, session: profiles.session, profiles: profiles.manager, clinic, consent, inbox };
+  return { router, settings, session: profiles.session, profiles: profiles.manager, clinic, consent, inbox, portal };
 }
 export type MainServices = ReturnType<typeof createMainServices>;

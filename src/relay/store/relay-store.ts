@@ -142,6 +142,15 @@ export type ShortCodeRecord = {
   readonly refusedAt: number | null;
 };
 
+/** An alert for IT (ADR 16): the signed document, as JSON text, under its order of arrival. */
+export type StaffAlertRecord = {
+  readonly alertSeq: number;
+  readonly alertId: string;
+  readonly deviceId: string;
+  readonly alertJson: string;
+  readonly createdAt: number;
+};
+
 export type RelayStore = {
   /** The clinic this relay serves, or null before setup. */
   getClinic(): Promise<ClinicBinding | null>;
@@ -193,6 +202,13 @@ export type RelayStore = {
    * the lookup id is unknown.
    */
   recordShortCodeFailure(lookupId: string, at: number, limit: number): Promise<{ failures: number; refused: boolean } | null>;
+
+  /** Stores an alert once: null (and nothing written) when its alertId is already held. */
+  putStaffAlert(alert: Omit<StaffAlertRecord, 'alertSeq'>): Promise<{ alertSeq: number } | null>;
+  /** Alerts after `after`, oldest first, at most `limit`. */
+  listStaffAlerts(after: number, limit: number): Promise<StaffAlertRecord[]>;
+  /** How many alerts a device raised since `since` (its rate limit). */
+  countStaffAlerts(deviceId: string, since: number): Promise<number>;
 
   /** The newest consent status of a patient, or null. */
   getConsent(patientId: string): Promise<ConsentRecord | null>;

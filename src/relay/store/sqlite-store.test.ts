@@ -108,7 +108,7 @@ describe('opening', () => {
         sql: string;
       }[];
       expect(tables.map((t) => t.name).sort()).toEqual(
-        ['clinic', 'consents', 'devices', 'enrollments', 'invites', 'log', 'messages', 'patient_cards', 'patient_withdrawals', 'policies', 'receipts', 'records_epochs', 'short_codes'].sort(),
+        ['clinic', 'consents', 'devices', 'enrollments', 'invites', 'log', 'messages', 'patient_cards', 'patient_withdrawals', 'policies', 'receipts', 'records_epochs', 'short_codes', 'staff_alerts'].sort(),
       );
       for (const table of tables) expect(table.sql).toMatch(/STRICT\s*$/);
     } finally {
@@ -402,6 +402,27 @@ describe('messages and receipts', () => {
     expect((await store.syncSince(1, 2, 'p1')).map(seqOf)).toEqual([3, 4]);
     expect((await store.syncSince(0, 100, 'p2')).map(seqOf)).toEqual([2, 5]);
     expect(await store.syncSince(0, 100, 'p3')).toEqual([]);
+  });
+});
+
+describe('alerts for IT (migration 5)', () => {
+  it('stores an alert once per id, lists after a cursor in order, counts per device since a time, across reopen', async () => {
+    const { store, file } = await freshStore();
+    expect(await store.putStaffAlert({ alertId: 'a1', deviceId: 'dev-a', alertJson: '{"n":1}', createdAt: 10 })).toEqual({ alertSeq: 1 });
+    expect(await store.putStaffAlert({ alertId: 'a1', deviceId: 'dev-a', alertJson: '{"n":"again"}', createdAt: 11 })).toBeNull();
+    expect(await store.putStaffAlert({ alertId: 'a2', deviceId: 'dev-b', alertJson: '{"n":2}', createdAt: 20 })).toEqual({ alertSeq: 2 });
+    await store.close();
+    const reopened = await openAt(file);
+    expect(await reopened.putStaffAlert({ alertId: 'a3', deviceId: 'dev-a', alertJson: '{"n":3}', createdAt: 30 })).toEqual({ alertSeq: 3 });
+    expect((await reopened.listStaffAlerts(0, 10)).map((a) => [a.alertSeq, a.alertId, a.alertJson])).toEqual([
+      [1, 'a1', '{"n":1}'],
+      [2, 'a2', '{"n":2}'],
+      [3, 'a3', '{"n":3}'],
+    ]);
+    expect((await reopened.listStaffAlerts(1, 1)).map((a) => a.alertId)).toEqual(['a2']);
+    expect(await reopened.countStaffAlerts('dev-a', 0)).toBe(2);
+    expect(await reopened.countStaffAlerts('dev-a', 15)).toBe(1);
+    expect(await reopened.countStaffAlerts('dev-c', 0)).toBe(0);
   });
 });
 

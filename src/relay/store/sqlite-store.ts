@@ -3,6 +3,7 @@
 // encrypted; it is still private to the relay's user (0700 folder, 0600 file). One
 // connection; its queries are grouped by domain under sqlite/, its migrations one per file.
 import { type RelayStore } from './relay-store';
+import { alertQueries } from './sqlite/alert-queries';
 import { clinicQueries } from './sqlite/clinic-queries';
 import { connectionOf } from './sqlite/connection';
 import { deviceQueries } from './sqlite/device-queries';
@@ -31,6 +32,7 @@ export async function openSqliteRelayStore(file: string, options: OpenSqliteRela
     ...patientQueries(connection),
     ...messageQueries(connection),
     ...shortCodeQueries(connection),
+    ...alertQueries(connection),
     async close() {
       if (!open) return;
       open = false;

@@ -5,6 +5,7 @@
 import { flowEn } from './parts/flow-en';
 import { inboxEn } from './parts/inbox-en';
 import { peopleEn } from './parts/people-en';
+import { portalCheckEn } from './parts/portal-check-en';
 import { registerEn } from './parts/register-en';
 import { rulesEn } from './parts/rules-en';
 
@@ -12,6 +13,7 @@ export const en = {
   register: registerEn,
   rules: rulesEn,
   people: peopleEn,
+  portalCheck: portalCheckEn,
   flow: flowEn,
   inbox: inboxEn,
   app: {
@@ -305,6 +307,8 @@ export const en = {
       untrusted: 'The server sent something that does not check out. Contact your IT administrator.',
       rollback: 'A newer version is already on the clinic’s server.',
       conflict: 'This was already recorded.',
+      'portal-not-built': 'The clinic’s server serves no portal build with its file list. Install a portal built with “npm run build:portal” on the server, then vouch again.',
+      'portal-mixed': 'The portal on the clinic’s server does not match its own file list: some files come from another build. Install the portal build again on the server, then vouch again.',
     },
   },
   menu: {

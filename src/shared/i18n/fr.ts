@@ -3,6 +3,7 @@ import type { Catalog } from './en';
 import { flowFr } from './parts/flow-fr';
 import { inboxFr } from './parts/inbox-fr';
 import { peopleFr } from './parts/people-fr';
+import { portalCheckFr } from './parts/portal-check-fr';
 import { registerFr } from './parts/register-fr';
 import { rulesFr } from './parts/rules-fr';
 
@@ -10,6 +11,7 @@ export const fr = {
   register: registerFr,
   rules: rulesFr,
   people: peopleFr,
+  portalCheck: portalCheckFr,
   flow: flowFr,
   inbox: inboxFr,
   app: {
@@ -314,6 +316,8 @@ export const fr = {
       untrusted: 'Le serveur a envoyé un élément qui ne se vérifie pas. Adressez-vous à l’administrateur informatique.',
       rollback: 'Une version plus récente est déjà sur le serveur de la clinique.',
       conflict: 'C’est déjà enregistré.',
+      'portal-not-built': 'Le serveur de la clinique ne sert aucune version du portail avec sa liste de fichiers. Installez sur le serveur un portail construit avec « npm run build:portal », puis portez-vous garant de nouveau.',
+      'portal-mixed': 'Le portail du serveur ne correspond pas à sa propre liste de fichiers : certains viennent d’une autre version. Réinstallez le portail sur le serveur, puis portez-vous garant de nouveau.',
     },
   },
   menu: {

@@ -48,12 +48,15 @@ export const channelNames = [
   'inbox:mark-read',
   'inbox:save-draft',
   'inbox:retry',
+  'portal:status',
+  'portal:check',
+  'portal:vouch',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];
 
 /** Events main sends to the renderer, by name; the preload lets the page subscribe to these only. */
-export const eventNames = ['session:changed', 'task:progress', 'inbox:changed', 'inbox:open'] as const;
+export const eventNames = ['session:changed', 'task:progress', 'inbox:changed', 'inbox:open', 'portal:changed'] as const;
 export type EventName = (typeof eventNames)[number];
 
 export type DomainOf<C extends string> = C extends `${infer D}:${string}` ? D : never;

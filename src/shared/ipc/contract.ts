@@ -24,6 +24,7 @@ import {
 } from '../profiles';
 import { type Caller, staffRoles, anyUnlocked, clinicians, everyone, itAdmins, registrars, signedOutOnly, staffOnly, unenrolledOnly } from '../roles';
 import { InboxChanged, InboxOpen, inboxChannels } from '../inbox';
+import { PortalChanged, PortalStatus } from '../portal-check';
 import { AppSettings, SettingsPatch } from '../settings';
 import type { ChannelName, DomainOf, EventName, VerbOf } from './channel-names';
 import type { IpcResult } from './errors';
@@ -191,6 +192,9 @@ export const contract = {
   'inbox:mark-read': { ...inboxChannels['inbox:mark-read'], roles: clinicians },
   'inbox:save-draft': { ...inboxChannels['inbox:save-draft'], roles: clinicians },
   'inbox:retry': { ...inboxChannels['inbox:retry'], roles: clinicians },
+  'portal:status': { request: noInput, response: PortalStatus, roles: staffOnly },
+  'portal:check': { request: noInput, response: PortalStatus, roles: staffOnly },
+  'portal:vouch': { request: noInput, response: PortalStatus, roles: itAdmins },
 } as const satisfies { readonly [C in ChannelName]: ChannelSpec };
 
 /** What each event carries from main to the renderer. */
@@ -199,6 +203,7 @@ export const events = {
   'task:progress': TaskProgress,
   'inbox:changed': InboxChanged,
   'inbox:open': InboxOpen,
+  'portal:changed': PortalChanged,
 } as const satisfies { readonly [E in EventName]: z.ZodType };
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
 

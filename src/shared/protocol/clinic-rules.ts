@@ -5,6 +5,7 @@
 import { z } from 'zod';
 
 import { defaultUrgentSigns } from '../triage/urgent-signs';
+import { portalVouchSchema } from './portal-files';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const time = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'a time like 08:30');
@@ -78,6 +79,11 @@ export const clinicRulesSchema = z.strictObject({
     undoSendSeconds: z.number().int().min(0).max(60),
     retentionYears: z.number().int().min(1).max(100),
   }),
+  /**
+   * The patient portal the IT admin vouched for (ADR 16): set only by "vouch for the portal",
+   * never by the rules form. Absent until vouched for.
+   */
+  portal: portalVouchSchema.optional(),
 });
 export type ClinicRules = z.infer<typeof clinicRulesSchema>;
 

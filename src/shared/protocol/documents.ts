@@ -14,6 +14,7 @@ import { staffRoles } from '../roles';
 import { toBase64 } from './encoding';
 import { ProtocolError } from './errors';
 import { base64BytesSchema, decodeChecked, idSchema, timestampSchema } from './fields';
+import { MAX_PORTAL_FILES, portalPathSchema } from './portal-files';
 import { type SodiumApi, type SodiumKeyPair } from './sodium-api';
 
 export const PREFIX = {
@@ -26,6 +27,7 @@ export const PREFIX = {
   revocation: 'clinic-messenger/revocation/v1',
   relayAuth: 'clinic-messenger/relay-auth/v1',
   patientWithdrawal: 'clinic-messenger/patient-withdrawal/v1',
+  staffAlert: 'clinic-messenger/staff-alert/v1',
 } as const;
 
 /** What a patient can consent to, one scope at a time (DOMAIN.md: separate opt-ins). */
@@ -245,3 +247,21 @@ function checkedPair(sodium: SodiumApi, publicKeyText: string, open: () => Uint8
   }
   return { publicKey, privateKey: secret };
 }
+
+/**
+ * An alert for the clinic's IT admins, raised and signed by a staff device and kept unread by
+ * the relay (ADR 16). It names no patient: only what the device found wrong. Today one kind:
+ * the portal the relay serves is not the one the IT admin vouched for.
+ */
+export const staffAlertSchema = z.strictObject({
+  v: z.literal(1),
+  clinicId: idSchema,
+  alertId: idSchema,
+  deviceId: idSchema,
+  raisedAt: timestampSchema,
+  kind: z.literal('portal-mismatch'),
+  /** When the portal that was checked against was vouched for (its policy's `rules.portal`). */
+  vouchedAt: timestampSchema,
+  differences: z.array(z.strictObject({ path: z.union([portalPathSchema, z.literal('/')]), problem: z.enum(['changed', 'missing']) })).min(1).max(MAX_PORTAL_FILES + 1),
+});
+export type StaffAlert = z.infer<typeof staffAlertSchema>;

@@ -30,7 +30,7 @@ export class RelayError extends Error {
   }
 }
 
-export type PushHandler = (kind: 'sync' | 'directory', relaySeq: number) => void;
+export type PushHandler = (kind: 'sync' | 'directory' | 'alerts', relaySeq: number) => void;
 
 export type FrameClient = {
   /** Sends a request; its answer, checked against the request type's schema. */

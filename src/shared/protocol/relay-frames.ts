@@ -1,7 +1,7 @@
 // Runs anywhere: the relay's frame types (ADR 10, "Transport"), shared by the relay, the
 // desktop app and the patient portal. A request is `{ v: 1, id, type, body }`; its answer
 // is `{ v: 1, re: id, ok: true, body }` or `{ v: 1, re, ok: false, error: { code, message } }`.
-// The relay also pushes `{ v: 1, push: 'sync' | 'directory', body: { relaySeq } }`: a hint
+// The relay also pushes `{ v: 1, push: 'sync' | 'directory' | 'alerts', body: { relaySeq } }`: a hint
 // that there is something new to fetch, never the data itself.
 import { z } from 'zod';
 
@@ -15,6 +15,7 @@ import {
   recordsEpochSchema,
   relayAuthSchema,
   revocationSchema,
+  staffAlertSchema,
   staffInviteSchema,
 } from './documents';
 import { envelopeSchema } from './envelope';
@@ -36,6 +37,7 @@ export const signedRecordsEpochSchema = signedSchema(recordsEpochSchema);
 export const signedRevocationSchema = signedSchema(revocationSchema);
 export const signedRelayAuthSchema = signedSchema(relayAuthSchema);
 export const signedPatientWithdrawalSchema = signedSchema(patientWithdrawalSchema);
+export const signedStaffAlertSchema = signedSchema(staffAlertSchema);
 
 /** A patient device as any clinic client can verify it: root → issuer certificate → enrollment → redemption. */
 export const patientDeviceProofSchema = z.strictObject({ enrollment: signedEnrollmentSchema, redemption: signedEnrollmentRedemptionSchema });
@@ -117,6 +119,14 @@ export const requests = {
   'device.revoke': { body: z.strictObject({ revocation: signedRevocationSchema }), answer: empty, who: 'it-admin' },
   'records.publish': { body: z.strictObject({ epoch: signedRecordsEpochSchema }), answer: empty, who: 'it-admin' },
   'policy.publish': { body: z.strictObject({ policy: signedClinicPolicySchema }), answer: empty, who: 'it-admin' },
+  /** An alert for IT, signed by the staff device that raised it; the same alertId is stored once. */
+  'alert.raise': { body: z.strictObject({ alert: signedStaffAlertSchema }), answer: z.strictObject({ stored: z.boolean() }), who: 'staff' },
+  /** Alerts newer than `after` (an alertSeq), oldest first. */
+  'alert.list': {
+    body: z.strictObject({ after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
+    answer: z.strictObject({ alerts: z.array(z.strictObject({ alertSeq: z.number().int().min(1), alert: signedStaffAlertSchema })).max(500), more: z.boolean() }),
+    who: 'it-admin',
+  },
   'enroll.create': { body: z.strictObject({ enrollment: signedEnrollmentSchema, consent: signedConsentSchema, short: shortCodeBundleSchema.optional() }), answer: empty, who: 'registrar' },
   'consent.publish': { body: z.strictObject({ consent: signedConsentSchema }), answer: empty, who: 'registrar' },
   'consent.withdraw-request': { body: z.strictObject({ withdrawal: signedPatientWithdrawalSchema }), answer: empty, who: 'patient' },
@@ -242,10 +252,13 @@ export const answerSchema = z.discriminatedUnion('ok', [
 ]);
 export type Answer = z.infer<typeof answerSchema>;
 
-/** `sync`: new messages or receipts up to relaySeq; `directory`: devices, consent, keys or policy changed. */
+/**
+ * `sync`: new messages or receipts up to relaySeq; `directory`: devices, consent, keys or
+ * policy changed; `alerts` (IT admins only): a staff device raised an alert.
+ */
 export const pushSchema = z.strictObject({
   v: z.literal(FRAME_VERSION),
-  push: z.enum(['sync', 'directory']),
+  push: z.enum(['sync', 'directory', 'alerts']),
   body: z.strictObject({ relaySeq: z.number().int().min(0) }),
 });
 export type Push = z.infer<typeof pushSchema>;

@@ -43,4 +43,6 @@ export interface SodiumApi {
     key: Uint8Array,
   ): Uint8Array;
   crypto_generichash(hashLength: number, message: Uint8Array, key: Uint8Array | null): Uint8Array;
+  /** SHA-256, for what must match a standard outside the protocol (Subresource Integrity). */
+  crypto_hash_sha256(message: Uint8Array): Uint8Array;
 }

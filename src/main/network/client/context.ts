@@ -23,6 +23,8 @@ export type ClientContext = {
   readonly arrived: (messages: readonly ClientMessage[]) => void;
   /** The clinic's rules were verified (null: the clinic has published none). */
   readonly rulesVerified: (verified: VerifiedRules | null) => void;
+  /** The relay told an IT admin's device that a staff device raised an alert. */
+  readonly alerted: () => void;
   readonly identity: DeviceIdentity;
   readonly session: RelaySession;
   readonly directory: DirectoryView;

@@ -23,6 +23,7 @@ export class RelaySession {
         const connection = await connectRelay(id.relayUrl, {
           timeoutMs: this.ctx.timeoutMs,
           onPush: (kind) => {
+            if (kind === 'alerts') return this.ctx.alerted();
             if (kind === 'directory') {
               // Consents, devices, cards or the rules changed: fetched and verified again at
               // once, so a removed device or a new policy takes effect without waiting for a

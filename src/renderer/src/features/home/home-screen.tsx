@@ -16,6 +16,7 @@ import { ReceiptLoader } from '../consent-flow/receipt-loader';
 import { InboxScreen } from '../inbox/inbox-screen';
 import { RegisterScreen } from '../register/register-screen';
 import { PeopleScreen } from '../people/people-screen';
+import { PortalAlertBanner } from '../portal-check/portal-check';
 import { RulesScreen } from '../rules/rules-screen';
 
 type Unlocked = Extract<SessionStatus, { state: 'unlocked' }>;
@@ -110,6 +111,7 @@ function Workspace({ status, role }: Readonly<{ status: Unlocked; role: StaffRol
         <h1>{t('home.title', { name: status.profile.displayName })}</h1>
         <p className="muted">{t(`flow.roles.${role}`)}</p>
       </div>
+      <PortalAlertBanner {...(tabs.includes('rules') ? { onOpenRules: () => select('rules') } : {})} />
       <div role="tablist" aria-label={t('flow.tabsLabel')} className="tabs">
         {tabs.map((id, index) => (
           <button

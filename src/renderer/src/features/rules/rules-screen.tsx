@@ -19,6 +19,7 @@ import { type DayForm, type FieldErrors, type RulesForm, type SectionId, dayHour
 import './rules.css';
 import { Checkbox, DayRow, TextArea } from './rules-fields';
 import { UrgentSignsField } from './urgent-signs-field';
+import { PortalCard } from '../portal-check/portal-check';
 
 type Member = Extract<ClinicStatus, { state: 'member' }>;
 type Lang = 'en' | 'fr';
@@ -49,6 +50,7 @@ export function RulesScreen() {
           <p>{t('rules.readOnly')}</p>
         </div>
       )}
+      <PortalCard />
       <RulesEditor
         key={revision}
         rules={status.rules}

@@ -227,3 +227,38 @@ test('changes from a patient’s page: choices, renewal and a new identity check
     await setup.close();
   }
 });
+
+test('the front desk issues a new code for a patient whose code was lost or refused', async ({ page, app, shoot, checkA11y }) => {
+  const setup = await joinClinicAs(app);
+  try {
+    const patient = await dispatch<{ id: string }>(app, 'patients:register', { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
+    const { document, textHash } = await dispatch<Template>(app, 'consent:template', { language: 'en' });
+    const first = await dispatch<{ enrollment: { shortCode: string } }>(app, 'consent:record', {
+      patientId: patient.id,
+      language: 'en',
+      textVersion: document.version,
+      textHash,
+      acknowledged: document.sections.map((s) => s.id),
+      identityMethod: 'photo-id',
+      identityNote: '',
+      choices: ['clinical', 'reminders', 'newsletters', 'attachments'].map((scope) => ({ scope, granted: scope === 'clinical' })),
+      excludedTopics: [],
+      signature: { kind: 'typed', name: 'Alex Martin' },
+      decisionMaker: null,
+    });
+    await openRegister(page, app);
+    await page.getByRole('table', { name: /Patients/ }).getByRole('button', { name: 'Martin, Alex' }).click();
+    await page.getByRole('button', { name: 'Issue a new code' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Issue a new enrollment code?' });
+    await expect(dialog).toContainText('short code stopped working after too many wrong tries');
+    await shoot('register-new-code-dialog-en');
+    await checkA11y();
+    await dialog.getByRole('button', { name: 'Issue the new code' }).click();
+    const shown = page.getByTestId('short-code');
+    await expect(shown).toBeVisible();
+    await expect(shown).not.toHaveText(first.enrollment.shortCode);
+    await expect(page.getByText('Enrollment code issued.')).toBeVisible();
+  } finally {
+    await setup.close();
+  }
+});

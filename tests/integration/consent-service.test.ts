@@ -179,6 +179,31 @@ describe('consent capture through the app', () => {
     expect((await admin.call<{ rows: unknown[] }>('consent:register', { query: '', status: 'all' })).rows).toEqual([]);
   });
 
+  it('issues a new code when the short code was refused after too many wrong tries; the new short code connects the patient', async () => {
+    const { desk, relayUrl } = await clinicWithFrontDesk();
+    const patient = await desk.call<{ id: string }>('patients:register', { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
+    const first = await recordConsent(desk, patient.id);
+    const firstShort = (first.enrollment as { shortCode: string }).shortCode;
+    // Five wrong dates of birth: the fifth refuses the short code for good.
+    for (let i = 0; i < 5; i += 1) {
+      await expect(HeadlessPatient.enroll({ name: `guess-${i}`, dir: tempDir(), relayUrl, code: firstShort, birthDate: `1990-01-0${i + 1}` })).rejects.toMatchObject({ code: i < 4 ? 'code-or-birth-date' : 'code-refused' });
+    }
+    await expect(HeadlessPatient.enroll({ name: 'late', dir: tempDir(), relayUrl, code: firstShort, birthDate: '1980-04-02' })).rejects.toMatchObject({ code: 'code-refused' });
+
+    const again = await desk.call<{ record: { recordId: string }; enrollment: { code: string; shortCode: string } }>('consent:new-code', { patientId: patient.id });
+    expect(again.record.recordId).toBe(first.record.recordId);
+    expect(again.enrollment.shortCode).not.toBe(firstShort);
+    // The receipt shows the newest code from now on.
+    expect((await desk.call<{ enrollment: { shortCode: string } }>('consent:receipt', { recordId: first.record.recordId })).enrollment.shortCode).toBe(again.enrollment.shortCode);
+    const phone = await HeadlessPatient.enroll({ name: 'patient', dir: tempDir(), relayUrl, code: again.enrollment.shortCode, birthDate: '1980-04-02' });
+    cleanups.push(() => phone.close());
+    const trail = await desk.call<{ events: { action: string }[] }>('audit:list', { limit: 20 });
+    expect(trail.events.map((e) => e.action)).toContain('consent.code-reissued');
+
+    await desk.call('consent:withdraw', { patientId: patient.id, reason: '' });
+    await expect(desk.call('consent:new-code', { patientId: patient.id })).rejects.toMatchObject({ code: 'no-consent' });
+  });
+
   it('keeps a record signed while the server is down and sends it when it is back', async () => {
     const { admin, desk, clinician } = await clinicWithFrontDesk();
     const patient = await desk.call<{ id: string }>('patients:register', { givenName: 'Jo', familyName: 'Ng', dateOfBirth: '1975-09-30' });

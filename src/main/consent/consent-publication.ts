@@ -26,12 +26,12 @@ export type ConsentContext = {
 export function createConsentPublisher(context: ConsentContext) {
   const { open, me, log, now } = context;
 
-  /** Sends a record's consent status to the relay; a grant without a code gets one. */
-  async function publish(record: ConsentRecordDocument): Promise<void> {
+  /** Sends a record's consent status to the relay; a grant without a code gets one (a new one with `newCode`). */
+  async function publish(record: ConsentRecordDocument, options: { readonly newCode?: boolean } = {}): Promise<void> {
     const { store: s } = open();
     const { client } = me();
     try {
-      if (record.event === 'grant' && record.status === 'granted' && !s.codeForRecord(record.recordId)) {
+      if (record.event === 'grant' && record.status === 'granted' && (options.newCode === true || !s.codeForRecord(record.recordId))) {
         // The date of birth as recorded here seals the short code; the relay never sees either.
         const birthDate = s.patient(record.patientId)?.dateOfBirth ?? null;
         const enrollment = await client.enrollPatient({ patientId: record.patientId, scopes: record.scopes, consentExpiresAt: record.expiresAt, validForMs: CODE_VALIDITY_MS, birthDate });

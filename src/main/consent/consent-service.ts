@@ -322,6 +322,21 @@ export function createConsentService(options: ConsentServiceOptions) {
       return this.receipt(grant.recordId);
     },
 
+    /**
+     * A new enrollment code for the consent in force: the patient lost the receipt, or the
+     * short code was refused after too many wrong tries (ADR 15). The receipt then shows it.
+     */
+    async newCode(patientId: string): Promise<ReceiptView> {
+      const latest = latestOrFail(patientId);
+      if (latest.status !== 'granted') throw new AppError('no-consent', 'This patient has no consent in force; record or renew the consent first.');
+      if (latest.expiresAt !== null && latest.expiresAt <= now()) throw new AppError('no-consent', 'This patient’s consent has expired; renew it first.');
+      const grant = [...open().store.history(patientId)].reverse().find((r) => r.record.event === 'grant')?.record;
+      if (!grant) throw new AppError('not-found', 'This patient has no consent on record.');
+      await publish(grant, { newCode: true });
+      await audit('consent.code-reissued', patientId, { recordId: grant.recordId });
+      return this.receipt(grant.recordId);
+    },
+
     async receipt(recordId: string): Promise<ReceiptView> {
       const { store: s } = open();
       const stored = s.record(recordId);

@@ -178,7 +178,7 @@ export function createConsentStore(profile: ProfileDatabase) {
     latestCode(patientId: string): EnrollmentCodeRow | null {
       const row = db
         .prepare<[string], { id: string; patient_id: string; record_id: string; code: string; short_code: string | null; fingerprint: string; expires_at: number; created_at: number }>(
-          'SELECT * FROM enrollment_codes WHERE patient_id = ? ORDER BY created_at DESC LIMIT 1',
+          'SELECT * FROM enrollment_codes WHERE patient_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
         )
         .get(patientId);
       return row
@@ -188,7 +188,8 @@ export function createConsentStore(profile: ProfileDatabase) {
     codeForRecord(recordId: string): EnrollmentCodeRow | null {
       const row = db
         .prepare<[string], { id: string; patient_id: string; record_id: string; code: string; short_code: string | null; fingerprint: string; expires_at: number; created_at: number }>(
-          'SELECT * FROM enrollment_codes WHERE record_id = ? LIMIT 1',
+          // The newest: a code issued again replaces the one before on the receipt.
+          'SELECT * FROM enrollment_codes WHERE record_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
         )
         .get(recordId);
       return row

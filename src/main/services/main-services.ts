@@ -110,6 +110,7 @@ export function createMainServices(options: MainServicesOptions) {
       'consent:receipt': ({ recordId }) => consent.receipt(recordId),
       'consent:save-receipt': ({ recordId }) => consent.receiptPdf(recordId),
       'consent:issue-code': ({ patientId }) => consent.issueCode(patientId),
+      'consent:new-code': ({ patientId }) => consent.newCode(patientId),
       'consent:register': (filter) => consent.register(filter),
       'consent:history': ({ patientId }) => consent.history(patientId),
       'consent:withdraw': ({ patientId, reason }) => consent.withdraw(patientId, reason),

@@ -30,6 +30,7 @@ export const channelNames = [
   'consent:receipt',
   'consent:save-receipt',
   'consent:issue-code',
+  'consent:new-code',
   'consent:register',
   'consent:history',
   'consent:withdraw',

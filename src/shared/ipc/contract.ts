@@ -116,6 +116,7 @@ export const contract = {
   'consent:receipt': { request: recordRef, response: ReceiptView, roles: registrars },
   'consent:save-receipt': { request: recordRef, response: z.object({ fileName: z.string(), bytes: z.number().int() }).strict(), roles: registrars },
   'consent:issue-code': { request: patientRef, response: ReceiptView, roles: registrars },
+  'consent:new-code': { request: patientRef, response: ReceiptView, roles: registrars },
   'consent:register': {
     request: z.object({ query: z.string().max(100), status: z.union([RegisterStatus, z.literal('all')]) }).strict(),
     response: z.object({ rows: z.array(ConsentRegisterRow), retried: z.number().int() }).strict(),

@@ -54,6 +54,12 @@ export const registerEn = {
     issueCode: 'Issue the code now',
     codeNotIssued: 'The enrollment code was not issued yet: the clinic’s server could not be reached.',
     codeIssued: 'Enrollment code issued.',
+    newCode: 'Issue a new code',
+    newCodeTitle: 'Issue a new enrollment code?',
+    newCodeBody: 'Use this when the patient lost the receipt, when the code expired, or when the short code stopped working after too many wrong tries. A new receipt with the new code opens next.',
+    newCodeOld: 'The earlier code still works until it is used or expires: ask the patient to discard the old receipt.',
+    newCodeConfirm: 'Issue the new code',
+    newCodeCancel: 'Cancel',
   },
   events: {
     grant: 'Consent given',

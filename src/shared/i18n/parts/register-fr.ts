@@ -56,6 +56,12 @@ export const registerFr: Catalog['register'] = {
     issueCode: 'Émettre le code maintenant',
     codeNotIssued: 'Le code d’inscription n’a pas encore été émis : le serveur de la clinique était injoignable.',
     codeIssued: 'Code d’inscription émis.',
+    newCode: 'Émettre un nouveau code',
+    newCodeTitle: 'Émettre un nouveau code d’inscription ?',
+    newCodeBody: 'Utilisez-le quand le patient a perdu son reçu, quand le code a expiré ou quand le code court ne fonctionne plus après trop d’essais erronés. Un nouveau reçu avec le nouveau code s’ouvre ensuite.',
+    newCodeOld: 'L’ancien code reste valable jusqu’à son utilisation ou son expiration : demandez au patient de jeter l’ancien reçu.',
+    newCodeConfirm: 'Émettre le nouveau code',
+    newCodeCancel: 'Annuler',
   },
   events: {
     grant: 'Consentement donné',

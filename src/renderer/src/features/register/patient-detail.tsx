@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 
 import { describeIdentityMethod } from '../../../../shared/consent/template';
 import { Button } from '../../components/button';
+import { Dialog } from '../../components/dialog';
 import { useToast } from '../../components/toast';
 import { clinic } from '../../lib/api';
 import { useQuery } from '../../lib/use-query';
@@ -28,6 +29,7 @@ export function PatientDetail({ patientId, onBack, onNewConsent, onShowReceipt }
   const { query: load, refresh } = useQuery(() => clinic().consent.history({ patientId }), [patientId]);
   const [open, setOpen] = useState<Open>(null);
   const [issuing, setIssuing] = useState(false);
+  const [askNewCode, setAskNewCode] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const language = i18n.language;
 
@@ -91,9 +93,10 @@ export function PatientDetail({ patientId, onBack, onNewConsent, onShowReceipt }
   const codeMissing = granted && latestGrant !== undefined && !latestGrant.published;
   const newest = [...records].reverse();
 
-  const issueCode = async () => {
+  const issueCode = async (fresh = false) => {
     setIssuing(true);
-    const result = await clinic().consent['issue-code']({ patientId });
+    const result = fresh ? await clinic().consent['new-code']({ patientId }) : await clinic().consent['issue-code']({ patientId });
+    setAskNewCode(false);
     setIssuing(false);
     if (!result.ok) return toast.show('error', consentErrorText(t, result.error));
     toast.show('success', t('register.detail.codeIssued'));
@@ -146,6 +149,7 @@ export function PatientDetail({ patientId, onBack, onNewConsent, onShowReceipt }
               <Button onClick={() => onShowReceipt(latestGrant.record.recordId)}>{t('register.detail.showReceipt')}</Button>
             )
           ) : null}
+          {latestGrant && !codeMissing && canChange ? <Button onClick={() => setAskNewCode(true)}>{t('register.detail.newCode')}</Button> : null}
           {canChange ? <Button onClick={() => setOpen('change')}>{t('register.change.action')}</Button> : null}
           {granted ? <Button onClick={() => setOpen('renew')}>{t('register.renew.action')}</Button> : null}
           {granted ? <Button onClick={() => setOpen('reverify')}>{t('register.reverify.action')}</Button> : null}
@@ -203,6 +207,24 @@ export function PatientDetail({ patientId, onBack, onNewConsent, onShowReceipt }
         )}
       </section>
 
+      <Dialog
+        open={askNewCode}
+        title={t('register.detail.newCodeTitle')}
+        onClose={() => setAskNewCode(false)}
+        footer={
+          <>
+            <Button variant="quiet" onClick={() => setAskNewCode(false)}>
+              {t('register.detail.newCodeCancel')}
+            </Button>
+            <Button variant="primary" busy={issuing} onClick={() => void issueCode(true)}>
+              {t('register.detail.newCodeConfirm')}
+            </Button>
+          </>
+        }
+      >
+        <p>{t('register.detail.newCodeBody')}</p>
+        <p className="small muted">{t('register.detail.newCodeOld')}</p>
+      </Dialog>
       {open === 'withdraw' ? <WithdrawDialog patientId={patient.id} onClose={() => setOpen(null)} onDone={done} /> : null}
       {open === 'change' ? <ChangeScopesDialog patientId={patient.id} current={row.scopes} onClose={() => setOpen(null)} onDone={done} /> : null}
       {open === 'renew' ? <RenewDialog patientId={patient.id} currentEnd={row.expiresAt} onClose={() => setOpen(null)} onDone={done} /> : null}

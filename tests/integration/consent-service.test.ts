@@ -183,7 +183,7 @@ describe('consent capture through the app', () => {
     const { desk, relayUrl } = await clinicWithFrontDesk();
     const patient = await desk.call<{ id: string }>('patients:register', { givenName: 'Alex', familyName: 'Martin', dateOfBirth: '1980-04-02' });
     const first = await recordConsent(desk, patient.id);
-    const firstShort = (first.enrollment as { shortCode: string }).shortCode;
+    const firstShort = (first.enrollment as unknown as { shortCode: string }).shortCode;
     // Five wrong dates of birth: the fifth refuses the short code for good.
     for (let i = 0; i < 5; i += 1) {
       await expect(HeadlessPatient.enroll({ name: `guess-${i}`, dir: tempDir(), relayUrl, code: firstShort, birthDate: `1990-01-0${i + 1}` })).rejects.toMatchObject({ code: i < 4 ? 'code-or-birth-date' : 'code-refused' });

@@ -141,7 +141,12 @@ describe('the portal the clinic vouches for', () => {
     writeFileSync(file, bytes);
     const again = await it.call<PortalStatus>('portal:vouch');
     expect(again).toMatchObject({ lastCheck: { outcome: 'match' }, alerts: [] });
-    expect((await dr.call<PortalStatus>('portal:check')).lastCheck).toMatchObject({ outcome: 'match' });
+    // The clinician's computer checks against the new vouch as soon as the new rules arrive.
+    const cleared = await until(
+      () => dr.call<PortalStatus>('portal:status'),
+      (s) => s.lastCheck?.outcome === 'match',
+    );
+    expect(cleared.vouch?.vouchedAt).toBe(again.vouch?.vouchedAt);
   });
 
   it('names a file the relay no longer serves', async () => {

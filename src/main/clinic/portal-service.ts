@@ -105,6 +105,8 @@ export function createPortalService(options: PortalServiceOptions) {
   }
 
   let watchedClient: ClinicClient | null = null;
+  /** The vouch the watch last saw in the rules (null: none). */
+  let seenVouch: number | null = null;
 
   function watchFor(c: ClinicClient, sodium: SodiumApi): ReturnType<typeof createPortalWatch> {
     if (watch && watchedClient === c) return watch;
@@ -134,6 +136,7 @@ export function createPortalService(options: PortalServiceOptions) {
       ...(options.firstDelayMs !== undefined ? { firstDelayMs: options.firstDelayMs } : {}),
       ...(options.setTimer ? { setTimer: options.setTimer } : {}),
     });
+    seenVouch = vouchInForce(c)?.vouchedAt ?? null;
     watch.start();
     return watch;
   }
@@ -153,6 +156,7 @@ export function createPortalService(options: PortalServiceOptions) {
     watch?.stop();
     watch = null;
     watchedClient = null;
+    seenVouch = null;
   }
 
   /** Checks now, on this computer. */
@@ -227,7 +231,17 @@ export function createPortalService(options: PortalServiceOptions) {
     return checkNow();
   }
 
-  return { status, check: checkNow, vouch, attached, detached, alerted: () => void refreshAlerts().then(() => watch?.check()).catch(() => undefined) };
+  /** Something new was stored: a new vouch in the rules is checked against at once. */
+  function changed(): void {
+    const c = member();
+    if (!c || !watch || watchedClient !== c) return;
+    const vouchedAt = vouchInForce(c)?.vouchedAt ?? null;
+    if (vouchedAt === seenVouch) return;
+    seenVouch = vouchedAt;
+    void watch.check().catch(() => undefined);
+  }
+
+  return { status, check: checkNow, vouch, attached, detached, changed, alerted: () => void refreshAlerts().then(() => watch?.check()).catch(() => undefined) };
 }
 
 export type PortalService = ReturnType<typeof createPortalService>;

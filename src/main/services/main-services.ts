@@ -70,7 +70,10 @@ export function createMainServices(options: MainServicesOptions) {
     ...(options.now ? { now: options.now } : {}),
   });
   clinic.setHooks({
-    changed: inbox.clientEvents.changed,
+    changed: () => {
+      inbox.clientEvents.changed();
+      portal.changed();
+    },
     arrived: inbox.clientEvents.arrived,
     attached: () => {
       inbox.attached();

@@ -47,8 +47,12 @@ function buildPortal(): string {
 }
 
 async function app(events: string[] = []): Promise<TestApp> {
-  // The timer never fires by itself here: each check is asked for.
-  const started = await startTestApp({ emit: (event) => void events.push(event), portalCheck: { firstDelayMs: 3_600_000, intervalMs: 3_600_000 } });
+  // The timer never fires by itself here: each check is asked for. Desktop notices are events too.
+  const started = await startTestApp({
+    emit: (event) => void events.push(event),
+    securityNotice: (kind) => void events.push(`notice:${kind}`),
+    portalCheck: { firstDelayMs: 3_600_000, intervalMs: 3_600_000 },
+  });
   cleanups.push(() => started.close());
   return started;
 }
@@ -72,9 +76,9 @@ async function clinicWithPortal(portalDir: string): Promise<{ relay: Relay; it: 
   return { relay, it, itEvents };
 }
 
-async function clinician(it: TestApp, relayUrl: string): Promise<TestApp> {
+async function clinician(it: TestApp, relayUrl: string, events: string[] = []): Promise<TestApp> {
   const { code } = await it.call<{ code: string }>('people:invite', { displayName: 'Dr Lee', role: 'clinician', validDays: 1 });
-  const b = await app();
+  const b = await app(events);
   await b.call('profiles:create', { displayName: 'Dr Lee', passphrase });
   await b.call('clinic:join', { relayUrl, inviteCode: code });
   await it.call('people:approve');
@@ -97,9 +101,11 @@ describe('the portal the clinic vouches for', () => {
     const rules = (await it.call<{ rules: { portal?: { files: { path: string; sha256: string }[] } } }>('clinic:status')).rules;
     expect(rules.portal?.files.map((f) => f.path)).toEqual(['/assets/index-B5RF41kB.css', '/assets/index-RJ_6PTzS.js', WORKER, '/index.html']);
 
-    const dr = await clinician(it, relay.url);
+    const drEvents: string[] = [];
+    const dr = await clinician(it, relay.url, drEvents);
     expect((await dr.call<PortalStatus>('portal:check')).lastCheck).toMatchObject({ outcome: 'match' });
     await expect(dr.call('portal:vouch')).rejects.toMatchObject({ code: 'forbidden' });
+    expect([...drEvents, ...itEvents].filter((e) => e.startsWith('notice:'))).toEqual([]);
 
     // A broken-into relay changes one byte of the key derivation worker.
     const file = join(portalDir, WORKER.slice(1));
@@ -119,6 +125,9 @@ describe('the portal the clinic vouches for', () => {
     );
     expect(seen.alerts).toEqual([expect.objectContaining({ role: 'clinician', differences: [{ path: WORKER, problem: 'changed' }] })]);
     expect(itEvents).toContain('portal:changed');
+    // Both computers put up a desktop notice: the one that found it, and the IT admin's.
+    expect(drEvents.filter((e) => e === 'notice:portal-changed')).toHaveLength(1);
+    expect(itEvents).toContain('notice:portal-changed');
     // ...and checks for itself.
     const own = await until(
       () => it.call<PortalStatus>('portal:status'),

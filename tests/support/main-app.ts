@@ -19,7 +19,7 @@ export type TestApp = MainServices & {
 };
 
 /** Options: `now` pins the app's clock (and its embedded relay's); see `tests/support/clock.ts`. */
-export async function startTestApp(options: Partial<Pick<MainServicesOptions, 'notify' | 'now' | 'emit' | 'portalCheck' | 'portalFetch'>> = {}): Promise<TestApp> {
+export async function startTestApp(options: Partial<Pick<MainServicesOptions, 'notify' | 'now' | 'emit' | 'portalCheck' | 'portalFetch' | 'securityNotice'>> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cm-app-'));
   const savePath = { value: null as string | null };
   const services = createMainServices({

@@ -32,6 +32,8 @@ export type PortalServiceOptions = {
   readonly fetchFile?: PortalFetch;
   /** A check's result, or the alerts IT sees, changed. */
   readonly changed: () => void;
+  /** A new finding on this computer, or a new alert for this IT admin: a desktop notice. */
+  readonly notice?: () => void;
   readonly intervalMs?: number;
   readonly firstDelayMs?: number;
   readonly setTimer?: (run: () => void, ms: number) => () => void;
@@ -101,6 +103,7 @@ export function createPortalService(options: PortalServiceOptions) {
     if (alerts.length > 0) {
       options.log.warn('portal.alert-received', { count: alerts.length });
       options.changed();
+      options.notice?.();
     }
   }
 
@@ -129,7 +132,10 @@ export function createPortalService(options: PortalServiceOptions) {
         return true;
       },
       changed: (check) => {
-        if (check.outcome === 'mismatch') options.log.warn('portal.mismatch', { count: check.differences.length });
+        if (check.outcome === 'mismatch') {
+          options.log.warn('portal.mismatch', { count: check.differences.length });
+          options.notice?.();
+        }
         options.changed();
       },
       ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),

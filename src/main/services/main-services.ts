@@ -7,6 +7,7 @@ import { createPortalService } from '../clinic/portal-service';
 import { loadSodium } from '../crypto/sodium';
 import { createConsentService } from '../consent/consent-service';
 import { type IncomingNotice, type NoticePreview, createInboxService } from '../inbox/inbox-service';
+import { type SecurityNoticeKind } from '../shell/notifications';
 import type { Logger } from '../log';
 import type { DeviceKeystore } from '../profiles/device-keystore';
 import { type FileDialogs, createProfileService } from '../profiles/profile-service';
@@ -30,6 +31,8 @@ export type MainServicesOptions = {
   readonly now?: () => number;
   /** Shows a desktop notification for new patient messages (the Electron shell). */
   readonly notify?: (notices: readonly IncomingNotice[], preview: NoticePreview) => void;
+  /** Shows a desktop notice that IT must look now (the portal changed); the Electron shell. */
+  readonly securityNotice?: (kind: SecurityNoticeKind) => void;
   /** How the portal check fetches the relay's files (tests pass their own; default: fetch). */
   readonly portalFetch?: PortalFetch;
   /** The portal check's first delay and interval (default: 1 minute, then 6 hours). */
@@ -65,6 +68,7 @@ export function createMainServices(options: MainServicesOptions) {
     sodium: loadSodium,
     log: options.log,
     changed: () => options.emit('portal:changed', { at: (options.now ?? Date.now)() }),
+    ...(options.securityNotice ? { notice: () => options.securityNotice?.('portal-changed') } : {}),
     ...(options.portalFetch ? { fetchFile: options.portalFetch } : {}),
     ...(options.portalCheck ?? {}),
     ...(options.now ? { now: options.now } : {}),

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 
-import { coalesceMs, createMessageNotifier, type IncomingNotice, type NoticePreview, noticeText } from './notifications';
+import { coalesceMs, createMessageNotifier, createSecurityNotifier, type IncomingNotice, type NoticePreview, noticeText, securityNoticeGapMs } from './notifications';
 
 const languages = ['en', 'fr'] as const;
 const name = 'Geneviève Tremblay';
@@ -192,5 +192,33 @@ describe('createMessageNotifier', () => {
     created[3]?.click();
     expect(onClick).toHaveBeenLastCalledWith(null);
     expect(onClick).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe('createSecurityNotifier', () => {
+  it('tells that the portal changed, once per finding window, and brings the window forward on click', () => {
+    FakeNotification.created.length = 0;
+    FakeNotification.supported = true;
+    let clock = 5_000_000;
+    const onClick = vi.fn();
+    const notifier = createSecurityNotifier({
+      Notification: FakeNotification,
+      onClick,
+      now: () => clock,
+      text: () => ({ title: 'The patient portal was changed', body: 'Open Clinic Messenger to see which files.' }),
+    });
+    expect(notifier.notify('portal-changed')).toBe(true);
+    expect(notifier.notify('portal-changed')).toBe(false);
+    clock += securityNoticeGapMs;
+    expect(notifier.notify('portal-changed')).toBe(true);
+    expect(FakeNotification.created.map((c) => c.options)).toEqual([
+      { title: 'The patient portal was changed', body: 'Open Clinic Messenger to see which files.' },
+      { title: 'The patient portal was changed', body: 'Open Clinic Messenger to see which files.' },
+    ]);
+    FakeNotification.created[0]?.click();
+    expect(onClick).toHaveBeenCalledTimes(1);
+    FakeNotification.supported = false;
+    clock += securityNoticeGapMs;
+    expect(notifier.notify('portal-changed')).toBe(false);
   });
 });

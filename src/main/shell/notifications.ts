@@ -153,3 +153,41 @@ export function createMessageNotifier(deps: NotifierDeps): MessageNotifier {
     },
   };
 }
+
+/** What a security notice is about: today, the patient portal the relay serves changed (ADR 16). */
+export type SecurityNoticeKind = 'portal-changed';
+
+export type SecurityNotifierDeps = Pick<NotifierDeps, 'Notification' | 'now'> & {
+  /** Brings the app's window forward. */
+  readonly onClick: () => void;
+  /** The title and body, in the user's language. */
+  readonly text: (kind: SecurityNoticeKind) => { readonly title: string; readonly body: string };
+};
+
+/** At most one security notice of a kind per this many ms: a finding is not repeated every check. */
+export const securityNoticeGapMs = 10 * 60_000;
+
+/**
+ * Notices about the clinic's security, shown even over the open window: they name no
+ * patient and no file (the app shows which), only that IT must look now.
+ */
+export function createSecurityNotifier(deps: SecurityNotifierDeps) {
+  const now = deps.now ?? Date.now;
+  const lastShown = new Map<SecurityNoticeKind, number>();
+  const retained: { notification?: NotificationLike } = {};
+  return {
+    notify(kind: SecurityNoticeKind): boolean {
+      if (!deps.Notification.isSupported()) return false;
+      const at = now();
+      const last = lastShown.get(kind);
+      if (last !== undefined && at >= last && at - last < securityNoticeGapMs) return false;
+      lastShown.set(kind, at);
+      const { title, body } = deps.text(kind);
+      const notification = new deps.Notification({ title: oneLine(title, 120), body: oneLine(body, 200) });
+      notification.on('click', () => deps.onClick());
+      notification.show();
+      retained.notification = notification;
+      return true;
+    },
+  };
+}

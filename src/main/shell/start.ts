@@ -15,7 +15,7 @@ import { defaultExternalAllowList } from './external-links';
 import { registerIpc } from './ipc-bridge';
 import { createMainWindow } from './main-window';
 import { menuTemplate } from './menu';
-import { createMessageNotifier } from './notifications';
+import { createMessageNotifier, createSecurityNotifier } from './notifications';
 import { safeStorageKeystore } from './safe-storage-keystore';
 import { denyAllPermissions, hardenWebContents } from './web-contents';
 
@@ -93,12 +93,26 @@ export function startApp(): void {
         if (patientId) mainWindow.webContents.send('inbox:open', { patientId });
       },
     });
+    const userLanguage = (): 'en' | 'fr' => {
+      const setting = services.settings.get().language;
+      return setting === 'system' ? pickLanguage(app.getPreferredSystemLanguages()) : setting;
+    };
+    // The portal changed (ADR 16): told at once, even over the open window; no patient, no file named.
+    const securityNotifier = createSecurityNotifier({
+      Notification,
+      onClick: () => {
+        if (!mainWindow || mainWindow.isDestroyed()) return;
+        if (mainWindow.isMinimized()) mainWindow.restore();
+        mainWindow.focus();
+      },
+      text: () => ({ title: translate(userLanguage(), 'portalCheck.alertTitle'), body: translate(userLanguage(), 'portalCheck.notice') }),
+    });
     const services = createMainServices({
+      securityNotice: (kind) => void securityNotifier.notify(kind),
       notify: (notices, preview) => {
-        const setting = services.settings.get().language;
         notifier.notify(notices, {
           preview,
-          language: setting === 'system' ? pickLanguage(app.getPreferredSystemLanguages()) : setting,
+          language: userLanguage(),
           windowFocused: mainWindow !== null && !mainWindow.isDestroyed() && mainWindow.isFocused(),
         });
       },

@@ -32,4 +32,5 @@ export const portalCheckEn = {
   itAction: 'Compare the server’s portal files with your install. Once they are right again, vouch again: the alerts about the old portal close.',
   roles: { clinician: 'clinician', 'front-desk': 'front desk', 'it-admin': 'IT admin' },
   openRules: 'Open clinic rules',
+  notice: 'The clinic’s server serves a changed patient portal. Open Clinic Messenger to see which files.',
 } as const;

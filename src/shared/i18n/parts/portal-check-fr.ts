@@ -34,4 +34,5 @@ export const portalCheckFr: Catalog['portalCheck'] = {
   itAction: 'Comparez les fichiers du portail sur le serveur avec votre installation. Une fois rétablis, portez-vous garant de nouveau : les alertes sur l’ancien portail se ferment.',
   roles: { clinician: 'clinicien', 'front-desk': 'accueil', 'it-admin': 'informatique' },
   openRules: 'Ouvrir les règles de la clinique',
+  notice: 'Le serveur de la clinique sert un portail patient modifié. Ouvrez Clinic Messenger pour voir quels fichiers.',
 };

@@ -195,6 +195,8 @@ describe('consent capture through the app', () => {
     expect(again.enrollment.shortCode).not.toBe(firstShort);
     // The receipt shows the newest code from now on.
     expect((await desk.call<{ enrollment: { shortCode: string } }>('consent:receipt', { recordId: first.record.recordId })).enrollment.shortCode).toBe(again.enrollment.shortCode);
+    // The earlier code, long form included, stopped working when the new one was issued.
+    await expect(HeadlessPatient.enroll({ name: 'old-paper', dir: tempDir(), relayUrl, code: (first.enrollment as { code: string }).code })).rejects.toMatchObject({ code: 'expired' });
     const phone = await HeadlessPatient.enroll({ name: 'patient', dir: tempDir(), relayUrl, code: again.enrollment.shortCode, birthDate: '1980-04-02' });
     cleanups.push(() => phone.close());
     const trail = await desk.call<{ events: { action: string }[] }>('audit:list', { limit: 20 });

@@ -34,6 +34,9 @@ export function createConsentPublisher(context: ConsentContext) {
       if (record.event === 'grant' && record.status === 'granted' && (options.newCode === true || !s.codeForRecord(record.recordId))) {
         // The date of birth as recorded here seals the short code; the relay never sees either.
         const birthDate = s.patient(record.patientId)?.dateOfBirth ?? null;
+        // A code replaced by a new one stops working first: a lost receipt opens nothing.
+        const previous = s.codeForRecord(record.recordId);
+        if (previous) await client.endEnrollment(record.patientId, previous.code);
         const enrollment = await client.enrollPatient({ patientId: record.patientId, scopes: record.scopes, consentExpiresAt: record.expiresAt, validForMs: CODE_VALIDITY_MS, birthDate });
         s.addCodeFor(record, { id: newConsentId('e'), code: enrollment.code, shortCode: enrollment.shortCode, fingerprint: enrollment.fingerprint, expiresAt: enrollment.expiresAt, createdAt: now() });
       } else {

@@ -181,6 +181,9 @@ export class ClinicClient {
   publishConsent(patientId: string, scopes: readonly ConsentScope[], expiresAt: number | null = null): Promise<number> {
     return this.registrar.publishConsent(patientId, scopes, expiresAt);
   }
+  endEnrollment(patientId: string, longCode: string): Promise<boolean> {
+    return this.registrar.endEnrollment(patientId, longCode);
+  }
   publishCard(patientId: string, card: Omit<PatientCard, 'v'>): Promise<void> {
     return this.registrar.publishCard(patientId, card);
   }

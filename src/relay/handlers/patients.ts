@@ -10,7 +10,7 @@ import { conflict, refuse } from '../refusal';
 import { type DeviceRecord } from '../store/relay-store';
 import { checkShortCodeFree, fileShortCode } from './short-codes';
 
-type PatientRequests = 'enroll.redeem' | 'enroll.create' | 'consent.publish' | 'consent.withdraw-request' | 'directory.get';
+type PatientRequests = 'enroll.redeem' | 'enroll.create' | 'enroll.end' | 'consent.publish' | 'consent.withdraw-request' | 'directory.get';
 
 export function patientHandlers(ctx: RelayContext): Handlers<PatientRequests> {
   const { store, log, now } = ctx;
@@ -64,6 +64,11 @@ export function patientHandlers(ctx: RelayContext): Handlers<PatientRequests> {
         .catch(conflict('This enrollment id is already in use.'));
       if (body.short) await fileShortCode(ctx, body.short, { kind: 'enrollment', targetId: enrollment.enrollmentId, expiresAt: enrollment.expiresAt });
       return {};
+    },
+
+    'enroll.end': async ({ body }) => {
+      await ctx.clinicOrRefuse();
+      return { ended: await store.endEnrollment(body.enrollmentId, body.patientId, now()) };
     },
 
     'consent.publish': async ({ body, device: registrar }) => {

@@ -189,6 +189,11 @@ export type RelayStore = {
    * device id or signing key is already known.
    */
   redeemEnrollment(enrollmentId: string, device: DeviceRecord, at: number): Promise<boolean>;
+  /**
+   * Ends an unused enrollment of this patient now (its code, long and short, then answers
+   * `expired`): a new code replaced it. False when unknown, another patient's, or used.
+   */
+  endEnrollment(enrollmentId: string, patientId: string, at: number): Promise<boolean>;
 
   /**
    * Files a short code's bundle under its lookup id. An expired entry under the same id is

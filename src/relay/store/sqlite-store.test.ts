@@ -259,6 +259,24 @@ describe('enrollments', () => {
     createdAt: 1,
   });
 
+  it('ends an unused enrollment of its patient at once, with its short code; never a used one or another patient’s', async () => {
+    const { store } = await freshStore();
+    await store.putEnrollment(enrollment('e1'));
+    await store.putShortCode({ lookupId: 'ABC', kind: 'enrollment', targetId: 'e1', bundleJson: '{}', expiresAt: 10_000, createdAt: 1 });
+    expect(await store.endEnrollment('e1', 'p2', 40)).toBe(false);
+    expect(await store.endEnrollment('e1', 'p1', 40)).toBe(true);
+    expect(await store.getEnrollment('e1')).toMatchObject({ expiresAt: 40, redeemedAt: null });
+    expect(await store.getShortCode('ABC')).toMatchObject({ expiresAt: 40 });
+    // Never later than it was.
+    expect(await store.endEnrollment('e1', 'p1', 9_000)).toBe(true);
+    expect((await store.getEnrollment('e1'))?.expiresAt).toBe(40);
+
+    await store.putEnrollment(enrollment('e2'));
+    await store.redeemEnrollment('e2', patientDevice('phone-9', 'p1'), 50);
+    expect(await store.endEnrollment('e2', 'p1', 60)).toBe(false);
+    expect(await store.endEnrollment('unknown', 'p1', 60)).toBe(false);
+  });
+
   it('stores once and redeems once, storing the device in the same step', async () => {
     const { store } = await freshStore();
     await store.putEnrollment(enrollment('e1'));

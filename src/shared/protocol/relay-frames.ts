@@ -129,6 +129,8 @@ export const requests = {
   },
   'enroll.create': { body: z.strictObject({ enrollment: signedEnrollmentSchema, consent: signedConsentSchema, short: shortCodeBundleSchema.optional() }), answer: empty, who: 'registrar' },
   'consent.publish': { body: z.strictObject({ consent: signedConsentSchema }), answer: empty, who: 'registrar' },
+  /** Ends an unused enrollment code of a patient (a new code replaced it); `ended` false when it was used or unknown. */
+  'enroll.end': { body: z.strictObject({ enrollmentId: idSchema, patientId: idSchema }), answer: z.strictObject({ ended: z.boolean() }), who: 'registrar' },
   'consent.withdraw-request': { body: z.strictObject({ withdrawal: signedPatientWithdrawalSchema }), answer: empty, who: 'patient' },
   /**
    * A patient card: the patient's names as the front desk registered them, in an envelope v1

@@ -2,7 +2,7 @@
 // code and their first consent, publish consent changes, and share the patient's card (their
 // names) with the care team.
 import { utf8Encode } from '../../../shared/protocol/canonical';
-import { codeKeys, createCode, formatCode } from '../../../shared/protocol/codes';
+import { codeKeys, createCode, formatCode, parseCode } from '../../../shared/protocol/codes';
 import { type ConsentScope, type ConsentStatus, PREFIX, consentStatusSchema, enrollmentSchema } from '../../../shared/protocol/documents';
 import { toBase64 } from '../../../shared/protocol/encoding';
 import { type EnvelopeRecipient, sealEnvelope } from '../../../shared/protocol/envelope';
@@ -58,6 +58,13 @@ export class Registrar {
       });
     });
     return { code: longCode, shortCode, fingerprint: this.ctx.identity.fingerprint(), expiresAt };
+  }
+
+  /** Ends an unused enrollment code of this patient (its long or short form stops working); false when it was used. */
+  async endEnrollment(patientId: string, longCode: string): Promise<boolean> {
+    this.requireRegistrar('end enrollment codes');
+    const { id } = parseCode(this.ctx.sodium, longCode, 'enrollment');
+    return (await (await this.ctx.session.relay()).request('enroll.end', { enrollmentId: id, patientId })).ended;
   }
 
   /** Records a consent change (a scope added or withdrawn, everything withdrawn, a renewal). */

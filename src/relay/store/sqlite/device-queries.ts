@@ -19,6 +19,7 @@ type DeviceStore = Pick<
   | 'putEnrollment'
   | 'getEnrollment'
   | 'redeemEnrollment'
+  | 'endEnrollment'
 >;
 
 export function deviceQueries({ db, write, ensureOpen }: Connection): DeviceStore {
@@ -51,6 +52,8 @@ export function deviceQueries({ db, write, ensureOpen }: Connection): DeviceStor
     redeemEnrollment: db.prepare(
       'UPDATE enrollments SET redeemed_at = ?, device_id = ? WHERE enrollment_id = ? AND redeemed_at IS NULL',
     ),
+    endEnrollment: db.prepare('UPDATE enrollments SET expires_at = MIN(expires_at, ?) WHERE enrollment_id = ? AND patient_id = ? AND redeemed_at IS NULL'),
+    endShortCode: db.prepare("UPDATE short_codes SET expires_at = MIN(expires_at, ?) WHERE kind = 'enrollment' AND target_id = ?"),
   };
 
   const insertDevice = (device: DeviceRecord): void => {
@@ -126,6 +129,14 @@ export function deviceQueries({ db, write, ensureOpen }: Connection): DeviceStor
       ensureOpen();
       const row = q.getEnrollment.get(enrollmentId);
       return row ? enrollmentOf(row) : null;
+    },
+    async endEnrollment(enrollmentId: string, patientId: string, at: number) {
+      ensureOpen();
+      return write(() => {
+        const ended = q.endEnrollment.run(at, enrollmentId, patientId).changes === 1;
+        if (ended) q.endShortCode.run(at, enrollmentId);
+        return ended;
+      });
     },
     async redeemEnrollment(enrollmentId: string, device: DeviceRecord, at: number) {
       ensureOpen();

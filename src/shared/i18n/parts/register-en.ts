@@ -57,7 +57,7 @@ export const registerEn = {
     newCode: 'Issue a new code',
     newCodeTitle: 'Issue a new enrollment code?',
     newCodeBody: 'Use this when the patient lost the receipt, when the code expired, or when the short code stopped working after too many wrong tries. A new receipt with the new code opens next.',
-    newCodeOld: 'The earlier code still works until it is used or expires: ask the patient to discard the old receipt.',
+    newCodeOld: 'The earlier code stops working at once, unless the patient already used it to connect.',
     newCodeConfirm: 'Issue the new code',
     newCodeCancel: 'Cancel',
   },

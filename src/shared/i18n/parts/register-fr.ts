@@ -59,7 +59,7 @@ export const registerFr: Catalog['register'] = {
     newCode: 'Émettre un nouveau code',
     newCodeTitle: 'Émettre un nouveau code d’inscription ?',
     newCodeBody: 'Utilisez-le quand le patient a perdu son reçu, quand le code a expiré ou quand le code court ne fonctionne plus après trop d’essais erronés. Un nouveau reçu avec le nouveau code s’ouvre ensuite.',
-    newCodeOld: 'L’ancien code reste valable jusqu’à son utilisation ou son expiration : demandez au patient de jeter l’ancien reçu.',
+    newCodeOld: 'L’ancien code cesse de fonctionner tout de suite, sauf si le patient s’en est déjà servi pour se connecter.',
     newCodeConfirm: 'Émettre le nouveau code',
     newCodeCancel: 'Annuler',
   },

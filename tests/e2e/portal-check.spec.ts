@@ -75,6 +75,8 @@ test('the IT admin vouches for the portal; one changed byte raises the alert on 
     await dialog.getByRole('button', { name: 'Vouch for it' }).click();
     await expect(card.getByTestId('portal-vouch')).toContainText('from this computer');
     await expect(card.getByTestId('portal-last-check')).toContainText('the server serves the portal vouched for');
+    // Vouching published the next version of the signed rules.
+    await expect(page.getByText('Rules version 2 ·', { exact: false })).toBeVisible();
     await shoot('portal-vouched-en');
 
     const dr = await joinAsClinician(

@@ -79,7 +79,7 @@ export function PortalAlertBanner({ onOpenRules }: Readonly<{ onOpenRules?: () =
 }
 
 /** The IT admin's card: the vouch in force, the last check, "check now" and "vouch". */
-export function PortalCard() {
+export function PortalCard({ onVouched }: Readonly<{ onVouched?: () => void }> = {}) {
   const { t, i18n } = useTranslation();
   const toast = useToast();
   const { status, refresh } = usePortalStatus();
@@ -98,9 +98,12 @@ export function PortalCard() {
         return;
       }
       await refresh();
-      if (what === 'vouch') toast.show('success', t('portalCheck.vouchedToast'));
+      if (what === 'vouch') {
+        toast.show('success', t('portalCheck.vouchedToast'));
+        onVouched?.();
+      }
     },
-    [refresh, t, toast],
+    [onVouched, refresh, t, toast],
   );
 
   const last = status?.lastCheck ?? null;

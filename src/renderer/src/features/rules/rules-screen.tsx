@@ -30,9 +30,11 @@ export function RulesScreen() {
   const [policyVersion, setPolicyVersion] = useState<number | null>(null);
   const [revision, setRevision] = useState(0);
 
+  // The policy version shown; read again after a vouch, which publishes a new one.
+  const [policyRead, setPolicyRead] = useState(0);
   useEffect(() => {
     void clinic().consent.template({ language: 'en' }).then((result) => result.ok && setPolicyVersion(result.value.document.policyVersion));
-  }, []);
+  }, [policyRead]);
 
   if (!status) return error ? <p role="alert">{errorText(t, error)}</p> : <p className="muted">{t('common.loading')}</p>;
   if (status.state !== 'member') return <p>{t('rules.notMember')}</p>;
@@ -50,7 +52,7 @@ export function RulesScreen() {
           <p>{t('rules.readOnly')}</p>
         </div>
       )}
-      <PortalCard />
+      <PortalCard onVouched={() => setPolicyRead((n) => n + 1)} />
       <RulesEditor
         key={revision}
         rules={status.rules}

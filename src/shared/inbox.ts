@@ -19,6 +19,8 @@ export const ConversationRow = z.strictObject({
   patientId: idSchema,
   /** From the patient card; null until a registrar's card reached this computer. */
   name: z.string().nullable(),
+  /** The given name alone, for a quick reply's {firstName}; null without a card. */
+  firstName: z.string().nullable(),
   dateOfBirth: z.string().nullable(),
   /** Messages from the patient nobody has read on this computer. */
   unread: z.number().int().min(0),

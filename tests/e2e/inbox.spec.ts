@@ -136,7 +136,7 @@ test('the clinician answers from the inbox: sorted, searched, read, replied with
     await expect(composer).toHaveValue('');
     const pending = messages.getByRole('listitem').filter({ hasText: 'You can pick it up tomorrow.' });
     await expect(pending).toContainText('Sending…');
-    const undo = pending.getByRole('button', { name: /Take this message back/ });
+    const undo = pending.getByRole('button', { name: /take this message back/ });
     await expect(undo).toBeVisible();
     await expect(undo).toHaveText(/Undo \(\d+ s\)/);
     await shoot('inbox-thread-pending-en');

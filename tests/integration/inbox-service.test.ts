@@ -186,6 +186,9 @@ describe('the clinician inbox', () => {
     await alexPhone.sync();
     expect(alexPhone.messages().map((m) => m.state)).toEqual(['read', 'read']);
 
+    // A quick reply's placeholder never reaches the patient as literal braces: main refuses it.
+    await expect(doctor.call('inbox:send', { patientId: alex.patientId, body: 'Hello {firstName}, please call us.' })).rejects.toMatchObject({ code: 'invalid-request', fields: { body: 'placeholder' } });
+
     // A reply waits for the undo window; undo gives the text back (and keeps it as the draft).
     const first = await doctor.call<ThreadMessage>('inbox:send', { patientId: alex.patientId, body: 'Renewed, pick it up tomorrow.' });
     expect(first).toMatchObject({ state: 'pending', mine: true });

@@ -21,6 +21,7 @@ import { type Logger } from '../log';
 import { type ClientMessage, type ConversationSummary, type PendingSend } from '../network/client-store';
 import { type ClinicClient, ClientError, type Directory } from '../network/clinic-client';
 import { AppError } from '../router/app-error';
+import { holdsPlaceholder } from '../../shared/quick-replies';
 import { type IncomingNotice, type NoticePreview } from '../shell/notifications';
 import { type EscalationNotice, createDeadlineCache } from './escalation';
 import { createInboxAlerts } from './inbox-alerts';
@@ -128,6 +129,7 @@ export function createInboxService(options: InboxServiceOptions) {
     return {
       patientId,
       name: card ? `${card.givenName} ${card.familyName}` : null,
+      firstName: card?.givenName ?? null,
       dateOfBirth: card?.dateOfBirth ?? null,
       unread: summary?.unread ?? 0,
       lastMessageAt: summary?.lastAt ?? null,
@@ -268,6 +270,10 @@ export function createInboxService(options: InboxServiceOptions) {
   }
 
   async function send(request: { patientId: string; body: string }): Promise<ThreadMessage> {
+    // A quick reply's placeholder left in the text would reach the patient as literal braces.
+    if (holdsPlaceholder(request.body)) {
+      throw new AppError('invalid-request', 'The message still holds a placeholder such as {firstName}. Replace it with the words to send.', { body: 'placeholder' });
+    }
     const c = client();
     const at = now();
     const directory = await directoryOf(c);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 
 import { defaultUrgentSigns } from '../triage/urgent-signs';
+import { defaultQuickReplies, quickRepliesSchema } from '../quick-replies';
 import { portalVouchSchema } from './portal-files';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -69,6 +70,8 @@ export const clinicRulesSchema = z.strictObject({
     .default({ validityMonths: 0, reminderDays: 30 }),
   /** Never empty: a clinic that takes messages must stop patients who describe an emergency. */
   urgentSigns: urgentSignsSchema.default(() => defaultUrgentSigns.map((sign) => ({ id: sign.id, en: [...sign.en], fr: [...sign.fr] }))),
+  /** The replies a clinician picks in the composer, in English and French (src/shared/quick-replies.ts). */
+  quickReplies: quickRepliesSchema.default(() => defaultQuickReplies.map((r) => ({ id: r.id, en: { ...r.en }, fr: { ...r.fr } }))),
   security: z.strictObject({
     idleLockMinutes: z.number().int().min(1).max(60),
     /** Whether staff may let this computer unlock their account without the passphrase. */
@@ -133,6 +136,7 @@ export function defaultClinicRules(clinicName: string, timeZone = 'UTC', details
     consentText: { templateVersion: 1, edits: { en: {}, fr: {} } },
     consentRenewal: { validityMonths: 0, reminderDays: 30 },
     urgentSigns: defaultUrgentSigns.map((sign) => ({ id: sign.id, en: [...sign.en], fr: [...sign.fr] })),
+    quickReplies: defaultQuickReplies.map((r) => ({ id: r.id, en: { ...r.en }, fr: { ...r.fr } })),
     security: { idleLockMinutes: 5, allowRememberDevice: false, notificationPreview: 'nothing', patientAttachments: false, undoSendSeconds: 10, retentionYears: 10 },
   };
 }

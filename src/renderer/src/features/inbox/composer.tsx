@@ -13,6 +13,8 @@ import { useToast } from '../../components/toast';
 import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { insertText, visitReply } from './format';
+import { QuickReplyList, type ReplyLanguage, matchingReplies, placeholderValues, replyText } from './quick-replies';
+import { type QuickReply, placeholdersLeft } from '../../../../shared/quick-replies';
 import type { Draft } from './use-draft';
 import { MAX_BODY_CHARS } from '../../../../shared/protocol/delivery';
 
@@ -31,11 +33,17 @@ export type ComposerProps = Readonly<{
 }>;
 
 export function Composer({ patientId, patientName, thread, rules, draft, textareaRef, onSent, onRefused }: ComposerProps): JSX.Element {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const toast = useToast();
   const id = useId();
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+  /** The quick-reply list while open: what follows the `/`, and the chosen row. */
+  const [picker, setPicker] = useState<{ query: string; active: number } | null>(null);
+  const language: ReplyLanguage = i18n.language === 'fr' ? 'fr' : 'en';
+  const replies = rules ? matchingReplies(rules.quickReplies, picker?.query ?? '', language) : [];
+  const listId = `${id}-quick`;
+  const activeReply = picker ? replies[Math.min(picker.active, replies.length - 1)] : undefined;
   const allowed = thread.compose.allowed;
   const blockedBy = thread.compose.blockedBy ?? 'no-consent';
 
@@ -59,11 +67,17 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
       setError(t('inbox.compose.tooLong'));
       return textareaRef.current?.focus();
     }
+    const left = placeholdersLeft(body);
+    if (left.length > 0) {
+      setError(t('inbox.compose.quick.placeholder', { names: left.map((name) => `{${name}}`).join(', ') }));
+      return textareaRef.current?.focus();
+    }
     setSending(true);
     const result = await clinic().inbox.send({ patientId, body });
     setSending(false);
     if (!result.ok) {
       if (result.error.fields?.body === 'too-long') setError(t('inbox.compose.tooLong'));
+      else if (result.error.fields?.body === 'placeholder') setError(t('inbox.compose.quick.placeholder', { names: placeholdersLeft(body).map((name) => `{${name}}`).join(', ') }));
       else toast.show('error', errorText(t, result.error));
       if (['no-consent', 'forbidden', 'clinic-refused'].includes(result.error.code)) onRefused();
       return;
@@ -83,6 +97,29 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
       el.focus();
       requestAnimationFrame(() => el.setSelectionRange(el.value.length, el.value.length));
     }
+  };
+
+  /** Puts a quick reply in the message: in place of the typed `/…`, or after what is written. */
+  const pick = (reply: QuickReply) => {
+    if (!rules) return;
+    const values = placeholderValues({ rules, firstName: thread.conversation.firstName, now: thread.now, language, t: (key, v) => t(key, { ...v }) });
+    const text = replyText(reply, language, values);
+    const current = draft.textRef.current;
+    draft.setText(picker && current.startsWith('/') ? text : insertText(current, text));
+    setPicker(null);
+    const left = placeholdersLeft(text);
+    setError(left.length > 0 ? t('inbox.compose.quick.placeholder', { names: left.map((name) => `{${name}}`).join(', ') }) : null);
+    const el = textareaRef.current;
+    if (el) {
+      el.focus();
+      requestAnimationFrame(() => el.setSelectionRange(el.value.length, el.value.length));
+    }
+  };
+
+  /** A `/` typed first in the message opens the list, filtered by what follows it. */
+  const followSlash = (text: string) => {
+    if (rules && /^\/[^\n]{0,40}$/.test(text)) setPicker((p) => ({ query: text.slice(1), active: p?.query === text.slice(1) ? p.active : 0 }));
+    else if (picker) setPicker(null);
   };
 
   const describedBy = [allowed ? null : `${id}-blocked`, `${id}-hint`, error ? `${id}-error` : null].filter(Boolean).join(' ');
@@ -112,18 +149,51 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
         rows={allowed ? 2 : 1}
         disabled={!allowed}
         aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
+        aria-describedby={`${describedBy} ${id}-quick-hint`}
+        aria-controls={picker ? listId : undefined}
+        aria-activedescendant={picker && activeReply ? `${listId}-${activeReply.id}` : undefined}
         onChange={(event) => {
           draft.setText(event.target.value);
+          followSlash(event.target.value);
           if (error) setError(null);
         }}
         onKeyDown={(event) => {
+          if (picker) {
+            if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+              event.preventDefault();
+              const step = event.key === 'ArrowDown' ? 1 : -1;
+              if (replies.length > 0) setPicker({ ...picker, active: (Math.min(picker.active, replies.length - 1) + step + replies.length) % replies.length });
+              return;
+            }
+            if (event.key === 'Enter' && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+              event.preventDefault();
+              if (activeReply) pick(activeReply);
+              return;
+            }
+            if (event.key === 'Escape') {
+              event.preventDefault();
+              event.stopPropagation();
+              setPicker(null);
+              return;
+            }
+          }
           if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
             event.preventDefault();
             void send();
           }
         }}
       />
+      {picker ? (
+        <>
+          <QuickReplyList id={listId} replies={replies} active={Math.min(picker.active, Math.max(replies.length - 1, 0))} language={language} label={t('inbox.compose.quick.label')} noneText={t('inbox.compose.quick.none', { query: picker.query })} onPick={pick} />
+          <p className="visually-hidden" role="status">
+            {replies.length > 0 ? t('inbox.compose.quick.count', { count: String(replies.length) }) : ''}
+          </p>
+        </>
+      ) : null}
+      <p className="visually-hidden" id={`${id}-quick-hint`}>
+        {t('inbox.compose.quick.hint')}
+      </p>
       {error ? (
         <p className="field__error inbox-compose__error" id={`${id}-error`}>
           {error}
@@ -138,6 +208,20 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
           {draft.status === 'saved' ? t('inbox.compose.draftSaved') : draft.status === 'failed' ? t('inbox.compose.draftFailed') : null}
         </span>
         <div className="inbox-compose__actions">
+          {rules && rules.quickReplies.length > 0 ? (
+            <Button
+              variant="secondary"
+              disabled={!allowed}
+              aria-expanded={picker !== null}
+              aria-controls={picker ? listId : undefined}
+              onClick={() => {
+                setPicker(picker ? null : { query: '', active: 0 });
+                textareaRef.current?.focus();
+              }}
+            >
+              {t('inbox.compose.quick.button')}
+            </Button>
+          ) : null}
           {rules ? (
             <Button variant="secondary" disabled={!allowed} onClick={fillVisit} aria-describedby={`${id}-visit`}>
               {t('inbox.compose.needsVisit')}

@@ -35,6 +35,8 @@ export type RulesForm = {
   edits: { en: Record<string, string>; fr: Record<string, string> };
   /** The urgent signs, one phrase per line in each language. */
   urgentSigns: readonly { id: string; en: string; fr: string }[];
+  /** The clinic's quick replies, kept as they are by this form. */
+  quickReplies: ClinicRules['quickReplies'];
 };
 
 /** A message key in the `rules.errors` namespace, with its values. */
@@ -75,6 +77,7 @@ export function formFromRules(rules: ClinicRules): RulesForm {
     templateVersion: rules.consentText.templateVersion,
     edits: { en: { ...rules.consentText.edits.en }, fr: { ...rules.consentText.edits.fr } },
     urgentSigns: rules.urgentSigns.map((sign) => ({ id: sign.id, en: sign.en.join('\n'), fr: sign.fr.join('\n') })),
+    quickReplies: rules.quickReplies,
   };
 }
 
@@ -122,6 +125,7 @@ export function rulesFromForm(form: RulesForm): ClinicRules {
     consentText: { templateVersion: form.templateVersion, edits: { en: withoutEmpty(form.edits.en), fr: withoutEmpty(form.edits.fr) } },
     // A sign left with no phrase in either language is dropped; the list itself may not be empty.
     urgentSigns: form.urgentSigns.map((sign) => ({ id: sign.id, en: lines(sign.en), fr: lines(sign.fr) })).filter((sign) => sign.en.length + sign.fr.length > 0),
+    quickReplies: form.quickReplies,
     security: {
       idleLockMinutes: wholeNumber(form.idleLock),
       allowRememberDevice: form.allowRemember,

@@ -3,6 +3,7 @@
 // with the patient's first name, the clinic's phone and hours filled in; the clinician edits
 // and sends. A placeholder left in the text blocks the send with a clear message.
 import type { HeadlessPatient } from '../../tools/headless';
+import { clinicDetails } from '../support/clinic-details';
 import { instants } from '../support/clock';
 import { type ClinicSetup, type Person, joinClinicAs, recordConsent } from './clinic-setup';
 import { expect, test } from './fixtures';
@@ -76,4 +77,32 @@ test('the clinician answers with a quick reply, by keyboard, in English and Fren
   } finally {
     await setup.close();
   }
+});
+
+test('the IT admin edits the quick replies on the rules screen; an unknown placeholder is refused', async ({ page, app, shoot, checkA11y }) => {
+  const call = async <T,>(channel: string, request: unknown = {}): Promise<T> => {
+    const result = await app.router.dispatch(channel, request, { origin: app.origin });
+    if (!result.ok) throw new Error(`${channel}: ${result.error.code}`);
+    return result.value as T;
+  };
+  await call('profiles:create', { displayName: 'Robin Admin', passphrase: 'copper lantern orbit meadow 47' });
+  await call('clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Family Clinic', yourName: 'Robin Admin', timeZone: 'America/Toronto', details: clinicDetails });
+  await page.goto(app.url);
+  await page.getByRole('tab', { name: 'Clinic rules' }).click();
+  const group = page.getByRole('group', { name: 'Quick replies' });
+  await expect(group.locator('summary', { hasText: 'Please call the clinic' })).toBeVisible();
+  await group.getByRole('button', { name: 'Add a quick reply' }).click();
+  await group.getByLabel('Title in English').last().fill('Results are in');
+  await group.getByLabel('Text in English').last().fill('Dear {fullName}, your results are in.');
+  await group.getByLabel('Title in French').last().fill('Résultats reçus');
+  await group.getByLabel('Text in French').last().fill('Bonjour {firstName}, vos résultats sont arrivés.');
+  await page.getByRole('button', { name: 'Save rules' }).click();
+  await expect(group.getByText('{fullName} is not filled in by the app.', { exact: false })).toBeVisible();
+  await shoot('quick-reply-rules-error-en');
+  await group.getByLabel('Text in English').last().fill('Hello {firstName}, your results are in. Please call {clinicPhone}.');
+  await page.getByRole('button', { name: 'Save rules' }).click();
+  await expect(page.getByText('Rules saved; version 2.')).toBeVisible();
+  await checkA11y();
+  const { rules } = await call<{ rules: { quickReplies: { id: string; en: { title: string } }[] } }>('clinic:status');
+  expect(rules.quickReplies.map((r) => r.en.title)).toEqual(['Needs a visit', 'Please call the clinic', 'What messaging is for', 'Results are in']);
 });

@@ -63,6 +63,16 @@ export const rulesEn = {
     purposes: 'Purposes of the service',
     purposesHint: 'One purpose per line. At least one.',
   },
+  quick: {
+    legend: 'Quick replies',
+    hint: 'Replies clinicians pick in the message box (type / or use Quick replies), then edit before sending. These words are filled in for each patient: {{names}}.',
+    none: 'No quick replies. Clinicians write every answer themselves.',
+    untitled: 'New reply',
+    title: { en: 'Title in English', fr: 'Title in French' },
+    body: { en: 'Text in English', fr: 'Text in French' },
+    add: 'Add a quick reply',
+    remove: 'Remove “{{title}}”',
+  },
   urgent: {
     legend: 'Urgent signs',
     hint: 'Before a patient sends a message, the portal looks for these signs of an emergency, and shows what to do instead. One phrase per line; its words may come in any order, close together. A * ends a word any way (breath* finds breathing); a | offers a choice (baby|infant fever*). Accents, capitals and small typos do not matter.',
@@ -132,6 +142,8 @@ export const rulesEn = {
   },
   errors: {
     required: 'Fill in this field.',
+    quickEmpty: 'Give this reply a title and a text in this language.',
+    quickUnknown: '{{names}} is not filled in by the app. Use one of the words listed above, or plain text.',
     tooLong: 'Use {{max}} characters or fewer.',
     range: 'Enter a whole number from {{min}} to {{max}}.',
     timeZone: 'This is not a time zone the computer knows. Use a name like America/Toronto.',

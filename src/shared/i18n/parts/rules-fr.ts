@@ -65,6 +65,16 @@ export const rulesFr: Catalog['rules'] = {
     purposes: 'Usages du service',
     purposesHint: 'Un usage par ligne. Au moins un.',
   },
+  quick: {
+    legend: 'Réponses rapides',
+    hint: 'Réponses que les cliniciens choisissent dans la zone de message (tapez / ou utilisez Réponses rapides), puis modifient avant l’envoi. Ces mots sont remplis pour chaque patient : {{names}}.',
+    none: 'Aucune réponse rapide. Les cliniciens rédigent chaque réponse eux-mêmes.',
+    untitled: 'Nouvelle réponse',
+    title: { en: 'Titre en anglais', fr: 'Titre en français' },
+    body: { en: 'Texte en anglais', fr: 'Texte en français' },
+    add: 'Ajouter une réponse rapide',
+    remove: 'Retirer « {{title}} »',
+  },
   urgent: {
     legend: 'Signes d’urgence',
     hint: 'Avant qu’un patient envoie un message, le portail y cherche ces signes d’urgence et lui montre quoi faire à la place. Une expression par ligne; ses mots peuvent venir dans n’importe quel ordre, rapprochés. Un * termine un mot de toutes les façons (respir* trouve respirer); un | offre un choix (bebe|nourrisson fievre). Les accents, les majuscules et les petites fautes ne comptent pas.',
@@ -134,6 +144,8 @@ export const rulesFr: Catalog['rules'] = {
   },
   errors: {
     required: 'Remplissez ce champ.',
+    quickEmpty: 'Donnez à cette réponse un titre et un texte dans cette langue.',
+    quickUnknown: '{{names}} n’est pas rempli par l’application. Utilisez un des mots indiqués plus haut, ou du texte simple.',
     tooLong: 'Utilisez au plus {{max}} caractères.',
     range: 'Entrez un nombre entier de {{min}} à {{max}}.',
     timeZone: 'Ce fuseau horaire n’est pas connu de l’ordinateur. Utilisez un nom comme America/Toronto.',

@@ -32,3 +32,31 @@ describe('the rules form', () => {
     expect(checked.errors['emergency.nearestEmergencyDepartment']).toEqual({ key: 'required' });
   });
 });
+
+describe('the quick replies on the rules form', () => {
+  const rules = defaultClinicRules('Lakeside Clinic', 'America/Toronto', clinicDetails);
+
+  it('keeps the replies through the form, trimmed, and saves an edited one', () => {
+    const form = formFromRules(rules);
+    const edited = { ...form, quickReplies: form.quickReplies.map((r, i) => (i === 0 ? { ...r, en: { title: '  Book a visit ', body: 'Hello {firstName}, please book a visit.' } } : r)) };
+    const { errors, rules: saved } = validate(edited);
+    expect(errors).toEqual({});
+    expect(saved?.quickReplies[0]?.en).toEqual({ title: 'Book a visit', body: 'Hello {firstName}, please book a visit.' });
+    expect(saved?.quickReplies.map((r) => r.id)).toEqual(['needs-visit', 'call-clinic', 'limits']);
+  });
+
+  it('refuses an empty reply and a placeholder the app does not fill, naming it', () => {
+    const form = formFromRules(rules);
+    const bad = {
+      ...form,
+      quickReplies: [
+        ...form.quickReplies,
+        { id: 'reply-4', en: { title: 'Dear', body: 'Dear {fullName},' }, fr: { title: '', body: '' } },
+      ],
+    };
+    const { errors, rules: saved } = validate(bad);
+    expect(saved).toBeNull();
+    expect(errors['quickReplies.3.en']).toEqual({ key: 'quickUnknown', values: { names: '{fullName}' } });
+    expect(errors['quickReplies.3.fr']).toEqual({ key: 'quickEmpty' });
+  });
+});

@@ -3,6 +3,7 @@
 // `ClinicRules`, with checks that give a message per field before the schema's final word.
 import type { consentSectionIds } from '../../../../shared/consent/template';
 import { type ClinicRules, type Weekday, clinicRulesSchema, weekdays } from '../../../../shared/protocol/clinic-rules';
+import { placeholdersIn, quickReplyPlaceholders } from '../../../../shared/quick-replies';
 
 type Interval = { opens: string; closes: string };
 export type DayForm = { open: boolean; opens: string; closes: string; extra: readonly Interval[]; edited: boolean; original: readonly Interval[] };
@@ -40,7 +41,7 @@ export type RulesForm = {
 };
 
 /** A message key in the `rules.errors` namespace, with its values. */
-export type FieldError = { key: string; values?: Record<string, number> };
+export type FieldError = { key: string; values?: Record<string, number | string> };
 export type FieldErrors = Record<string, FieldError>;
 
 export function formFromRules(rules: ClinicRules): RulesForm {
@@ -125,7 +126,7 @@ export function rulesFromForm(form: RulesForm): ClinicRules {
     consentText: { templateVersion: form.templateVersion, edits: { en: withoutEmpty(form.edits.en), fr: withoutEmpty(form.edits.fr) } },
     // A sign left with no phrase in either language is dropped; the list itself may not be empty.
     urgentSigns: form.urgentSigns.map((sign) => ({ id: sign.id, en: lines(sign.en), fr: lines(sign.fr) })).filter((sign) => sign.en.length + sign.fr.length > 0),
-    quickReplies: form.quickReplies,
+    quickReplies: form.quickReplies.map((r) => ({ id: r.id, en: { title: r.en.title.trim(), body: r.en.body.trim() }, fr: { title: r.fr.title.trim(), body: r.fr.body.trim() } })),
     security: {
       idleLockMinutes: wholeNumber(form.idleLock),
       allowRememberDevice: form.allowRemember,
@@ -152,6 +153,7 @@ function fieldOf(path: readonly PropertyKey[]): string {
   const [head, second, third] = path.map(String);
   if (head === 'businessHours' || head === 'emergency' || head === 'security' || head === 'consentRenewal') return `${head}.${second ?? ''}`;
   if (head === 'consentText') return `consentText.${third ?? ''}`;
+  if (head === 'quickReplies' && second !== undefined) return `quickReplies.${second}.${third ?? 'en'}`;
   return head ?? 'form';
 }
 
@@ -211,6 +213,21 @@ export function validate(form: RulesForm): { errors: FieldErrors; rules: ClinicR
   for (const lang of ['en', 'fr'] as const) {
     if (Object.values(form.edits[lang]).some((t) => t.length > 2000)) set(`consentText.${lang}`, { key: 'tooLong', values: { max: 2000 } });
   }
+
+  if (form.quickReplies.length > 30) set('quickReplies', { key: 'tooMany', values: { max: 30 } });
+  form.quickReplies.forEach((reply, index) => {
+    for (const lang of ['en', 'fr'] as const) {
+      const field = `quickReplies.${index}.${lang}`;
+      const { title, body } = reply[lang];
+      if (!title.trim() || !body.trim()) set(field, { key: 'quickEmpty' });
+      else if (title.trim().length > 80) set(field, { key: 'tooLong', values: { max: 80 } });
+      else if (body.trim().length > 2000) set(field, { key: 'tooLong', values: { max: 2000 } });
+      else {
+        const unknown = placeholdersIn(`${title} ${body}`).filter((name) => !(quickReplyPlaceholders as readonly string[]).includes(name));
+        if (unknown.length > 0) set(field, { key: 'quickUnknown', values: { names: unknown.map((n) => `{${n}}`).join(', ') } });
+      }
+    }
+  });
 
   // The schema has the last word: anything it refuses that the checks above missed.
   const rules = rulesFromForm(form);

@@ -19,6 +19,7 @@ import { type DayForm, type FieldErrors, type RulesForm, type SectionId, dayHour
 import './rules.css';
 import { Checkbox, DayRow, TextArea } from './rules-fields';
 import { UrgentSignsField } from './urgent-signs-field';
+import { QuickRepliesField } from './quick-replies-field';
 import { PortalCard } from '../portal-check/portal-check';
 
 type Member = Extract<ClinicStatus, { state: 'member' }>;
@@ -256,6 +257,8 @@ function RulesEditor({ rules, editable, onSaved }: Readonly<{ rules: ClinicRules
         </fieldset>
 
         <UrgentSignsField value={form.urgentSigns} errors={errors} onChange={(urgentSigns) => update({ urgentSigns })} />
+
+        <QuickRepliesField value={form.quickReplies} errors={errors} onChange={(quickReplies) => update({ quickReplies })} />
 
         <fieldset className="card rules-group">
           <legend>{t('rules.security.legend')}</legend>

@@ -8,7 +8,7 @@
 //   relay's push, and check for themselves.
 import { type PortalAlertView, type PortalCheckView, type PortalStatus } from '../../shared/portal-check';
 import { type ClinicRules } from '../../shared/protocol/clinic-rules';
-import { PORTAL_FILES_PATH, type PortalVouch, comparePortal, portalFileHash, portalFileListSchema, portalPathsToFetch } from '../../shared/protocol/portal-files';
+import { PORTAL_FILES_PATH, type PortalVouch, comparePortal, portalFileListSchema, portalPathsToFetch } from '../../shared/protocol/portal-files';
 import { type SodiumApi } from '../../shared/protocol/sodium-api';
 import { type StaffRole } from '../../shared/roles';
 import { AppError } from '../router/app-error';
@@ -204,11 +204,7 @@ export function createPortalService(options: PortalServiceOptions) {
     }
     const fetched = await fetchPortal(fetchFile, base, portalPathsToFetch(list.files));
     if (!fetched) throw new AppError('clinic-offline', 'The clinic’s server stopped answering while the portal was read. Try again.');
-    // The list's hashes are the relay's word; the bytes are hashed here, and must agree.
-    const files = list.files.map((f) => {
-      const bytes = fetched.get(f.path);
-      return { path: f.path, sha256: bytes ? portalFileHash(sodium, bytes) : '', bytes: bytes?.length ?? 0 };
-    });
+    // The list's hashes are the relay's word: the bytes are hashed here, and must agree.
     const disagreeing = comparePortal(sodium, list.files, fetched);
     if (disagreeing.length > 0) {
       throw new AppError(
@@ -219,6 +215,8 @@ export function createPortalService(options: PortalServiceOptions) {
         'portal-mixed',
       );
     }
+    // Every hash now matches the bytes read; the sizes are those read too.
+    const files = list.files.map((f) => ({ path: f.path, sha256: f.sha256, bytes: fetched.get(f.path)?.length ?? 0 }));
     let held: ClinicRules | null;
     try {
       held = (await c.verifiedDirectory(true)).rules;

@@ -69,7 +69,7 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
     }
     const left = placeholdersLeft(body);
     if (left.length > 0) {
-      setError(t('inbox.compose.quick.placeholder', { names: left.map((name) => `{${name}}`).join(', ') }));
+      setError(placeholderError(left));
       return textareaRef.current?.focus();
     }
     setSending(true);
@@ -77,7 +77,7 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
     setSending(false);
     if (!result.ok) {
       if (result.error.fields?.body === 'too-long') setError(t('inbox.compose.tooLong'));
-      else if (result.error.fields?.body === 'placeholder') setError(t('inbox.compose.quick.placeholder', { names: placeholdersLeft(body).map((name) => `{${name}}`).join(', ') }));
+      else if (result.error.fields?.body === 'placeholder') setError(placeholderError(placeholdersLeft(body)));
       else toast.show('error', errorText(t, result.error));
       if (['no-consent', 'forbidden', 'clinic-refused'].includes(result.error.code)) onRefused();
       return;
@@ -99,6 +99,9 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
     }
   };
 
+  /** What blocks a send: the placeholders still in the text, named. */
+  const placeholderError = (left: readonly string[]): string => t('inbox.compose.quick.placeholder', { names: left.map((name) => `{${name}}`).join(', ') });
+
   /** Puts a quick reply in the message: in place of the typed `/…`, or after what is written. */
   const pick = (reply: QuickReply) => {
     if (!rules) return;
@@ -108,7 +111,7 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
     draft.setText(picker && current.startsWith('/') ? text : insertText(current, text));
     setPicker(null);
     const left = placeholdersLeft(text);
-    setError(left.length > 0 ? t('inbox.compose.quick.placeholder', { names: left.map((name) => `{${name}}`).join(', ') }) : null);
+    setError(left.length > 0 ? placeholderError(left) : null);
     const el = textareaRef.current;
     if (el) {
       el.focus();

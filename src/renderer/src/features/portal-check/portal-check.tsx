@@ -13,9 +13,8 @@ import { useToast } from '../../components/toast';
 import { clinic, subscribe } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { useQuery } from '../../lib/use-query';
+import { formatDateTime } from '../register/format';
 import './portal-check.css';
-
-const dateTime = (at: number, language: string): string => new Date(at).toLocaleString(language, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** The portal status, loaded now and again whenever main says it changed. */
 function usePortalStatus() {
@@ -60,8 +59,8 @@ export function PortalAlertBanner({ onOpenRules }: Readonly<{ onOpenRules?: () =
         <div key={alert.alertId}>
           <p className="portal-alert__who">
             {alert.role
-              ? t('portalCheck.itReported', { role: t(`portalCheck.roles.${alert.role}`), device: alert.deviceId.slice(0, 10), date: dateTime(alert.raisedAt, i18n.language) })
-              : t('portalCheck.itReportedUnknown', { device: alert.deviceId.slice(0, 10), date: dateTime(alert.raisedAt, i18n.language) })}
+              ? t('portalCheck.itReported', { role: t(`portalCheck.roles.${alert.role}`), device: alert.deviceId.slice(0, 10), date: formatDateTime(alert.raisedAt, i18n.language) })
+              : t('portalCheck.itReportedUnknown', { device: alert.deviceId.slice(0, 10), date: formatDateTime(alert.raisedAt, i18n.language) })}
           </p>
           <Differences differences={alert.differences} />
         </div>
@@ -117,7 +116,7 @@ export function PortalCard({ onVouched }: Readonly<{ onVouched?: () => void }> =
         <>
           <p data-testid="portal-vouch">
             {status.vouch
-              ? t(status.vouch.byThisComputer ? 'portalCheck.vouchedHere' : 'portalCheck.vouched', { date: dateTime(status.vouch.vouchedAt, i18n.language), count: status.vouch.files })
+              ? t(status.vouch.byThisComputer ? 'portalCheck.vouchedHere' : 'portalCheck.vouched', { date: formatDateTime(status.vouch.vouchedAt, i18n.language), count: status.vouch.files })
               : t('portalCheck.notVouched')}
           </p>
           {status.vouch ? (
@@ -125,9 +124,9 @@ export function PortalCard({ onVouched }: Readonly<{ onVouched?: () => void }> =
               {last === null || last.outcome === 'not-vouched'
                 ? t('portalCheck.never')
                 : last.outcome === 'match'
-                  ? t('portalCheck.lastMatch', { date: dateTime(last.at, i18n.language) })
+                  ? t('portalCheck.lastMatch', { date: formatDateTime(last.at, i18n.language) })
                   : last.outcome === 'unreachable'
-                    ? t('portalCheck.lastUnreachable', { date: dateTime(last.at, i18n.language) })
+                    ? t('portalCheck.lastUnreachable', { date: formatDateTime(last.at, i18n.language) })
                     : t('portalCheck.alertTitle')}
             </p>
           ) : null}

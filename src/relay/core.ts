@@ -13,6 +13,7 @@ import { messageHandlers } from './handlers/messages';
 import { patientHandlers } from './handlers/patients';
 import { shortCodeHandlers } from './handlers/short-codes';
 import { staffHandlers } from './handlers/staff';
+import { teamHandlers } from './handlers/team';
 import { refuse } from './refusal';
 import { type Session } from './session';
 import { type DeviceRecord } from './store/relay-store';
@@ -37,6 +38,7 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
     ...cardHandlers(ctx),
     ...messageHandlers(ctx),
     ...alertHandlers(ctx),
+    ...teamHandlers(ctx),
   };
 
   /** Re-reads the session's device so a revocation takes effect on the very next frame. */

@@ -3,6 +3,7 @@
 // decrypted in main and only ever crosses IPC to the renderer of the signed-in clinician.
 import { z } from 'zod';
 
+import { HANDLED_REASONS, MAX_NOTE_CHARS } from './protocol/care-team';
 import { MAX_BODY_CHARS, bodyProblem } from './protocol/delivery';
 import { consentScopeSchema } from './protocol/documents';
 import { idSchema } from './protocol/fields';
@@ -14,6 +15,10 @@ export const ConversationConsent = z.strictObject({
   expiresAt: z.number().int().nullable(),
 });
 export type ConversationConsent = z.infer<typeof ConversationConsent>;
+
+/** A colleague of the care team, as a row or a thread names them. */
+export const TeamPerson = z.strictObject({ deviceId: idSchema, name: z.string() });
+export type TeamPerson = z.infer<typeof TeamPerson>;
 
 export const ConversationRow = z.strictObject({
   patientId: idSchema,
@@ -42,17 +47,57 @@ export const ConversationRow = z.strictObject({
   /** Whether the patient has connected a device (a reply can reach them). */
   enrolled: z.boolean(),
   hasDraft: z.boolean(),
+  /** The clinician the conversation is assigned to (ADR 17); null: no one's. */
+  assignedTo: TeamPerson.nullable(),
+  /** The colleague covering while the assignee is away today. */
+  coveredBy: TeamPerson.nullable(),
+  /** It is with the person signed in here: assigned to them, or covered by them. */
+  mine: z.boolean(),
 });
 export type ConversationRow = z.infer<typeof ConversationRow>;
 
 export const InboxFilter = z.enum(['all', 'needs-answer', 'unread']);
 export type InboxFilter = z.infer<typeof InboxFilter>;
 
+/** Whose conversations the list shows: "Assigned to me", "Unassigned", "Everyone's". */
+export const InboxWhose = z.enum(['mine', 'unassigned', 'everyone']);
+export type InboxWhose = z.infer<typeof InboxWhose>;
+
+/** Why a conversation's reply clock was stopped without a written reply. */
+export const HandledReason = z.enum(HANDLED_REASONS);
+
+/** What the care team did in a thread besides writing: an assignment, or "handled another way". */
+export const TeamNote = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('assigned'), eventId: idSchema, at: z.number().int(), by: TeamPerson, to: TeamPerson.nullable() }),
+  z.strictObject({ kind: z.literal('handled'), eventId: idSchema, at: z.number().int(), by: TeamPerson, reason: HandledReason, note: z.string() }),
+]);
+export type TeamNote = z.infer<typeof TeamNote>;
+
+export const TeamMember = z.strictObject({
+  deviceId: idSchema,
+  name: z.string(),
+  role: z.enum(['clinician', 'it-admin']),
+  self: z.boolean(),
+  away: z.strictObject({ until: z.string(), covering: TeamPerson.nullable() }).nullable(),
+});
+export type TeamMember = z.infer<typeof TeamMember>;
+
+export const TeamView = z.strictObject({
+  members: z.array(TeamMember),
+  /** This computer's device, and its absence today. */
+  me: z.strictObject({ deviceId: idSchema, away: z.strictObject({ until: z.string(), covering: TeamPerson.nullable() }).nullable() }),
+  /** Today in the clinic's time zone (YYYY-MM-DD): the earliest return date is tomorrow. */
+  today: z.string(),
+});
+export type TeamView = z.infer<typeof TeamView>;
+
+const IsoDay = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'date');
+
 export const InboxList = z.strictObject({
   /** Sorted: urgent first, then needs an answer (the soonest due first), then unread, then most recent. */
   rows: z.array(ConversationRow),
   /** Over every conversation, before the query and filter: what the header counts. */
-  counts: z.strictObject({ urgent: z.number().int(), dueSoon: z.number().int(), overdue: z.number().int() }),
+  counts: z.strictObject({ urgent: z.number().int(), dueSoon: z.number().int(), overdue: z.number().int(), mine: z.number().int(), unassigned: z.number().int() }),
   /** Conversations in the inbox, before the query and filter. */
   total: z.number().int(),
   /** Main's clock when the list was built, so the reply clock agrees with main. */
@@ -100,6 +145,8 @@ export const Thread = z.strictObject({
   compose: z.strictObject({ allowed: z.boolean(), blockedBy: ComposeBlock.nullable() }),
   undoSendSeconds: z.number().int().min(0),
   draft: z.string(),
+  /** Assignments and "handled another way" marks, oldest first, for the care team only. */
+  team: z.array(TeamNote),
   now: z.number().int(),
 });
 export type Thread = z.infer<typeof Thread>;
@@ -109,7 +156,7 @@ export const MessageBody = z.string().max(MAX_BODY_CHARS, 'too-long').refine((t)
 
 export const inboxChannels = {
   'inbox:list': {
-    request: z.strictObject({ query: z.string().max(100), filter: InboxFilter }),
+    request: z.strictObject({ query: z.string().max(100), filter: InboxFilter, whose: InboxWhose.optional() }),
     response: InboxList,
   },
   'inbox:thread': {
@@ -132,6 +179,17 @@ export const inboxChannels = {
   'inbox:save-draft': { request: z.strictObject({ patientId: idSchema, text: z.string().max(MAX_BODY_CHARS, 'too-long') }), response: z.strictObject({ saved: z.boolean() }) },
   /** Sends again a message that failed for a reason that may have passed. */
   'inbox:retry': { request: z.strictObject({ messageId: idSchema }), response: ThreadMessage },
+  /** Assigns the conversation to a clinician (`to`), or to no one (`null`), for the whole care team. */
+  'inbox:assign': { request: z.strictObject({ patientId: idSchema, to: idSchema.nullable() }), response: z.strictObject({ assignedTo: TeamPerson.nullable() }) },
+  /** Stops the reply clock of what the patient wrote so far, without writing: phoned, seen, withdrawn. */
+  'inbox:handled': {
+    request: z.strictObject({ patientId: idSchema, reason: HandledReason, note: z.string().max(MAX_NOTE_CHARS, 'too-long') }),
+    response: z.strictObject({ handled: z.literal(true) }),
+  },
+  /** The care team: who can take a conversation, who is away and who covers. */
+  'team:members': { request: z.strictObject({}), response: TeamView },
+  /** Marks this clinician away until a return day with a covering colleague; `until` null: back. */
+  'team:away': { request: z.strictObject({ until: IsoDay.nullable(), covering: idSchema.nullable() }), response: TeamView },
 } as const;
 
 /** Pushed to the renderer when messages, receipts or consents changed; the page refetches. */

@@ -254,6 +254,9 @@ function manyRows(now: number) {
       consent: { state, scopes: state === 'active' ? ['clinical', 'reminders'] : [], expiresAt: state === 'expired' ? now - 86_400_000 : null },
       enrolled: i % 19 !== 4,
       hasDraft: i % 9 === 1,
+      assignedTo: null,
+      coveredBy: null,
+      mine: false,
     };
   });
 }
@@ -281,6 +284,7 @@ function longThread(row: ReturnType<typeof manyRows>[number], now: number, befor
     compose: { allowed: true, blockedBy: null },
     undoSendSeconds: 10,
     draft: '',
+    team: [],
     now,
   };
 }
@@ -344,7 +348,7 @@ test('five thousand conversations and a long thread stay quick at 1024 × 700', 
           (row) =>
             (r.filter !== 'needs-answer' || row.needsAnswer) && (r.filter !== 'unread' || row.unread > 0) && (!query || (row.name ?? '').toLowerCase().includes(query)),
         );
-        const counts = { urgent: 0, dueSoon: rows.filter((x) => x.replyStage === 'due-soon').length, overdue: rows.filter((x) => x.replyStage === 'overdue').length };
+        const counts = { urgent: 0, dueSoon: rows.filter((x) => x.replyStage === 'due-soon').length, overdue: rows.filter((x) => x.replyStage === 'overdue').length, mine: 0, unassigned: rows.length };
         return { ok: true, value: { rows: shown, total: rows.length, counts, now: app.now() } };
       }
       if (channel === 'inbox:thread') {

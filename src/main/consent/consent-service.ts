@@ -395,6 +395,8 @@ export function createConsentService(options: ConsentServiceOptions) {
     reverifyIdentity: (patientId: string, method: ConsentRecordDocument['identity']['method'], note: string) =>
       followUp(patientId, { event: 'reverify-identity', identityMethod: method, identityNote: note, reason: '' }),
     retryPublications,
+    /** Appends an event to this computer's audit trail, as the signed-in staff member (never message content). */
+    audit: (action: string, patientId: string | null, details: Record<string, string | number | boolean | null>) => audit(action, patientId, details),
     /** This computer's audit trail, newest first, and whether its hash chain is intact. */
     auditTrail(options: { limit: number; beforeSeq?: number | undefined; subjectId?: string | undefined }) {
       const { repository: r } = open();

@@ -47,9 +47,11 @@ export function createInboxAlerts(options: InboxAlertsOptions) {
 
   /** New patient messages from a sync: a notification, worded as the policy allows. */
   function arrived(messages: readonly ClientMessage[]): void {
-    const fromPatients = messages.filter((m) => m.fromPatient);
-    const c = fromPatients.length > 0 ? clinicianClient() : null;
+    const c = messages.some((m) => m.fromPatient) ? clinicianClient() : null;
     if (!c) return;
+    // Told to whoever the conversation is with now (its assignee, or who covers for them), else to everyone present.
+    const directory = c.cachedDirectory();
+    const fromPatients = messages.filter((m) => m.fromPatient && c.team.shouldTell(m.conversationId, m.urgent, directory));
     tell(c, fromPatients.map((m) => ({ kind: m.urgent ? ('urgent' as const) : ('message' as const), patientId: m.patientId, body: m.body })));
     escalation.check();
   }
@@ -68,7 +70,10 @@ export function createInboxAlerts(options: InboxAlertsOptions) {
       const c = clinicianClient();
       if (!c) return;
       options.changed();
-      tell(c, notices.map((n) => ({ kind: n.stage, patientId: n.patientId, body: '' })));
+      // "Due soon" goes to whoever the conversation is with; "overdue" to every clinician present.
+      const directory = c.cachedDirectory();
+      const told = notices.filter((n) => c.team.shouldTell(n.patientId, n.stage === 'overdue', directory));
+      tell(c, told.map((n) => ({ kind: n.stage, patientId: n.patientId, body: '' })));
     },
   });
 

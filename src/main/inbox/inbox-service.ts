@@ -11,9 +11,15 @@ import {
   type ConversationRow,
   type InboxFilter,
   type InboxList,
+  type InboxWhose,
+  type TeamNote,
+  type TeamPerson,
+  type TeamView,
   type Thread,
   type ThreadMessage,
 } from '../../shared/inbox';
+import { type HandledReason, dayIn } from '../../shared/protocol/care-team';
+import { type Owner } from '../network/client/care-team';
 import { type ConsentStatus } from '../../shared/protocol/documents';
 import { type PatientCard } from '../../shared/protocol/patient-card';
 import { type ClinicService, clinicError } from '../clinic/clinic-service';
@@ -38,7 +44,12 @@ export type InboxServiceOptions = {
   readonly now?: () => number;
   /** How often the inbox asks the relay for news even without a push. */
   readonly pollMs?: number;
+  /** Appends to this computer's audit trail (no message content ever goes in). */
+  readonly audit?: (action: string, patientId: string | null, details: Record<string, string | number | boolean | null>) => Promise<void> | void;
 };
+
+/** What every row of one list shares: the team's state, read once per list. */
+type TeamContext = { readonly own: string; readonly owners: ReadonlyMap<string, Owner>; readonly names: ReadonlyMap<string, string> };
 
 const DEFAULT_THREAD_PAGE = 200;
 const CHANGE_DEBOUNCE_MS = 100;
@@ -123,8 +134,11 @@ export function createInboxService(options: InboxServiceOptions) {
     enrolled: ReadonlySet<string>,
     drafts: ReadonlySet<string>,
     at: number,
+    team: TeamContext,
   ): ConversationRow {
     const waitingSince = summary?.waitingSince ?? null;
+    const owner = team.owners.get(patientId) ?? null;
+    const person = (deviceId: string): TeamPerson => ({ deviceId, name: team.names.get(deviceId) ?? 'A former colleague' });
     const due = deadlines.of(directory?.rules ?? null, directory?.policy?.version ?? 0, waitingSince);
     return {
       patientId,
@@ -143,8 +157,18 @@ export function createInboxService(options: InboxServiceOptions) {
       consent: consentOf(directory?.consents.get(patientId) ?? null, at),
       enrolled: enrolled.has(patientId),
       hasDraft: drafts.has(patientId),
+      assignedTo: owner ? person(owner.assignee) : null,
+      coveredBy: owner?.covering ? person(owner.covering) : null,
+      mine: owner !== null && (owner.covering ?? owner.assignee) === team.own,
     };
   }
+
+  /** The team's state for one list or thread. */
+  const teamContext = (c: ClinicClient, directory: Directory | null): TeamContext => ({
+    own: c.deviceId,
+    owners: c.team.owners(directory),
+    names: new Map(c.team.members(directory).map((m) => [m.deviceId, m.name])),
+  });
 
   const enrolledSet = (directory: Directory | null): Set<string> => {
     const set = new Set<string>();
@@ -152,7 +176,7 @@ export function createInboxService(options: InboxServiceOptions) {
     return set;
   };
 
-  async function list(request: { query: string; filter: InboxFilter }): Promise<InboxList> {
+  async function list(request: { query: string; filter: InboxFilter; whose?: InboxWhose | undefined }): Promise<InboxList> {
     const c = client();
     const at = now();
     const directory = await directoryOf(c);
@@ -165,12 +189,18 @@ export function createInboxService(options: InboxServiceOptions) {
     const query = fold(request.query.trim());
     const mentioning = query.length >= 3 ? store.conversationsMentioning(request.query.trim()) : null;
     const rows: ConversationRow[] = [];
-    const counts = { urgent: 0, dueSoon: 0, overdue: 0 };
+    const counts = { urgent: 0, dueSoon: 0, overdue: 0, mine: 0, unassigned: 0 };
+    const team = teamContext(c, directory);
+    const whose = request.whose ?? 'everyone';
     for (const patientId of ids) {
-      const row = rowFor(patientId, summaries.get(patientId), cards.get(patientId), directory, enrolled, drafts, at);
+      const row = rowFor(patientId, summaries.get(patientId), cards.get(patientId), directory, enrolled, drafts, at, team);
       if (row.urgent) counts.urgent++;
       if (row.replyStage === 'due-soon') counts.dueSoon++;
       if (row.replyStage === 'overdue') counts.overdue++;
+      if (row.mine) counts.mine++;
+      if (row.assignedTo === null) counts.unassigned++;
+      if (whose === 'mine' && !row.mine) continue;
+      if (whose === 'unassigned' && row.assignedTo !== null) continue;
       if (request.filter === 'needs-answer' && !row.needsAnswer) continue;
       if (request.filter === 'unread' && row.unread === 0) continue;
       if (query && !(fold(`${row.name ?? ''} ${row.dateOfBirth ?? ''}`).includes(query) || patientId.toLowerCase().startsWith(query) || mentioning?.has(patientId))) continue;
@@ -215,6 +245,7 @@ export function createInboxService(options: InboxServiceOptions) {
     const messages = page.messages.map((m) => threadMessage(m, own));
     if (request.before === undefined) messages.push(...store.inbox.pending(request.patientId).map(pendingMessage));
     const blockedBy = composeBlock(directory, request.patientId, at);
+    const team = teamContext(c, directory);
     const conversation = rowFor(
       request.patientId,
       store.inbox.conversation(request.patientId) ?? undefined,
@@ -223,6 +254,7 @@ export function createInboxService(options: InboxServiceOptions) {
       enrolledSet(directory),
       store.inbox.draftPatients(),
       at,
+      team,
     );
     return {
       conversation,
@@ -231,8 +263,86 @@ export function createInboxService(options: InboxServiceOptions) {
       compose: { allowed: blockedBy === null, blockedBy },
       undoSendSeconds: directory?.rules?.security.undoSendSeconds ?? 0,
       draft: store.inbox.draft(request.patientId),
+      team: teamNotes(c, request.patientId, team.names),
       now: at,
     };
+  }
+
+  /** Assignments and "handled" marks of a conversation, oldest first. */
+  function teamNotes(c: ClinicClient, patientId: string, names: ReadonlyMap<string, string>): TeamNote[] {
+    const person = (deviceId: string): TeamPerson => ({ deviceId, name: names.get(deviceId) ?? 'A former colleague' });
+    const notes: TeamNote[] = [
+      ...c.local.team.assignmentHistory(patientId).map((a): TeamNote => ({ kind: 'assigned', eventId: a.eventId, at: a.at, by: person(a.by), to: a.to ? person(a.to) : null })),
+      ...c.local.team.handled(patientId).map((h): TeamNote => ({ kind: 'handled', eventId: h.eventId, at: h.at, by: person(h.by), reason: h.reason, note: h.note })),
+    ];
+    return notes.sort((a, b) => a.at - b.at || a.eventId.localeCompare(b.eventId));
+  }
+
+  /** Assigns a conversation for the whole care team; only to an active clinician (main checks, and every receiver again). */
+  async function assign(request: { patientId: string; to: string | null }): Promise<{ assignedTo: TeamPerson | null }> {
+    const c = client();
+    const directory = await directoryOf(c);
+    if (request.to !== null) {
+      const target = directory?.devices.get(request.to);
+      if (!target || target.kind !== 'staff' || target.role !== 'clinician') {
+        throw new AppError('invalid-request', 'A conversation can only be assigned to an active clinician of the clinic.', { to: 'not-a-clinician' });
+      }
+    }
+    await c.team.publish({ v: 1, kind: 'assign', conversationId: request.patientId, to: request.to });
+    await options.audit?.('conversation.assigned', request.patientId, { to: request.to, self: request.to === c.deviceId });
+    changed();
+    const name = request.to ? (c.team.members(directory).find((m) => m.deviceId === request.to)?.name ?? 'A colleague') : null;
+    return { assignedTo: request.to ? { deviceId: request.to, name: name as string } : null };
+  }
+
+  /** Stops the reply clock of what the patient wrote so far, with a reason; nothing is deleted. */
+  async function handled(request: { patientId: string; reason: HandledReason; note: string }): Promise<{ handled: true }> {
+    const c = client();
+    const summary = c.local.inbox.conversation(request.patientId);
+    if (!summary || summary.waitingSince === null) {
+      throw new AppError('invalid-request', 'Nothing in this conversation is waiting for an answer.', { patientId: 'nothing-waiting' });
+    }
+    if (request.reason === 'other' && request.note.trim().length === 0) {
+      throw new AppError('invalid-request', 'Say in a few words how it was handled.', { note: 'required' });
+    }
+    const upTo = c.local.newestPatientMessageAt(request.patientId) ?? summary.lastAt;
+    // Handled means seen: read for the team, and the patient's portal shows it read.
+    await c.markConversationRead(request.patientId);
+    await c.team.handled(request.patientId, upTo, request.reason, request.note);
+    await options.audit?.('conversation.handled-another-way', request.patientId, { reason: request.reason, withNote: request.note.trim().length > 0 });
+    changed();
+    return { handled: true };
+  }
+
+  async function teamView(c: ClinicClient): Promise<TeamView> {
+    const directory = await directoryOf(c);
+    const members = c.team.members(directory);
+    const named = (deviceId: string | null): TeamPerson | null => (deviceId ? { deviceId, name: members.find((m) => m.deviceId === deviceId)?.name ?? 'A former colleague' } : null);
+    const own = c.team.ownAbsence(directory);
+    return {
+      members: members.map((m) => ({ ...m, away: m.away ? { until: m.away.until, covering: named(m.away.covering) } : null })),
+      me: { deviceId: c.deviceId, away: own ? { until: own.until, covering: named(own.covering) } : null },
+      today: dayIn(now(), directory?.rules?.timeZone ?? 'UTC'),
+    };
+  }
+
+  /** Marks this clinician away until a return day, covered by a colleague; `until` null: back now. */
+  async function away(request: { until: string | null; covering: string | null }): Promise<TeamView> {
+    const c = client();
+    const directory = await directoryOf(c);
+    if (request.until !== null) {
+      const today = dayIn(now(), directory?.rules?.timeZone ?? 'UTC');
+      if (request.until <= today) throw new AppError('invalid-request', 'The return day must be after today.', { until: 'past' });
+      if (request.covering === null) throw new AppError('invalid-request', 'Choose the colleague who covers while you are away.', { covering: 'required' });
+      const colleague = directory?.devices.get(request.covering);
+      if (request.covering === c.deviceId || !colleague || colleague.kind !== 'staff' || colleague.role !== 'clinician') {
+        throw new AppError('invalid-request', 'Only another active clinician can cover for you.', { covering: 'not-a-clinician' });
+      }
+    }
+    await c.team.publish({ v: 1, kind: 'away', until: request.until, covering: request.until === null ? null : request.covering });
+    await options.audit?.(request.until === null ? 'team.back' : 'team.away', null, { until: request.until, covering: request.covering });
+    changed();
+    return teamView(c);
   }
 
   /** Seals and sends a message whose undo window ran out; a refusal is kept as a failed message. */
@@ -383,6 +493,10 @@ export function createInboxService(options: InboxServiceOptions) {
     retry: guard(retry),
     markRead: guard(markRead),
     saveDraft: guard(saveDraft),
+    assign: guard(assign),
+    handled: guard(handled),
+    members: guard(() => teamView(client())),
+    away: guard(away),
     /** For the clinic service's client: called on every stored change and new messages. */
     clientEvents: { changed, arrived },
     /** Looks at the reply times now (also run by its own timer); returns what it notified. */

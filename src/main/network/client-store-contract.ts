@@ -4,6 +4,7 @@
 import { type MessageState } from '../../shared/protocol/delivery';
 import { type ConversationSummary, type InboxState, type PendingSend } from '../inbox/inbox-state';
 import { type OutOfHoursMark } from '../../shared/protocol/message-body';
+import { type TeamState } from './team-state';
 
 export type { ConversationSummary, MessageState, PendingSend };
 
@@ -66,6 +67,8 @@ export type ClientStore = {
   addReceipt(messageId: string, deviceId: string, kind: 'delivered' | 'read', at: number): void;
   receipts(messageId: string): { deviceId: string; kind: 'delivered' | 'read'; at: number }[];
 
+  /** When the patient's newest message of a conversation was written, or null. */
+  newestPatientMessageAt(conversationId: string): number | null;
   /** Conversations with a message containing `text` (case-insensitive for ASCII). */
   conversationsMentioning(text: string): Set<string>;
   /** A page of a conversation, newest last: up to `limit` messages older than `before`. */
@@ -81,6 +84,8 @@ export type ClientStore = {
 
   /** The inbox's own state in the same file (summaries, drafts, pending sends): src/main/inbox/inbox-state.ts. */
   readonly inbox: InboxState;
+  /** The care-team events held here and their effect (ADR 17): src/main/network/team-state.ts. */
+  readonly team: TeamState;
 
   enqueue(id: string, kind: 'message' | 'receipt', payloadJson: string, now: number): void;
   /** The queue, oldest first, once any entry is due (one device's messages leave in writing order). */

@@ -12,6 +12,7 @@ import { type EncryptedDatabase, openEncrypted } from '../storage/open-encrypted
 import { type ClientMessage, type ClientStore, type ConversationSummary, type MessageState, type OutboxItem, type PendingSend } from './client-store-contract';
 import { CLIENT_STORE_SCHEMA, migrateClientStore } from './client-store-schema';
 import { INBOX_STATE_SCHEMA, inboxStateOn } from '../inbox/inbox-state';
+import { TEAM_STATE_SCHEMA, teamStateOn } from './team-state';
 
 export type { ClientMessage, ClientStore, ConversationSummary, MessageState, OutboxItem, PendingSend };
 
@@ -77,6 +78,7 @@ export function clientStoreOn(db: EncryptedDatabase): ClientStore {
     applyConnectionSettings(db);
     db.exec(CLIENT_STORE_SCHEMA);
     db.exec(INBOX_STATE_SCHEMA);
+    db.exec(TEAM_STATE_SCHEMA);
     migrateClientStore(db);
   } catch (error) {
     db.close();
@@ -94,10 +96,12 @@ function wrap(db: EncryptedDatabase): ClientStore {
      ON CONFLICT (message_id) DO NOTHING`,
   );
   const inbox = inboxStateOn(db);
+  const team = teamStateOn(db);
   const insertOutbox = db.prepare('INSERT INTO outbox (id, kind, payload_json, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
 
   const store: ClientStore = {
     inbox,
+    team,
     get<T>(key: string): T | null {
       const row = getKv.get(key);
       return row ? (JSON.parse(row.value) as T) : null;
@@ -137,6 +141,9 @@ function wrap(db: EncryptedDatabase): ClientStore {
         .immediate();
     },
 
+    newestPatientMessageAt(conversationId: string): number | null {
+      return db.prepare<[string], { at: number | null }>('SELECT max(sent_at) AS at FROM messages WHERE conversation_id = ? AND from_patient = 1').get(conversationId)?.at ?? null;
+    },
     /** Conversations with a message containing `text` (case-insensitive for ASCII). */
     conversationsMentioning(text: string): Set<string> {
       const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

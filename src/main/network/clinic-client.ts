@@ -12,6 +12,7 @@ import { type SodiumApi } from '../../shared/protocol/sodium-api';
 import { type StaffRole } from '../../shared/roles';
 import { type ClientMessage, type ClientStore } from './client-store';
 import { StaffAlerts } from './client/alerts';
+import { CareTeam } from './client/care-team';
 import { type ClientContext, type VerifiedRules } from './client/context';
 import { type Directory, DirectoryView } from './client/directory-view';
 import { DeviceIdentity, type DeviceSummary } from './client/identity';
@@ -52,6 +53,8 @@ export class ClinicClient {
   readonly receiver: Receiver;
   /** Alerts for IT: raised by any staff device, listed by IT admins' (ADR 16). */
   readonly alerts: StaffAlerts;
+  /** The care team: assignments, absences, shared read state, "handled another way" (ADR 17). */
+  readonly team: CareTeam;
 
   constructor(options: ClinicClientOptions) {
     // The parts look each other up through the context when called, so it is filled in order.
@@ -70,6 +73,7 @@ export class ClinicClient {
     ctx.directory = new DirectoryView(ctx);
     ctx.outbox = new Outbox(ctx);
     ctx.receiver = new Receiver(ctx);
+    ctx.team = new CareTeam(ctx);
     const parts: ClientContext = ctx;
     this.ctx = parts;
     this.outbox = parts.outbox;
@@ -77,6 +81,7 @@ export class ClinicClient {
     this.membership = new Membership(parts);
     this.registrar = new Registrar(parts);
     this.alerts = new StaffAlerts(parts);
+    this.team = parts.team;
   }
 
   // ---------------------------------------------------------------- identity
@@ -231,6 +236,7 @@ export class ClinicClient {
   async close(): Promise<void> {
     await this.outbox.flush.running?.catch(() => undefined);
     await this.receiver.sync.running?.catch(() => undefined);
+    await this.team.flush.running?.catch(() => undefined);
     await this.ctx.session.disconnect();
     this.ctx.store.close();
   }

@@ -60,6 +60,7 @@ export function createMainServices(options: MainServicesOptions) {
     clinic,
     log: options.log,
     changed: () => options.emit('inbox:changed', { at: (options.now ?? Date.now)() }),
+    audit: (action, patientId, details) => consent.audit(action, patientId, details),
     ...(options.notify ? { notify: options.notify } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
@@ -135,6 +136,10 @@ export function createMainServices(options: MainServicesOptions) {
       'inbox:retry': (request) => inbox.retry(request),
       'inbox:mark-read': (request) => inbox.markRead(request),
       'inbox:save-draft': (request) => inbox.saveDraft(request),
+      'inbox:assign': (request) => inbox.assign(request),
+      'inbox:handled': (request) => inbox.handled(request),
+      'team:members': () => inbox.members(undefined),
+      'team:away': (request) => inbox.away(request),
       'portal:status': () => portal.status(),
       'portal:check': () => portal.check(),
       'portal:vouch': () => portal.vouch(),

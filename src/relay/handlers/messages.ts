@@ -3,6 +3,7 @@
 // may read it (never the socket that sent it) to fetch it with `sync`.
 import { canonicalBytes } from '../../shared/protocol/canonical';
 import { consentAllows } from '../../shared/protocol/documents';
+import { CARE_TEAM_SCOPE } from '../../shared/protocol/care-team';
 import { CARD_SCOPE } from '../../shared/protocol/patient-card';
 import { type AnswerBody } from '../../shared/protocol/relay-frames';
 import { canSee, isReader } from '../audience';
@@ -23,6 +24,7 @@ export function messageHandlers(ctx: RelayContext): Handlers<'message.send' | 'r
       const envelope = ctx.signedEnvelopeFrom(device, body.envelope);
       const header = envelope.header;
       if (header.scope === CARD_SCOPE) refuse('invalid', 'A patient card is not a message.');
+      if (header.scope === CARE_TEAM_SCOPE) refuse('invalid', 'A care-team event is not a message; publish it with team.publish.');
       if (header.conversationId !== header.patientId) refuse('invalid', 'In this version each patient has one conversation, named after the patient.');
       ctx.checkClock(header.sentAt, 'message');
       if (device.kind === 'patient' && header.patientId !== device.patientId) refuse('wrong-patient', 'A patient can only write in their own conversation.');

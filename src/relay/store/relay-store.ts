@@ -151,6 +151,18 @@ export type StaffAlertRecord = {
   readonly createdAt: number;
 };
 
+/** A care-team event (ADR 17): its envelope, as JSON text, under its order of arrival. */
+export type TeamEventRecord = {
+  readonly teamSeq: number;
+  readonly eventId: string;
+  readonly senderDeviceId: string;
+  readonly envelopeJson: string;
+  readonly digest: Uint8Array;
+  readonly receivedAt: number;
+};
+
+export type TeamEventOutcome = { readonly kind: 'stored' | 'duplicate'; readonly teamSeq: number } | { readonly kind: 'conflict' };
+
 export type RelayStore = {
   /** The clinic this relay serves, or null before setup. */
   getClinic(): Promise<ClinicBinding | null>;
@@ -214,6 +226,14 @@ export type RelayStore = {
   listStaffAlerts(after: number, limit: number): Promise<StaffAlertRecord[]>;
   /** How many alerts a device raised since `since` (its rate limit). */
   countStaffAlerts(deviceId: string, since: number): Promise<number>;
+
+  /**
+   * Stores a care-team event once by eventId: the same bytes again are a duplicate (its
+   * teamSeq returned), other bytes under the same id a conflict (nothing written).
+   */
+  appendTeamEvent(event: Omit<TeamEventRecord, 'teamSeq'>): Promise<TeamEventOutcome>;
+  /** Care-team events after `after`, oldest first, at most `limit`. */
+  listTeamEvents(after: number, limit: number): Promise<TeamEventRecord[]>;
 
   /** The newest consent status of a patient, or null. */
   getConsent(patientId: string): Promise<ConsentRecord | null>;

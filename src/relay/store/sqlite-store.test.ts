@@ -108,7 +108,7 @@ describe('opening', () => {
         sql: string;
       }[];
       expect(tables.map((t) => t.name).sort()).toEqual(
-        ['clinic', 'consents', 'devices', 'enrollments', 'invites', 'log', 'messages', 'patient_cards', 'patient_withdrawals', 'policies', 'receipts', 'records_epochs', 'short_codes', 'staff_alerts'].sort(),
+        ['clinic', 'consents', 'devices', 'enrollments', 'invites', 'log', 'messages', 'patient_cards', 'patient_withdrawals', 'policies', 'receipts', 'records_epochs', 'short_codes', 'staff_alerts', 'team_events'].sort(),
       );
       for (const table of tables) expect(table.sql).toMatch(/STRICT\s*$/);
     } finally {
@@ -441,6 +441,27 @@ describe('alerts for IT (migration 5)', () => {
     expect(await reopened.countStaffAlerts('dev-a', 0)).toBe(2);
     expect(await reopened.countStaffAlerts('dev-a', 15)).toBe(1);
     expect(await reopened.countStaffAlerts('dev-c', 0)).toBe(0);
+  });
+});
+
+describe('care-team events (migration 6)', () => {
+  it('stores an event once per id (same bytes: duplicate, other bytes: conflict), lists after a cursor in order, across reopen', async () => {
+    const { store, file } = await freshStore();
+    const event = (id: string, n: number) => ({ eventId: id, senderDeviceId: 'dev-a', envelopeJson: `{"n":${n}}`, digest: bytes(32, n), receivedAt: 10 + n });
+    expect(await store.appendTeamEvent(event('t1', 1))).toEqual({ kind: 'stored', teamSeq: 1 });
+    expect(await store.appendTeamEvent(event('t1', 1))).toEqual({ kind: 'duplicate', teamSeq: 1 });
+    expect(await store.appendTeamEvent(event('t1', 9))).toEqual({ kind: 'conflict' });
+    expect(await store.appendTeamEvent(event('t2', 2))).toEqual({ kind: 'stored', teamSeq: 2 });
+    await store.close();
+    const reopened = await openAt(file);
+    expect(await reopened.appendTeamEvent(event('t3', 3))).toEqual({ kind: 'stored', teamSeq: 3 });
+    expect((await reopened.listTeamEvents(0, 10)).map((e) => [e.teamSeq, e.eventId, e.envelopeJson])).toEqual([
+      [1, 't1', '{"n":1}'],
+      [2, 't2', '{"n":2}'],
+      [3, 't3', '{"n":3}'],
+    ]);
+    expect((await reopened.listTeamEvents(1, 1)).map((e) => e.eventId)).toEqual(['t2']);
+    expect((await reopened.listTeamEvents(0, 1))[0]?.digest).toEqual(bytes(32, 1));
   });
 });
 

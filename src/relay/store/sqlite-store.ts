@@ -12,6 +12,7 @@ import { migrations } from './sqlite/migrations';
 import { openDatabase } from './sqlite/open';
 import { patientQueries } from './sqlite/patient-queries';
 import { shortCodeQueries } from './sqlite/short-code-queries';
+import { teamQueries } from './sqlite/team-queries';
 
 export { syncQueries } from './sqlite/message-queries';
 
@@ -33,6 +34,7 @@ export async function openSqliteRelayStore(file: string, options: OpenSqliteRela
     ...messageQueries(connection),
     ...shortCodeQueries(connection),
     ...alertQueries(connection),
+    ...teamQueries(connection),
     async close() {
       if (!open) return;
       open = false;

@@ -144,6 +144,21 @@ export const requests = {
     answer: z.strictObject({ cards: z.array(z.strictObject({ cardSeq: z.number().int().min(1), card: envelopeSchema })).max(1000), more: z.boolean() }),
     who: 'staff',
   },
+  /**
+   * A care-team event (ADR 17): an envelope v1 with scope `care-team`, sealed to the records
+   * key only, naming no patient. The same eventId is stored once.
+   */
+  'team.publish': {
+    body: z.strictObject({ event: envelopeSchema }),
+    answer: z.strictObject({ teamSeq: z.number().int().min(1), duplicate: z.boolean() }),
+    who: 'reader',
+  },
+  /** Care-team events newer than `after` (a teamSeq), oldest first. */
+  'team.list': {
+    body: z.strictObject({ after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), limit: z.number().int().min(1).max(500).optional() }),
+    answer: z.strictObject({ events: z.array(z.strictObject({ teamSeq: z.number().int().min(1), event: envelopeSchema })).max(500), more: z.boolean() }),
+    who: 'reader',
+  },
   'message.send': {
     body: z.strictObject({ envelope: envelopeSchema }),
     answer: z.strictObject({ seq: z.number().int().min(1), relaySeq: z.number().int().min(1), duplicate: z.boolean() }),

@@ -3,6 +3,7 @@
 import { type ClinicRules } from '../../../shared/protocol/clinic-rules';
 import { type SodiumApi } from '../../../shared/protocol/sodium-api';
 import { type ClientMessage, type ClientStore } from '../client-store';
+import { type CareTeam } from './care-team';
 import { type DirectoryView } from './directory-view';
 import { type DeviceIdentity } from './identity';
 import { type Outbox } from './outbox';
@@ -30,6 +31,7 @@ export type ClientContext = {
   readonly directory: DirectoryView;
   readonly outbox: Outbox;
   readonly receiver: Receiver;
+  readonly team: CareTeam;
 };
 
 /** The clinic's rules from a policy whose signature and version were checked, with that version. */

@@ -224,6 +224,7 @@ export class Membership {
     const connection = await this.relay();
     const { pending } = await connection.request('invite.pending', {});
     const approved: string[] = [];
+    const names: { deviceId: string; displayName: string; role: StaffRole }[] = [];
     const admins = await this.ctx.directory.verified(true);
     for (const { invite, redemption } of this.verifiedPending(pending, admins.devices)) {
       if (redemption.document.clinicId !== id.clinicId) continue;
@@ -244,11 +245,17 @@ export class Membership {
       );
       await connection.request('device.certify', { inviteId: invite.document.inviteId, certificate });
       approved.push(redemption.document.deviceId);
+      names.push({ deviceId: redemption.document.deviceId, displayName: invite.document.displayName, role: invite.document.role });
     }
     rootSecret.fill(0);
     if (approved.length > 0) {
       this.ctx.directory.forget();
       await this.rotateRecordsKey();
+      // The care team learns the new colleagues' names from the invites IT issued (ADR 17).
+      for (const n of names) {
+        if (n.role === 'front-desk') continue;
+        await this.ctx.team.publish({ v: 1, kind: 'roster', deviceId: n.deviceId, displayName: n.displayName }).catch(() => undefined);
+      }
     }
     return approved;
   }

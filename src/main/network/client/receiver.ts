@@ -49,10 +49,13 @@ export class Receiver {
       if (items.length > 0) store.put('cursor', (items[items.length - 1] as SyncItem).relaySeq);
       if (!more) break;
     }
+    // After the messages, so that a colleague's read or handled mark finds them here.
+    await this.ctx.team.sync(connection);
     if (received > 0 || this.receiptsArrived) this.ctx.changed();
     this.receiptsArrived = false;
     if (arrived.length > 0) this.ctx.arrived(arrived);
     await this.ctx.outbox.flush().catch(() => undefined);
+    await this.ctx.team.flush().catch(() => undefined);
     return received;
   }
 
@@ -103,6 +106,8 @@ export class Receiver {
       outOfHours: fromPatient ? (content.outOfHours ?? null) : null,
     };
     if (!store.addMessage(message, now()) || outgoing) return 0;
+    // The team may already have read or handled it (their mark came first): it counts as such here too.
+    if (fromPatient) store.team.catchUp(message.conversationId, now());
     arrived.push(message);
     // Only a patient's message is acknowledged; a colleague's reply is not "delivered" by me.
     if (sender.kind === 'patient') this.ctx.outbox.enqueueReceipt(messageId, 'delivered');
@@ -127,10 +132,14 @@ export class Receiver {
 
   /** Marks every unread patient message of a conversation read and tells the patient. */
   async markConversationRead(patientId: string): Promise<number> {
-    const ids = this.ctx.store.inbox.markConversationRead(patientId, this.ctx.now());
+    const { store } = this.ctx;
+    const ids = store.inbox.markConversationRead(patientId, this.ctx.now());
     for (const messageId of ids) this.ctx.outbox.enqueueReceipt(messageId, 'read');
     if (ids.length > 0) {
       this.ctx.changed();
+      // The whole care team sees them read: a mark up to the newest message read here.
+      const upTo = Math.max(...ids.map((messageId) => store.message(messageId)?.sentAt ?? 0));
+      await this.ctx.team.markRead(patientId, upTo).catch(() => undefined);
       await this.ctx.outbox.flush().catch(() => undefined);
     }
     return ids.length;

@@ -17,6 +17,10 @@ import { QuickReplyList, type ReplyLanguage, matchingReplies, placeholderValues,
 import { type QuickReply, placeholdersLeft } from '../../../../shared/quick-replies';
 import type { Draft } from './use-draft';
 import { MAX_BODY_CHARS } from '../../../../shared/protocol/delivery';
+import { matchInPersonTopic } from '../../../../shared/in-person-topics';
+
+/** The quick replies a message about an in-person topic calls for, in this order, when the clinic has them. */
+const LIMIT_REPLIES = ['needs-visit', 'limits'] as const;
 
 const maxBody = MAX_BODY_CHARS;
 
@@ -46,6 +50,11 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
   const activeReply = picker ? replies[Math.min(picker.active, replies.length - 1)] : undefined;
   const allowed = thread.compose.allowed;
   const blockedBy = thread.compose.blockedBy ?? 'no-consent';
+  /** The patient's newest message waiting for an answer looks like an in-person topic: suggest the replies that say so. */
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  const waiting = thread.conversation.needsAnswer ? thread.messages.filter((m) => m.fromPatient).at(-1) : undefined;
+  const topic = allowed && rules && waiting && draft.text.trim() === '' && dismissed !== waiting.messageId ? matchInPersonTopic(waiting.body, rules.inPersonTopics) : null;
+  const suggested = topic && rules ? LIMIT_REPLIES.flatMap((rid) => rules.quickReplies.filter((r) => r.id === rid)) : [];
 
   // The box grows with its text, up to a few lines; beyond that it scrolls.
   useLayoutEffect(() => {
@@ -141,6 +150,21 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
           </div>
         </div>
       )}
+      {topic && suggested.length > 0 && waiting ? (
+        <div className="inbox-compose__suggest" role="note" data-testid="limits-suggestion">
+          <p className="inbox-compose__suggest-text">{t('inbox.compose.suggest.text', { topic })}</p>
+          <div className="inbox-compose__suggest-actions">
+            {suggested.map((reply) => (
+              <Button key={reply.id} variant="secondary" onClick={() => pick(reply)}>
+                {t('inbox.compose.suggest.use', { title: reply[language].title })}
+              </Button>
+            ))}
+            <Button variant="quiet" onClick={() => setDismissed(waiting.messageId)}>
+              {t('inbox.compose.suggest.dismiss')}
+            </Button>
+          </div>
+        </div>
+      ) : null}
       <label className="inbox-compose__label" htmlFor={`${id}-text`}>
         {t('inbox.compose.label', { name: patientName })}
       </label>

@@ -2,21 +2,24 @@
 // it is empty.
 import { type CSSProperties } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ConversationRow, InboxFilter } from '../../../../shared/inbox';
+import type { ConversationRow, InboxFilter, InboxWhose } from '../../../../shared/inbox';
 import type { ClinicRules } from '../../../../shared/protocol/clinic-rules';
 import { Button } from '../../components/button';
 import { EmptyState } from '../../components/empty-state';
 import { ConsentChip, ReplyClockChip, useClockText } from './chips';
 import { patientLabel, shortTime } from './format';
+import { OwnerChip } from './team';
 
 /** The DOM id of a conversation's row (the list's aria-activedescendant points at it). */
 export const rowDomId = (patientId: string) => `inbox-row-${patientId}`;
 
-export function ListEmpty({ total, query, filter, onShowAll }: Readonly<{ total: number; query: string; filter: InboxFilter; onShowAll: () => void }>) {
+export function ListEmpty({ total, query, filter, whose = 'everyone', onShowAll }: Readonly<{ total: number; query: string; filter: InboxFilter; whose?: InboxWhose; onShowAll: () => void }>) {
   const { t } = useTranslation();
   if (total === 0) return <EmptyState title={t('inbox.empty.title')} body={t('inbox.empty.body')} />;
   const action = <Button onClick={onShowAll}>{t('inbox.showAll')}</Button>;
   if (query) return <EmptyState title={t('inbox.noMatch.title', { query })} body={t('inbox.noMatch.body')} action={action} />;
+  if (whose === 'mine' && filter === 'all') return <EmptyState title={t('inbox.noneMine.title')} body={t('inbox.noneMine.body')} action={action} />;
+  if (whose === 'unassigned' && filter === 'all') return <EmptyState title={t('inbox.noneUnassigned.title')} body={t('inbox.noneUnassigned.body')} action={action} />;
   if (filter === 'needs-answer') return <EmptyState title={t('inbox.noneNeedAnswer.title')} body={t('inbox.noneNeedAnswer.body')} action={action} />;
   return <EmptyState title={t('inbox.noneUnread.title')} body={t('inbox.noneUnread.body')} action={action} />;
 }
@@ -74,6 +77,7 @@ export function ConversationOption({ row, index, count, style, now, rules, activ
       <div className="inbox-row__chips">
         {row.urgent ? <span className="chip chip--urgent">{t('inbox.row.urgent')}</span> : null}
         {clock ? <ReplyClockChip text={clock.text} tone={clock.chip.tone} /> : null}
+        <OwnerChip row={row} />
         <ConsentChip consent={row.consent} />
         {row.hasDraft ? <span className="chip chip--draft">{t('inbox.row.draft')}</span> : null}
         {!row.enrolled ? <span className="chip chip--muted">{t('inbox.row.notConnected')}</span> : null}

@@ -5,7 +5,7 @@
 import { type JSX, type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-import type { ConversationRow, InboxFilter, InboxList } from '../../../../shared/inbox';
+import type { ConversationRow, InboxFilter, InboxList, InboxWhose } from '../../../../shared/inbox';
 import type { IpcError } from '../../../../shared/ipc/errors';
 import type { ClinicRules } from '../../../../shared/protocol/clinic-rules';
 import { EmptyState } from '../../components/empty-state';
@@ -18,6 +18,7 @@ import { ThreadView } from './thread-view';
 import { useNow } from './use-now';
 import './inbox.css';
 import { ConversationOption, ListEmpty, rowDomId } from './conversation-option';
+import { AwayControl, WhoseFilter, useTeam } from './team';
 
 type ListLoad =
   | { readonly state: 'loading' }
@@ -40,6 +41,7 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
   const [searchText, setSearchText] = useState('');
   const [query, setQuery] = useState('');
   const [filter, setFilter] = useState<InboxFilter>('all');
+  const [whose, setWhose] = useState<InboxWhose>('everyone');
   const [load, setLoad] = useState<ListLoad>({ state: 'loading' });
   const clinicStatus = useClinicStatus().status;
   const rules: ClinicRules | null = clinicStatus?.state === 'member' ? clinicStatus.rules : null;
@@ -67,12 +69,13 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
   }, [searchText]);
 
   useEffect(() => subscribe('inbox:changed', () => setChanges((n) => n + 1)), []);
+  const team = useTeam(changes);
 
 
   useEffect(() => {
     const ticket = ++latest.current;
-    const key = `${filter}\u0000${query}`;
-    void clinic().inbox.list({ query, filter }).then((result) => {
+    const key = `${whose}\u0000${filter}\u0000${query}`;
+    void clinic().inbox.list({ query, filter, whose }).then((result) => {
       if (ticket !== latest.current) return;
       if (!result.ok) {
         // Keep the list on screen when only a refresh failed.
@@ -85,7 +88,7 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
       lastUnread.current = { key, unread };
       setLoad({ state: 'ready', list: result.value, skew: result.value.now - Date.now() });
     });
-  }, [query, filter, changes, retries, t]);
+  }, [query, filter, whose, changes, retries, t]);
 
   // A click on a notification: open that conversation, with the focus in it (state adjusted
   // while rendering, once per request).
@@ -227,6 +230,10 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
               {t('inbox.search.hint')}
             </p>
           </div>
+          <div className="inbox__team-tools">
+            <WhoseFilter whose={whose} counts={load.state === 'ready' ? load.list.counts : null} onChange={setWhose} />
+            <AwayControl team={team} />
+          </div>
           <div className="inbox-filters" role="group" aria-label={t('inbox.filters.label')}>
             {filters.map((id) => (
               <button key={id} type="button" className="inbox-filters__button" aria-pressed={filter === id} onClick={() => setFilter(id)}>
@@ -267,9 +274,10 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
           />
         ) : rows.length === 0 ? (
           <div className="inbox__empty">
-            <ListEmpty total={total} query={query} filter={filter} onShowAll={() => {
+            <ListEmpty total={total} query={query} filter={filter} whose={whose} onShowAll={() => {
               setSearchText('');
               setFilter('all');
+              setWhose('everyone');
               searchRef.current?.focus();
             }} />
           </div>
@@ -326,6 +334,7 @@ export function InboxScreen({ openRequest = null }: Readonly<{ openRequest?: { p
             key={openId}
             patientId={openId}
             rules={rules}
+            team={team}
             changes={changes}
             headingRef={threadHeading}
             focusHeading={focusOnOpen}

@@ -5,7 +5,7 @@
 import { type JSX, type RefObject, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-import type { Thread, ThreadMessage } from '../../../../shared/inbox';
+import type { TeamNote, TeamView, Thread, ThreadMessage } from '../../../../shared/inbox';
 import type { IpcError } from '../../../../shared/ipc/errors';
 import type { ClinicRules } from '../../../../shared/protocol/clinic-rules';
 import { Button } from '../../components/button';
@@ -18,6 +18,7 @@ import { Composer } from './composer';
 import { birthDate, mergeMessages, patientLabel, prependMessages, shortTime, upsertMessage } from './format';
 import { useDraft } from './use-draft';
 import { useNow } from './use-now';
+import { AssignmentControl, HandledControl, TeamNoteItem } from './team';
 
 const pageSize = 50;
 /** Within this distance of the bottom, new messages keep the view at the bottom. */
@@ -31,6 +32,8 @@ type ScrollIntent = 'none' | 'bottom' | 'keep-distance-from-bottom';
 export type ThreadViewProps = Readonly<{
   patientId: string;
   rules: ClinicRules | null;
+  /** The care team (who can take the conversation); null until loaded. */
+  team: TeamView | null;
   /** Bumped when main reports that messages, receipts or consents changed. */
   changes: number;
   headingRef: RefObject<HTMLHeadingElement | null>;
@@ -39,7 +42,7 @@ export type ThreadViewProps = Readonly<{
   onBackToList: () => void;
 }>;
 
-export function ThreadView({ patientId, rules, changes, headingRef, focusHeading, onBackToList }: ThreadViewProps): JSX.Element {
+export function ThreadView({ patientId, rules, team, changes, headingRef, focusHeading, onBackToList }: ThreadViewProps): JSX.Element {
   const { t, i18n } = useTranslation();
   const toast = useToast();
   const clockText = useClockText();
@@ -234,6 +237,10 @@ export function ThreadView({ patientId, rules, changes, headingRef, focusHeading
             />
           ) : null}
         </div>
+        <div className="inbox-thread__team">
+          <AssignmentControl conversation={conversation} team={team} onChanged={refetch} />
+          <HandledControl conversation={conversation} patientName={name} onChanged={refetch} />
+        </div>
       </header>
 
       <div ref={scroller} className="inbox-thread__scroll" role="region" aria-label={t('inbox.thread.messages', { name })} tabIndex={0}>
@@ -248,9 +255,13 @@ export function ThreadView({ patientId, rules, changes, headingRef, focusHeading
           <p className="inbox-thread__none">{t('inbox.thread.noMessages')}</p>
         ) : (
           <ol className="inbox-messages">
-            {messages.map((message) => (
-              <MessageItem key={message.messageId} message={message} patientName={name} now={now} onUndo={undo} onRetry={retry} />
-            ))}
+            {interleave(messages, thread.team, hasMore).map((item) =>
+              'kind' in item ? (
+                <TeamNoteItem key={item.eventId} note={item} now={now} />
+              ) : (
+                <MessageItem key={item.messageId} message={item} patientName={name} now={now} onUndo={undo} onRetry={retry} />
+              ),
+            )}
           </ol>
         )}
       </div>
@@ -267,6 +278,20 @@ export function ThreadView({ patientId, rules, changes, headingRef, focusHeading
       />
     </div>
   );
+}
+
+/** Messages and the team's marks in time order; marks before the first message loaded wait for that page. */
+function interleave(messages: readonly ThreadMessage[], notes: readonly TeamNote[], hasMore: boolean): (ThreadMessage | TeamNote)[] {
+  const first = hasMore ? (messages[0]?.sentAt ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY;
+  const shown = notes.filter((n) => n.at >= first);
+  const items: (ThreadMessage | TeamNote)[] = [];
+  let i = 0;
+  for (const message of messages) {
+    while (i < shown.length && (shown[i] as TeamNote).at < message.sentAt) items.push(shown[i++] as TeamNote);
+    items.push(message);
+  }
+  while (i < shown.length) items.push(shown[i++] as TeamNote);
+  return items;
 }
 
 type MessageItemProps = Readonly<{

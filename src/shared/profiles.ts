@@ -85,6 +85,6 @@ export const BackupInfo = z
 export type BackupInfo = z.infer<typeof BackupInfo>;
 
 export const TaskProgress = z
-  .object({ task: z.enum(['backup', 'restore']), done: z.number().nonnegative(), total: z.number().nonnegative() })
+  .object({ task: z.enum(['backup', 'restore', 'newsletter']), done: z.number().nonnegative(), total: z.number().nonnegative() })
   .strict();
 export type TaskProgress = z.infer<typeof TaskProgress>;

@@ -174,6 +174,17 @@ test('a patient enrolls in the portal, writes, gets an answer, unlocks again and
   await page.screenshot({ path: join(shotsDir, 'triage-sent-phone-en.png'), fullPage: true });
   await page.setViewportSize(DESKTOP);
 
+  // 5b. An appointment reminder from the front desk: in its own list, not in the conversation.
+  await clinic.admin.client.notices.sendReminder('pat-ana', 'Reminder from Lakeside Family Clinic: you have an appointment on Tuesday 8 December at 9:30.');
+  await expect(page.getByRole('button', { name: /^Reminders \(1\)$/ })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByTestId('message').filter({ hasText: 'you have an appointment on Tuesday' })).toHaveCount(0);
+  await page.getByRole('button', { name: /^Reminders/ }).click();
+  await expect(page.getByTestId('notice')).toHaveCount(1);
+  await expect(page.getByTestId('notice')).toContainText('Reminder');
+  await expect(page.getByTestId('notice')).toContainText('you have an appointment on Tuesday 8 December at 9:30.');
+  await screen(page, 'newsletter-portal-reminders-en');
+  await expect(page.getByRole('button', { name: 'Reminders', exact: true })).toBeVisible();
+
   // 6. The terms the patient agreed to, and their consent status.
   await page.getByRole('button', { name: 'Your consent' }).click();
   await expect(page.getByTestId('consent-status')).toContainText('Messages about your care');

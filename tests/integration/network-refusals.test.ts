@@ -482,8 +482,9 @@ describe('consent', () => {
     // A scope the patient never agreed to.
     await rejects(dr.client.send({ patientId: 'pat-1', body: 'Our spring newsletter', scope: 'newsletters' }), ClientError, 'no-consent');
     const newsletter = sealAs(drRaw.identity, await dr.client.verifiedDirectory(true), { scope: 'newsletters' });
-    const refusedScope = await rejects(drRaw.connection.request('message.send', { envelope: newsletter }), RelayError, 'no-consent');
-    expect(refusedScope.message).toContain('"newsletters"');
+    // A newsletter is not a clinician's message at all (the front desk sends it with notice.send, under its own consent check).
+    const refusedScope = await rejects(drRaw.connection.request('message.send', { envelope: newsletter }), RelayError, 'invalid');
+    expect(refusedScope.message).toContain('front desk');
 
     // Withdrawal.
     expect(await desk.client.publishConsent('pat-1', [])).toBe(2);

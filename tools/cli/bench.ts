@@ -1,7 +1,8 @@
-// npm run bench [-- --quick yes] [-- --only store|network|inbox|codes]: measures unlock and the device
+// npm run bench [-- --quick yes] [-- --only store|network|inbox|codes|newsletter]: measures unlock and the device
 // store (encrypted against plain SQLite) against the budgets in the architecture notes, the
 // message path on loopback (bench-network.ts), the clinician's inbox (bench-inbox.ts), the
-// cost of guessing a short code offline (bench-codes.ts), and
+// cost of guessing a short code offline (bench-codes.ts), a newsletter to 5,000 patients
+// (bench-newsletter.ts), and
 // writes one JSON file per measurement under bench/results/.
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -21,13 +22,14 @@ import { parseArgs } from './args';
 import { benchCodes } from './bench-codes';
 import { benchInbox as benchInboxService } from './bench-inbox';
 import { benchNetwork } from './bench-network';
+import { benchNewsletter } from './bench-newsletter';
 import { seedProfile } from './seed-profile';
 import { syntheticMessages } from './synthetic';
 
 const passphrase = 'copper lantern orbit meadow 47';
 const args = parseArgs(process.argv.slice(2), ['quick', 'out', 'only']);
 const quick = args.quick === 'yes';
-const groups = ['store', 'network', 'inbox', 'codes'] as const;
+const groups = ['store', 'network', 'inbox', 'codes', 'newsletter'] as const;
 const only = args.only;
 if (only !== undefined && !(groups as readonly string[]).includes(only)) throw new Error(`--only must be one of: ${groups.join(', ')}.`);
 const runs = (group: (typeof groups)[number]) => only === undefined || only === group;
@@ -165,6 +167,7 @@ try {
   if (runs('network')) await benchNetwork({ quick, work, write });
   if (runs('inbox')) await benchInboxService({ quick, work, write });
   if (runs('codes')) await benchCodes({ quick, write });
+  if (runs('newsletter')) await benchNewsletter({ quick, work, write });
   console.log(`Results written to ${outDir}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

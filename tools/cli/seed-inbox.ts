@@ -29,10 +29,10 @@ export function seedPatients(count: number): SeedPatient[] {
   }));
 }
 
-type Identity = { deviceId: string; clinicId: string; signing: { publicKey: string; privateKey: string } };
+export type Identity = { deviceId: string; clinicId: string; signing: { publicKey: string; privateKey: string } };
 
 /** One logged-in WebSocket to the relay with up to `window` requests in flight, answers matched by id. */
-class PipelinedSocket {
+export class PipelinedSocket {
   private readonly waiting = new Map<string, { resolve: (body: unknown) => void; reject: (error: Error) => void }>();
   private next = 0;
   private constructor(private readonly ws: WebSocket) {

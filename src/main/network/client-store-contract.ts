@@ -4,6 +4,7 @@
 import { type MessageState } from '../../shared/protocol/delivery';
 import { type ConversationSummary, type InboxState, type PendingSend } from '../inbox/inbox-state';
 import { type OutOfHoursMark } from '../../shared/protocol/message-body';
+import { type NoticeState } from './notice-state';
 import { type TeamState } from './team-state';
 
 export type { ConversationSummary, MessageState, PendingSend };
@@ -86,6 +87,8 @@ export type ClientStore = {
   readonly inbox: InboxState;
   /** The care-team events held here and their effect (ADR 17): src/main/network/team-state.ts. */
   readonly team: TeamState;
+  /** Reminders and newsletters this device sends (ADR 18): src/main/network/notice-state.ts. */
+  readonly notices: NoticeState;
 
   enqueue(id: string, kind: 'message' | 'receipt', payloadJson: string, now: number): void;
   /** The queue, oldest first, once any entry is due (one device's messages leave in writing order). */

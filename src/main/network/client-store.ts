@@ -12,6 +12,7 @@ import { type EncryptedDatabase, openEncrypted } from '../storage/open-encrypted
 import { type ClientMessage, type ClientStore, type ConversationSummary, type MessageState, type OutboxItem, type PendingSend } from './client-store-contract';
 import { CLIENT_STORE_SCHEMA, migrateClientStore } from './client-store-schema';
 import { INBOX_STATE_SCHEMA, inboxStateOn } from '../inbox/inbox-state';
+import { NOTICE_STATE_SCHEMA, noticeStateOn } from './notice-state';
 import { TEAM_STATE_SCHEMA, teamStateOn } from './team-state';
 
 export type { ClientMessage, ClientStore, ConversationSummary, MessageState, OutboxItem, PendingSend };
@@ -79,6 +80,7 @@ export function clientStoreOn(db: EncryptedDatabase): ClientStore {
     db.exec(CLIENT_STORE_SCHEMA);
     db.exec(INBOX_STATE_SCHEMA);
     db.exec(TEAM_STATE_SCHEMA);
+    db.exec(NOTICE_STATE_SCHEMA);
     migrateClientStore(db);
   } catch (error) {
     db.close();
@@ -97,11 +99,13 @@ function wrap(db: EncryptedDatabase): ClientStore {
   );
   const inbox = inboxStateOn(db);
   const team = teamStateOn(db);
+  const notices = noticeStateOn(db);
   const insertOutbox = db.prepare('INSERT INTO outbox (id, kind, payload_json, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
 
   const store: ClientStore = {
     inbox,
     team,
+    notices,
     get<T>(key: string): T | null {
       const row = getKv.get(key);
       return row ? (JSON.parse(row.value) as T) : null;

@@ -13,6 +13,7 @@ import { type StaffRole } from '../../shared/roles';
 import { type ClientMessage, type ClientStore } from './client-store';
 import { StaffAlerts } from './client/alerts';
 import { CareTeam } from './client/care-team';
+import { Notices } from './client/notices';
 import { type ClientContext, type VerifiedRules } from './client/context';
 import { type Directory, DirectoryView } from './client/directory-view';
 import { DeviceIdentity, type DeviceSummary } from './client/identity';
@@ -55,6 +56,8 @@ export class ClinicClient {
   readonly alerts: StaffAlerts;
   /** The care team: assignments, absences, shared read state, "handled another way" (ADR 17). */
   readonly team: CareTeam;
+  /** Reminders and newsletters, by consent scope (ADR 18). */
+  readonly notices: Notices;
 
   constructor(options: ClinicClientOptions) {
     // The parts look each other up through the context when called, so it is filled in order.
@@ -82,6 +85,7 @@ export class ClinicClient {
     this.registrar = new Registrar(parts);
     this.alerts = new StaffAlerts(parts);
     this.team = parts.team;
+    this.notices = new Notices(parts);
   }
 
   // ---------------------------------------------------------------- identity

@@ -7,6 +7,7 @@ import { createPortalService } from '../clinic/portal-service';
 import { loadSodium } from '../crypto/sodium';
 import { createConsentService } from '../consent/consent-service';
 import { type IncomingNotice, type NoticePreview, createInboxService } from '../inbox/inbox-service';
+import { createNoticesService } from '../notices/notices-service';
 import { type SecurityNoticeKind } from '../shell/notifications';
 import type { Logger } from '../log';
 import type { DeviceKeystore } from '../profiles/device-keystore';
@@ -64,6 +65,13 @@ export function createMainServices(options: MainServicesOptions) {
     ...(options.notify ? { notify: options.notify } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
+  const notices = createNoticesService({
+    clinic,
+    log: options.log,
+    emitProgress: (progress) => options.emit('task:progress', progress),
+    audit: (action, patientId, details) => consent.audit(action, patientId, details),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const portal = createPortalService({
     clinic,
     sodium: loadSodium,
@@ -83,6 +91,7 @@ export function createMainServices(options: MainServicesOptions) {
     attached: () => {
       inbox.attached();
       portal.attached();
+      notices.attached();
     },
     detached: () => {
       portal.detached();
@@ -136,6 +145,11 @@ export function createMainServices(options: MainServicesOptions) {
       'inbox:retry': (request) => inbox.retry(request),
       'inbox:mark-read': (request) => inbox.markRead(request),
       'inbox:save-draft': (request) => inbox.saveDraft(request),
+      'notices:reminder': (request) => notices.reminder(request),
+      'notices:audience': () => notices.audience(undefined),
+      'notices:newsletter': (request) => notices.newsletter(request),
+      'notices:resume': (request) => notices.resume(request),
+      'notices:list': () => notices.list(undefined),
       'inbox:assign': (request) => inbox.assign(request),
       'inbox:handled': (request) => inbox.handled(request),
       'team:members': () => inbox.members(undefined),

@@ -28,12 +28,17 @@ export async function openPortalMessage(sodium: SodiumApi, item: MessageItem, lo
   const content = parseBody(decoded);
   if (!content) return null;
   const outgoing = opened.sender.kind === 'patient';
+  const scope = opened.header.scope;
+  // A reminder or a newsletter comes only from the clinic's staff, never from a patient device.
+  if ((scope === 'reminders' || scope === 'newsletters') && outgoing) return null;
+  if (scope !== 'clinical' && scope !== 'reminders' && scope !== 'newsletters') return null;
   return {
     messageId: item.envelope.header.messageId,
     outgoing,
     body: content.text,
     ...(content.urgent ? { urgent: true } : {}),
     ...(content.outOfHours ? { outOfHours: content.outOfHours } : {}),
+    ...(scope === 'clinical' ? {} : { scope }),
     sentAt: opened.header.sentAt,
     seq: item.seq,
     state: outgoing ? 'sent' : 'received',

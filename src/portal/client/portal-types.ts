@@ -26,6 +26,8 @@ export type PortalMessage = {
   readonly urgent?: boolean;
   /** Written while the clinic was closed: the automatic notice shown with it (the clinic is told, encrypted). */
   readonly outOfHours?: OutOfHoursNotice;
+  /** An appointment reminder or a newsletter from the clinic (absent: the care conversation). */
+  readonly scope?: 'reminders' | 'newsletters';
 };
 
 export type OutboxItem = {

@@ -4,11 +4,11 @@ import { useEffect, useState, useSyncExternalStore } from 'react';
 
 import { type PatientClient } from '../client/patient-client';
 import { useI18n } from './i18n';
-import { MessagesView } from './messages-view';
+import { MessagesView, RemindersView } from './messages-view';
 import { ScreenHeading } from './screen-heading';
 import { TermsView } from './terms-view';
 
-type Tab = 'messages' | 'terms';
+type Tab = 'messages' | 'reminders' | 'terms';
 
 export function HomeScreen({ client }: { readonly client: PatientClient }) {
   const { t } = useI18n();
@@ -26,6 +26,7 @@ export function HomeScreen({ client }: { readonly client: PatientClient }) {
   }, [client]);
 
   const rules = snapshot.rules;
+  const unreadNotices = snapshot.messages.filter((m) => m.scope !== undefined && !m.readSent).length;
   const connection = snapshot.connection === 'online' ? 'connectionOnline' : snapshot.connection === 'connecting' ? 'connectionConnecting' : 'connectionOffline';
 
   return (
@@ -44,16 +45,17 @@ export function HomeScreen({ client }: { readonly client: PatientClient }) {
       ) : null}
       <nav aria-label={t('navLabel')} className="tabs">
         <ul>
-          {(['messages', 'terms'] as const).map((id) => (
+          {(['messages', 'reminders', 'terms'] as const).map((id) => (
             <li key={id}>
               <button type="button" aria-current={tab === id ? 'page' : undefined} onClick={() => setTab(id)}>
-                {t(id === 'messages' ? 'tabMessages' : 'tabTerms')}
+                {t(id === 'messages' ? 'tabMessages' : id === 'reminders' ? 'tabReminders' : 'tabTerms')}
+                {id === 'reminders' && unreadNotices > 0 ? <span className="tab-count"> ({unreadNotices})</span> : null}
               </button>
             </li>
           ))}
         </ul>
       </nav>
-      {tab === 'messages' ? <MessagesView client={client} snapshot={snapshot} /> : <TermsView client={client} snapshot={snapshot} />}
+      {tab === 'messages' ? <MessagesView client={client} snapshot={snapshot} /> : tab === 'reminders' ? <RemindersView client={client} snapshot={snapshot} /> : <TermsView client={client} snapshot={snapshot} />}
     </div>
   );
 }

@@ -111,18 +111,20 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
   const [triage, setTriage] = useState<'closed' | 'open' | 'changing'>('closed');
   const [composer, setComposer] = useState<HTMLTextAreaElement | null>(null);
   const matcher = useMemo(() => (rules ? createTriageMatcher(rules.urgentSigns) : null), [rules]);
+  // The care conversation only: reminders and newsletters have their own list.
+  const conversation = useMemo(() => snapshot.messages.filter((m) => m.scope === undefined), [snapshot.messages]);
 
   // Messages on screen while the page is visible count as read.
   useEffect(() => {
     const markVisible = () => {
       if (document.visibilityState !== 'visible') return;
-      const unread = snapshot.messages.filter((m) => !m.outgoing && !m.readSent).map((m) => m.messageId);
+      const unread = conversation.filter((m) => !m.outgoing && !m.readSent).map((m) => m.messageId);
       if (unread.length > 0) void client.markRead(unread);
     };
     markVisible();
     document.addEventListener('visibilitychange', markVisible);
     return () => document.removeEventListener('visibilitychange', markVisible);
-  }, [client, snapshot.messages]);
+  }, [client, conversation]);
 
   const send = async (urgent: boolean) => {
     setSending(true);
@@ -154,10 +156,10 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
       <EmergencyNotice rules={rules} />
       <section className="conversation" aria-labelledby={ids.conversation}>
         <h2 id={ids.conversation}>{t('conversationTitle')}</h2>
-        {snapshot.messages.length === 0 ? <p className="hint">{t('conversationEmpty')}</p> : null}
+        {conversation.length === 0 ? <p className="hint">{t('conversationEmpty')}</p> : null}
         <div role="log" aria-labelledby={ids.conversation}>
           <ol className="message-list">
-            {snapshot.messages.map((m) => (
+            {conversation.map((m) => (
               <Fragment key={m.messageId}>
                 <MessageItem message={m} />
                 {m.outgoing && m.outOfHours ? <OutOfHoursNotice notice={m.outOfHours} rules={rules} /> : null}
@@ -222,5 +224,37 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
         />
       ) : null}
     </div>
+  );
+}
+
+/** Appointment reminders and the clinic's newsletters: a list of their own, read-only, newest first. */
+export function RemindersView({ client, snapshot }: { readonly client: PatientClient; readonly snapshot: PortalSnapshot }) {
+  const { t, language } = useI18n();
+  const headingId = useId();
+  const notices = useMemo(() => snapshot.messages.filter((m) => m.scope !== undefined).sort((a, b) => b.sentAt - a.sentAt), [snapshot.messages]);
+  useEffect(() => {
+    if (document.visibilityState !== 'visible') return;
+    const unread = notices.filter((m) => !m.readSent).map((m) => m.messageId);
+    if (unread.length > 0) void client.markRead(unread);
+  }, [client, notices]);
+  return (
+    <section className="reminders-view" aria-labelledby={headingId}>
+      <h2 id={headingId}>{t('remindersTitle')}</h2>
+      <p className="hint">{t('remindersIntro')}</p>
+      {notices.length === 0 ? (
+        <p className="hint">{t('remindersEmpty')}</p>
+      ) : (
+        <ul className="notices">
+          {notices.map((m) => (
+            <li key={m.messageId} className={`notice notice-${m.scope ?? 'reminders'}`} data-testid="notice">
+              <p className="notice-kind">
+                <strong>{t(m.scope === 'newsletters' ? 'noticeNewsletter' : 'noticeReminder')}</strong> · <time dateTime={new Date(m.sentAt).toISOString()}>{formatWhen(m.sentAt, language)}</time>
+              </p>
+              <p className="notice-body">{m.body}</p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

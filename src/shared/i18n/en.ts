@@ -4,6 +4,7 @@
 
 import { flowEn } from './parts/flow-en';
 import { inboxEn } from './parts/inbox-en';
+import { noticesEn } from './parts/notices-en';
 import { peopleEn } from './parts/people-en';
 import { portalCheckEn } from './parts/portal-check-en';
 import { registerEn } from './parts/register-en';
@@ -16,6 +17,7 @@ export const en = {
   portalCheck: portalCheckEn,
   flow: flowEn,
   inbox: inboxEn,
+  notices: noticesEn,
   app: {
     name: 'Clinic Messenger',
     tagline: 'Secure messages between your clinic and the patients who agreed to them.',

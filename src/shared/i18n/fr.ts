@@ -2,6 +2,7 @@
 import type { Catalog } from './en';
 import { flowFr } from './parts/flow-fr';
 import { inboxFr } from './parts/inbox-fr';
+import { noticesFr } from './parts/notices-fr';
 import { peopleFr } from './parts/people-fr';
 import { portalCheckFr } from './parts/portal-check-fr';
 import { registerFr } from './parts/register-fr';
@@ -14,6 +15,7 @@ export const fr = {
   portalCheck: portalCheckFr,
   flow: flowFr,
   inbox: inboxFr,
+  notices: noticesFr,
   app: {
     name: 'Clinic Messenger',
     tagline: 'Des messages sécurisés entre votre clinique et les patients qui y ont consenti.',

@@ -24,6 +24,7 @@ import {
 } from '../profiles';
 import { type Caller, staffRoles, anyUnlocked, clinicians, everyone, itAdmins, registrars, signedOutOnly, staffOnly, unenrolledOnly } from '../roles';
 import { InboxChanged, InboxOpen, inboxChannels } from '../inbox';
+import { noticeChannels } from '../notices';
 import { PortalChanged, PortalStatus } from '../portal-check';
 import { AppSettings, SettingsPatch } from '../settings';
 import type { ChannelName, DomainOf, EventName, VerbOf } from './channel-names';
@@ -197,6 +198,11 @@ export const contract = {
   'inbox:handled': { ...inboxChannels['inbox:handled'], roles: clinicians },
   'team:members': { ...inboxChannels['team:members'], roles: clinicians },
   'team:away': { ...inboxChannels['team:away'], roles: clinicians },
+  'notices:reminder': { ...noticeChannels['notices:reminder'], roles: registrars },
+  'notices:audience': { ...noticeChannels['notices:audience'], roles: registrars },
+  'notices:newsletter': { ...noticeChannels['notices:newsletter'], roles: registrars },
+  'notices:resume': { ...noticeChannels['notices:resume'], roles: registrars },
+  'notices:list': { ...noticeChannels['notices:list'], roles: registrars },
   'portal:status': { request: noInput, response: PortalStatus, roles: staffOnly },
   'portal:check': { request: noInput, response: PortalStatus, roles: staffOnly },
   'portal:vouch': { request: noInput, response: PortalStatus, roles: itAdmins },

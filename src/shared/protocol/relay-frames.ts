@@ -164,6 +164,16 @@ export const requests = {
     answer: z.strictObject({ seq: z.number().int().min(1), relaySeq: z.number().int().min(1), duplicate: z.boolean() }),
     who: 'writer',
   },
+  /**
+   * A reminder or a newsletter (scope `reminders` or `newsletters`) from the front desk or an
+   * IT admin to one patient: an envelope v1 sealed to the records key and that patient's
+   * devices only. The relay refuses it unless the patient's consent in force has the scope.
+   */
+  'notice.send': {
+    body: z.strictObject({ envelope: envelopeSchema }),
+    answer: z.strictObject({ seq: z.number().int().min(1), relaySeq: z.number().int().min(1), duplicate: z.boolean() }),
+    who: 'registrar',
+  },
   'receipt.send': {
     body: z.strictObject({ messageId: idSchema, kind: z.enum(['delivered', 'read']) }),
     answer: z.strictObject({ stored: z.boolean() }),

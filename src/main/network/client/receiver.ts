@@ -83,6 +83,10 @@ export class Receiver {
     if (!opened || content === null) return 0;
     const body = content.text;
     const { header, sender } = opened;
+    // Reminders and newsletters (ADR 18) are in the clinic's record at the relay, sealed to the
+    // records key; they are not part of the care conversation, so they neither answer a
+    // patient nor wait for an answer, and the inbox does not list them.
+    if (header.scope !== 'clinical') return 0;
     const outgoing = header.senderDeviceId === id.deviceId;
     const fromPatient = sender.kind === 'patient';
     // A patient's "send it anyway" mark, or this computer's own check of the clinic's signs.

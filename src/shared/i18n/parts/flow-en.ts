@@ -14,6 +14,7 @@ export const flowEn = {
     conversations: 'Conversations',
     rules: 'Clinic rules',
     people: 'People and computers',
+    newsletters: 'Newsletters',
     account: 'Account and computer',
   },
   roles: {

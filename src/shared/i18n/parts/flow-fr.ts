@@ -16,6 +16,7 @@ export const flowFr: Catalog['flow'] = {
     conversations: 'Conversations',
     rules: 'Règles de la clinique',
     people: 'Personnes et ordinateurs',
+    newsletters: 'Infolettres',
     account: 'Compte et ordinateur',
   },
   roles: {

@@ -14,18 +14,19 @@ import { DeviceCard } from '../computer/device-card';
 import { ConsentFlow } from '../consent-flow/consent-flow';
 import { ReceiptLoader } from '../consent-flow/receipt-loader';
 import { InboxScreen } from '../inbox/inbox-screen';
+import { NewsletterScreen } from '../notices/newsletter-screen';
 import { RegisterScreen } from '../register/register-screen';
 import { PeopleScreen } from '../people/people-screen';
 import { PortalAlertBanner } from '../portal-check/portal-check';
 import { RulesScreen } from '../rules/rules-screen';
 
 type Unlocked = Extract<SessionStatus, { state: 'unlocked' }>;
-type Tab = 'register' | 'new-consent' | 'conversations' | 'rules' | 'people' | 'account';
+type Tab = 'register' | 'new-consent' | 'conversations' | 'newsletters' | 'rules' | 'people' | 'account';
 
 function tabsFor(role: StaffRole): readonly Tab[] {
   if (role === 'clinician') return ['conversations', 'account'];
-  if (role === 'it-admin') return ['register', 'new-consent', 'people', 'rules', 'account'];
-  return ['register', 'new-consent', 'account'];
+  if (role === 'it-admin') return ['register', 'new-consent', 'newsletters', 'people', 'rules', 'account'];
+  return ['register', 'new-consent', 'newsletters', 'account'];
 }
 
 /** The account, and this computer's state. */
@@ -159,6 +160,7 @@ function Workspace({ status, role }: Readonly<{ status: Unlocked; role: StaffRol
           />
         ) : null}
         {tab === 'conversations' ? <InboxScreen openRequest={openRequest} /> : null}
+        {tab === 'newsletters' ? <NewsletterScreen /> : null}
         {tab === 'people' ? <PeopleScreen /> : null}
         {tab === 'rules' ? <RulesScreen /> : null}
         {tab === 'account' ? <AccountTab status={status} /> : null}

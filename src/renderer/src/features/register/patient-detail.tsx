@@ -12,8 +12,10 @@ import { errorText } from '../../lib/i18n';
 import { ChangeScopesDialog, RenewDialog, ReverifyDialog, WithdrawDialog } from './consent-dialogs';
 import { consentErrorText, consentLanguage, formatDate, formatDateTime, formatIsoDate, scopeList } from './format';
 import { StatusBadge, Warning } from './status-badge';
+import { ReminderDialog } from '../notices/reminder-dialog';
+import { useClinicStatus } from '../../app/clinic-context';
 
-type Open = 'withdraw' | 'change' | 'renew' | 'reverify' | null;
+type Open = 'withdraw' | 'change' | 'renew' | 'reverify' | 'reminder' | null;
 
 export type PatientDetailProps = Readonly<{
   patientId: string;
@@ -32,6 +34,8 @@ export function PatientDetail({ patientId, onBack, onNewConsent, onShowReceipt }
   const [askNewCode, setAskNewCode] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const language = i18n.language;
+  const clinicStatus = useClinicStatus().status;
+  const rules = clinicStatus?.state === 'member' ? clinicStatus.rules : null;
 
   // The page changed under the keyboard user: put them at its heading.
   const ready = load.state === 'ready';
@@ -153,6 +157,7 @@ export function PatientDetail({ patientId, onBack, onNewConsent, onShowReceipt }
           {canChange ? <Button onClick={() => setOpen('change')}>{t('register.change.action')}</Button> : null}
           {granted ? <Button onClick={() => setOpen('renew')}>{t('register.renew.action')}</Button> : null}
           {granted ? <Button onClick={() => setOpen('reverify')}>{t('register.reverify.action')}</Button> : null}
+          {canChange && row.scopes.includes('reminders') ? <Button onClick={() => setOpen('reminder')}>{t('notices.reminder.action')}</Button> : null}
           {granted ? (
             <Button key="withdraw" variant="danger" onClick={() => setOpen('withdraw')}>
               {t('register.withdraw.action')}
@@ -229,6 +234,7 @@ export function PatientDetail({ patientId, onBack, onNewConsent, onShowReceipt }
       {open === 'change' ? <ChangeScopesDialog patientId={patient.id} current={row.scopes} onClose={() => setOpen(null)} onDone={done} /> : null}
       {open === 'renew' ? <RenewDialog patientId={patient.id} currentEnd={row.expiresAt} onClose={() => setOpen(null)} onDone={done} /> : null}
       {open === 'reverify' ? <ReverifyDialog patientId={patient.id} onClose={() => setOpen(null)} onDone={done} /> : null}
+      {open === 'reminder' ? <ReminderDialog patientId={patient.id} name={`${patient.givenName} ${patient.familyName}`} rules={rules} onClose={() => setOpen(null)} onSent={done} /> : null}
     </div>
   );
 }

@@ -174,7 +174,7 @@ test('a patient enrolls in the portal, writes, gets an answer, unlocks again and
   await page.screenshot({ path: join(shotsDir, 'triage-sent-phone-en.png'), fullPage: true });
   await page.setViewportSize(DESKTOP);
 
-  // 5b. An appointment reminder from the front desk: in its own list, not in the conversation.
+  // 5c. An appointment reminder from the front desk: in its own list, not in the conversation.
   await clinic.admin.client.notices.sendReminder('pat-ana', 'Reminder from Lakeside Family Clinic: you have an appointment on Tuesday 8 December at 9:30.');
   await expect(page.getByRole('button', { name: /^Reminders \(1\)$/ })).toBeVisible({ timeout: 15_000 });
   await expect(page.getByTestId('message').filter({ hasText: 'you have an appointment on Tuesday' })).toHaveCount(0);

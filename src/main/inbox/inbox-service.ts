@@ -48,6 +48,11 @@ export type InboxServiceOptions = {
   readonly audit?: (action: string, patientId: string | null, details: Record<string, string | number | boolean | null>) => Promise<void> | void;
 };
 
+/** A colleague by device, named as IT named them; one no longer in the directory is a former colleague. */
+const personIn =
+  (names: ReadonlyMap<string, string>) =>
+  (deviceId: string): TeamPerson => ({ deviceId, name: names.get(deviceId) ?? 'A former colleague' });
+
 /** What every row of one list shares: the team's state, read once per list. */
 type TeamContext = { readonly own: string; readonly owners: ReadonlyMap<string, Owner>; readonly names: ReadonlyMap<string, string> };
 
@@ -138,7 +143,7 @@ export function createInboxService(options: InboxServiceOptions) {
   ): ConversationRow {
     const waitingSince = summary?.waitingSince ?? null;
     const owner = team.owners.get(patientId) ?? null;
-    const person = (deviceId: string): TeamPerson => ({ deviceId, name: team.names.get(deviceId) ?? 'A former colleague' });
+    const person = personIn(team.names);
     const due = deadlines.of(directory?.rules ?? null, directory?.policy?.version ?? 0, waitingSince);
     return {
       patientId,
@@ -270,7 +275,7 @@ export function createInboxService(options: InboxServiceOptions) {
 
   /** Assignments and "handled" marks of a conversation, oldest first. */
   function teamNotes(c: ClinicClient, patientId: string, names: ReadonlyMap<string, string>): TeamNote[] {
-    const person = (deviceId: string): TeamPerson => ({ deviceId, name: names.get(deviceId) ?? 'A former colleague' });
+    const person = personIn(names);
     const notes: TeamNote[] = [
       ...c.local.team.assignmentHistory(patientId).map((a): TeamNote => ({ kind: 'assigned', eventId: a.eventId, at: a.at, by: person(a.by), to: a.to ? person(a.to) : null })),
       ...c.local.team.handled(patientId).map((h): TeamNote => ({ kind: 'handled', eventId: h.eventId, at: h.at, by: person(h.by), reason: h.reason, note: h.note })),
@@ -317,7 +322,8 @@ export function createInboxService(options: InboxServiceOptions) {
   async function teamView(c: ClinicClient): Promise<TeamView> {
     const directory = await directoryOf(c);
     const members = c.team.members(directory);
-    const named = (deviceId: string | null): TeamPerson | null => (deviceId ? { deviceId, name: members.find((m) => m.deviceId === deviceId)?.name ?? 'A former colleague' } : null);
+    const person = personIn(new Map(members.map((m) => [m.deviceId, m.name])));
+    const named = (deviceId: string | null): TeamPerson | null => (deviceId ? person(deviceId) : null);
     const own = c.team.ownAbsence(directory);
     return {
       members: members.map((m) => ({ ...m, away: m.away ? { until: m.away.until, covering: named(m.away.covering) } : null })),

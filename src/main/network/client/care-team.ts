@@ -25,6 +25,7 @@ import { ClientError, fail } from './client-error';
 import { type ClientContext } from './context';
 import { type Directory } from './directory-view';
 import { randomId } from './identity';
+import { decodeUtf8 } from './receiver';
 
 export type TeamMember = {
   readonly deviceId: string;
@@ -41,14 +42,6 @@ export type Owner = { readonly assignee: string; readonly covering: string | nul
 const READERS = new Set(['clinician', 'it-admin']);
 const isReader = (d: VerifiedDevice | undefined): boolean => d !== undefined && d.kind === 'staff' && READERS.has(d.role ?? '');
 const isClinician = (d: VerifiedDevice | undefined): boolean => d !== undefined && d.kind === 'staff' && d.role === 'clinician';
-
-const decodeUtf8 = (bytes: Uint8Array): string | null => {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return null;
-  }
-};
 
 /** A readable fallback from a staff id (`ana-martin-k3j2x9q1` → `ana martin`) until IT names the device. */
 export const nameFromStaffId = (staffId: string): string => staffId.replace(/-[a-z0-9]{8}$/, '').replace(/-/g, ' ') || staffId;
@@ -91,7 +84,7 @@ export class CareTeam {
     if (id.status !== 'active') fail('pending-approval', 'This device is waiting for an IT admin’s approval.');
     if (id.role !== 'clinician' && id.role !== 'it-admin') fail('not-allowed', 'Only clinicians and IT admins take part in the care team.');
     if (event.kind === 'handled' && event.note.length > MAX_NOTE_CHARS) fail('too-long', `A note holds at most ${MAX_NOTE_CHARS} characters.`);
-    const directory = await this.directory();
+    const directory = await this.ctx.directory.forSealing();
     const problem = eventProblem(event, id.deviceId, directory.devices);
     if (problem !== null) fail('not-allowed', problem);
     const eventId = randomId(this.ctx.sodium, 't');
@@ -101,19 +94,6 @@ export class CareTeam {
     this.ctx.store.team.add({ eventId, senderDeviceId: id.deviceId, sentAt, event }, JSON.stringify(envelope), null);
     this.ctx.changed();
     await this.flush().catch(() => 0);
-  }
-
-  /** The directory held, else a fresh one; offline, the last one verified here (the event leaves later). */
-  private async directory(): Promise<Directory> {
-    const held = this.ctx.directory.inMemory();
-    if (held) return held;
-    try {
-      return await this.ctx.directory.verified(true);
-    } catch (error) {
-      const stored = error instanceof RelayError && error.transient ? this.ctx.directory.stored() : null;
-      if (!stored) throw error;
-      return stored;
-    }
   }
 
   private async flushOnce(): Promise<number> {

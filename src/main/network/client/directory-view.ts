@@ -6,8 +6,11 @@ import { DirectoryTrustError, type DirectoryMemory, type VerifiedDirectory, veri
 import { toBase64 } from '../../../shared/protocol/encoding';
 import { type AnswerBody } from '../../../shared/protocol/relay-frames';
 import { type Signed, hasValidSignature } from '../../../shared/protocol/signed';
+import { RelayError } from '../relay-connection';
 import { fail } from './client-error';
 import { type ClientContext, type VerifiedRules } from './context';
+
+const withDevices = new WeakMap<Directory, Set<string>>();
 
 /** The directory as this device verified it. */
 export type Directory = VerifiedDirectory;
@@ -32,6 +35,29 @@ export class DirectoryView {
     await this.learnRecordsKeys(this.held);
     this.ctx.changed();
     return this.held;
+  }
+
+  /** The directory to seal with: the one held, else a fresh one; offline, the last one verified here (what was sealed leaves later). */
+  async forSealing(): Promise<Directory> {
+    if (this.held) return this.held;
+    try {
+      return await this.verified(true);
+    } catch (error) {
+      const stored = error instanceof RelayError && error.transient ? this.stored() : null;
+      if (!stored) throw error;
+      return stored;
+    }
+  }
+
+  /** The patients with at least one connected device, once per verified directory. */
+  patientsWithDevices(directory: Directory): ReadonlySet<string> {
+    let set = withDevices.get(directory);
+    if (!set) {
+      set = new Set<string>();
+      for (const d of directory.devices.values()) if (d.kind === 'patient' && d.patientId) set.add(d.patientId);
+      withDevices.set(directory, set);
+    }
+    return set;
   }
 
   /** The directory held in memory, if any (null after a change made the device forget it). */

@@ -43,8 +43,7 @@ export class Notices {
   /** Why this patient cannot get a notice of this kind now, or null. */
   private refusal(directory: Directory, patientId: string, kind: CampaignKind): RefusalReason | null {
     if (!consentAllows(directory.consents.get(patientId) ?? null, SCOPE[kind], this.ctx.now())) return 'no-scope';
-    for (const d of directory.devices.values()) if (d.kind === 'patient' && d.patientId === patientId) return null;
-    return 'no-device';
+    return this.ctx.directory.patientsWithDevices(directory).has(patientId) ? null : 'no-device';
   }
 
   /** Makes a reminder for one patient and sends it; refused here when the patient has not agreed to reminders. */

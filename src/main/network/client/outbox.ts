@@ -46,7 +46,7 @@ export class Outbox {
     const { patientId } = input;
     if (!patientId) fail('unknown-patient', 'Choose a patient to write to.');
     if (id.role === 'front-desk') fail('not-allowed', 'Front desk devices do not send messages.');
-    const directory = await this.directoryToSeal();
+    const directory = await this.ctx.directory.forSealing();
     if (!consentAllows(directory.consents.get(patientId) ?? null, scope, this.ctx.now())) {
       fail('no-consent', 'This patient has not agreed to these messages, or has withdrawn or let that consent expire.');
     }
@@ -77,19 +77,6 @@ export class Outbox {
     // Its state now: sent, failed for good, or still queued when the relay was out of reach.
     const outcome = report.get(messageId);
     return outcome ? { ...queued, ...outcome } : queued;
-  }
-
-  /** The directory held, else a fresh one; offline, the last one this device verified (the outbox sends later). */
-  private async directoryToSeal(): Promise<Directory> {
-    const held = this.ctx.directory.inMemory();
-    if (held) return held;
-    try {
-      return await this.ctx.directory.verified(true);
-    } catch (error) {
-      const stored = error instanceof RelayError && error.transient ? this.ctx.directory.stored() : null;
-      if (!stored) throw error;
-      return stored;
-    }
   }
 
   private seal(id: Identity, directory: Directory, m: Draft): Envelope {

@@ -15,7 +15,8 @@ import { type RelayConnection } from '../relay-connection';
 import { type ClientContext } from './context';
 import { type Identity } from './identity';
 
-const decodeUtf8 = (bytes: Uint8Array): string | null => {
+/** Strict UTF-8, or null: a body that is not text is dropped unseen. */
+export const decodeUtf8 = (bytes: Uint8Array): string | null => {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {

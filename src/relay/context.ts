@@ -7,6 +7,8 @@ import { type SignedStaffCertificate, type VerifiedStaffCertificate, verifyStaff
 import { signingInput } from '../shared/protocol/canonical';
 import { type ConsentStatus, PREFIX, type RecordsEpoch, effectiveConsent } from '../shared/protocol/documents';
 import { ENVELOPE_PREFIX, type Envelope, type EnvelopeError, type ParsedEnvelope, parseEnvelope } from '../shared/protocol/envelope';
+import { type ClinicRules, clinicRulesSchema } from '../shared/protocol/clinic-rules';
+import { signedClinicPolicySchema } from '../shared/protocol/policy';
 import { type AnswerBody, type RequestType, type requests, signedConsentSchema, signedPatientWithdrawalSchema, signedRecordsEpochSchema } from '../shared/protocol/relay-frames';
 import { type Signed, hasValidSignature } from '../shared/protocol/signed';
 import { type SodiumApi } from '../shared/protocol/sodium-api';
@@ -82,6 +84,18 @@ export function createRelayContext(options: RelayCoreOptions) {
     const status = record ? parseJson(signedConsentSchema, record.statusJson).document : null;
     const withdrawal = (await store.listPatientWithdrawals(patientId))[0];
     return effectiveConsent(status, withdrawal ? parseJson(signedPatientWithdrawalSchema, withdrawal.withdrawalJson).document : null);
+  };
+
+  let rulesCache: { version: number; rules: ClinicRules | null } | null = null;
+  /** The rules of the newest signed policy (verified when it was published), or null before any. */
+  const currentRules = async (): Promise<ClinicRules | null> => {
+    const record = await store.getPolicy();
+    if (!record) return null;
+    if (rulesCache?.version !== record.version) {
+      const parsed = clinicRulesSchema.safeParse(parseJson(signedClinicPolicySchema, record.policyJson).policy.rules);
+      rulesCache = { version: record.version, rules: parsed.success ? parsed.data : null };
+    }
+    return rulesCache.rules;
   };
 
   const latestEpoch = async (): Promise<RecordsEpoch | null> => {
@@ -166,6 +180,7 @@ export function createRelayContext(options: RelayCoreOptions) {
     notifyDirectory,
     latestConsent,
     latestEpoch,
+    currentRules,
     checkRecordsEpoch,
     signedEnvelopeFrom,
     staffDevice,

@@ -9,6 +9,7 @@ import { type Handler, type Handlers, type RelayCoreOptions, createRelayContext 
 import { alertHandlers } from './handlers/alerts';
 import { cardHandlers } from './handlers/cards';
 import { clinicHandlers } from './handlers/clinic';
+import { blobHandlers, sweepRetention } from './handlers/blobs';
 import { messageHandlers } from './handlers/messages';
 import { patientHandlers } from './handlers/patients';
 import { shortCodeHandlers } from './handlers/short-codes';
@@ -26,6 +27,8 @@ export type RelayCore = {
   handle(session: Session, type: RequestType, body: unknown): Promise<unknown>;
   attach(session: Session): void;
   detach(session: Session): void;
+  /** Removes what the retention rules no longer keep (ADR 19). */
+  sweep(): Promise<{ messages: number; blobs: number }>;
 };
 
 export function createRelayCore(options: RelayCoreOptions): RelayCore {
@@ -37,6 +40,7 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
     ...shortCodeHandlers(ctx),
     ...cardHandlers(ctx),
     ...messageHandlers(ctx),
+    ...blobHandlers(ctx),
     ...alertHandlers(ctx),
     ...teamHandlers(ctx),
   };
@@ -71,5 +75,6 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
     detach(session) {
       ctx.sessions.delete(session);
     },
+    sweep: () => sweepRetention(ctx),
   };
 }

@@ -63,6 +63,8 @@ export type Relay = {
   readonly port: number;
   /** The one-time setup token, only on the start that created it. */
   readonly setupToken?: string;
+  /** Runs the retention sweep now (it also runs at start and every hour). */
+  sweep(): Promise<{ messages: number; blobs: number }>;
   close(): Promise<void>;
 };
 
@@ -242,11 +244,20 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.info('relay.listening', { port: address.port, tls, version });
 
+  const sweep = () => core.sweep();
+  const swept = (): void => {
+    sweep().catch((error: unknown) => log.warn('retention.failed', { code: error instanceof Error ? error.name : 'error' }));
+  };
+  swept();
+  const sweeper = setInterval(swept, 3_600_000);
+  sweeper.unref();
+
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closed ??= (async () => {
       const started = Date.now();
       closing = true;
+      clearInterval(sweeper);
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const sockets = [...wss.clients];
@@ -280,6 +291,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     wsUrl: `${tls ? 'wss' : 'ws'}://${hostForUrl}:${address.port}/ws`,
     port: address.port,
     ...(token ? { setupToken: token } : {}),
+    sweep,
     close,
   };
 }

@@ -6,6 +6,7 @@ import { type ConversationSummary, type InboxState, type PendingSend } from '../
 import { type OutOfHoursMark } from '../../shared/protocol/message-body';
 import { type NoticeState } from './notice-state';
 import { type TeamState } from './team-state';
+import { type AttachmentState } from './attachment-state';
 
 export type { ConversationSummary, MessageState, PendingSend };
 
@@ -89,6 +90,8 @@ export type ClientStore = {
   readonly team: TeamState;
   /** Reminders and newsletters this device sends (ADR 18): src/main/network/notice-state.ts. */
   readonly notices: NoticeState;
+  /** The files of messages (ADR 19), kept sealed: src/main/network/attachment-state.ts. */
+  readonly attachments: AttachmentState;
 
   enqueue(id: string, kind: 'message' | 'receipt', payloadJson: string, now: number): void;
   /** The queue, oldest first, once any entry is due (one device's messages leave in writing order). */

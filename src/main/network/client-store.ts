@@ -14,6 +14,7 @@ import { CLIENT_STORE_SCHEMA, migrateClientStore } from './client-store-schema';
 import { INBOX_STATE_SCHEMA, inboxStateOn } from '../inbox/inbox-state';
 import { NOTICE_STATE_SCHEMA, noticeStateOn } from './notice-state';
 import { TEAM_STATE_SCHEMA, teamStateOn } from './team-state';
+import { ATTACHMENT_STATE_SCHEMA, attachmentStateOn } from './attachment-state';
 
 export type { ClientMessage, ClientStore, ConversationSummary, MessageState, OutboxItem, PendingSend };
 
@@ -81,6 +82,7 @@ export function clientStoreOn(db: EncryptedDatabase): ClientStore {
     db.exec(INBOX_STATE_SCHEMA);
     db.exec(TEAM_STATE_SCHEMA);
     db.exec(NOTICE_STATE_SCHEMA);
+    db.exec(ATTACHMENT_STATE_SCHEMA);
     migrateClientStore(db);
   } catch (error) {
     db.close();
@@ -100,12 +102,14 @@ function wrap(db: EncryptedDatabase): ClientStore {
   const inbox = inboxStateOn(db);
   const team = teamStateOn(db);
   const notices = noticeStateOn(db);
+  const attachments = attachmentStateOn(db);
   const insertOutbox = db.prepare('INSERT INTO outbox (id, kind, payload_json, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
 
   const store: ClientStore = {
     inbox,
     team,
     notices,
+    attachments,
     get<T>(key: string): T | null {
       const row = getKv.get(key);
       return row ? (JSON.parse(row.value) as T) : null;

@@ -12,6 +12,7 @@ import { type SodiumApi } from '../../shared/protocol/sodium-api';
 import { type StaffRole } from '../../shared/roles';
 import { type ClientMessage, type ClientStore } from './client-store';
 import { StaffAlerts } from './client/alerts';
+import { Attachments } from './client/attachments';
 import { CareTeam } from './client/care-team';
 import { Notices } from './client/notices';
 import { type ClientContext, type VerifiedRules } from './client/context';
@@ -58,6 +59,8 @@ export class ClinicClient {
   readonly team: CareTeam;
   /** Reminders and newsletters, by consent scope (ADR 18). */
   readonly notices: Notices;
+  /** Files in messages (ADR 19). */
+  readonly attachments: Attachments;
 
   constructor(options: ClinicClientOptions) {
     // The parts look each other up through the context when called, so it is filled in order.
@@ -77,6 +80,7 @@ export class ClinicClient {
     ctx.outbox = new Outbox(ctx);
     ctx.receiver = new Receiver(ctx);
     ctx.team = new CareTeam(ctx);
+    ctx.attachments = new Attachments(ctx);
     const parts: ClientContext = ctx;
     this.ctx = parts;
     this.outbox = parts.outbox;
@@ -86,6 +90,7 @@ export class ClinicClient {
     this.alerts = new StaffAlerts(parts);
     this.team = parts.team;
     this.notices = new Notices(parts);
+    this.attachments = parts.attachments;
   }
 
   // ---------------------------------------------------------------- identity
@@ -199,7 +204,7 @@ export class ClinicClient {
 
   // ---------------------------------------------------------------- messages
 
-  send(input: { patientId: string; body: string; scope?: ConsentScope; messageId?: string }): Promise<ClientMessage> {
+  send(input: { patientId: string; body: string; scope?: ConsentScope; messageId?: string; attachments?: readonly string[] }): Promise<ClientMessage> {
     return this.outbox.send(input);
   }
   /** Sends what is due in the outbox. */

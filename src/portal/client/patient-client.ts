@@ -5,6 +5,7 @@
 // outbox that survives reloads and leaves in writing order, fetches new items on the
 // relay's push hints, and sends "delivered" and "read" receipts. Everything it keeps goes
 // through the encrypted vault.
+import { type AttachmentRef, type AttachmentRules, defaultAttachmentRules, fileProblem } from '../../shared/protocol/attachments';
 import { type Coalesced, coalesce } from '../../shared/protocol/coalesce';
 import { MAX_BODY_CHARS, type MessageState, bodyProblem, isFinalRefusal, nextState, retryDelayMs } from '../../shared/protocol/delivery';
 import { consentAllows } from '../../shared/protocol/documents';
@@ -20,9 +21,11 @@ import { outOfHoursNotice, pinConsented, rememberShown } from './out-of-hours';
 import { PortalConnection } from './portal-connection';
 import { RelayError, type RelaySocket } from './relay-socket';
 import { newMessageId, openPortalMessage, sealPortalMessage, withdrawalRequest } from './patient-envelopes';
+import { type Link, type OutgoingFile, fetchFile, uploadFile } from './attachments';
 import { type ConnectionState, type OutboxItem, type PortalMessage, type PortalSnapshot, type Problem, type StoredState, type VaultSecrets, PortalError, byConversationOrder } from './portal-types';
 
 export { PortalError };
+export type { OutgoingFile };
 export type { ConnectionState, MessageState, PortalMessage, PortalSnapshot, Problem, VaultSecrets };
 
 export type PatientClientOptions = {
@@ -195,19 +198,46 @@ export class PatientClient {
     return consentAllows(this.directory?.consent ?? null, 'clinical', this.now());
   }
 
+  /**
+   * Whether this patient may attach files (ADR 19): the clinic's signed rules accept files
+   * from patients and the patient agreed to the `attachments` scope. With the limits in force.
+   */
+  attachments(): { readonly allowed: boolean; readonly rules: AttachmentRules } {
+    const rules = this.directory?.rules ?? null;
+    const allowed = rules?.security.patientAttachments === true && this.canWrite() && consentAllows(this.directory?.consent ?? null, 'attachments', this.now());
+    return { allowed, rules: rules?.attachments ?? defaultAttachmentRules };
+  }
+
+  private readonly transfer: Link = {
+    socket: () => this.socket,
+    waitOnline: async (ms) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until && !this.link.stopped) {
+        if (this.socket?.open) return true;
+        this.link.reconnectNow();
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      return this.socket?.open === true;
+    },
+  };
+
   // ------------------------------------------------------------ sending
 
   /**
    * Seals a message and queues it; it leaves now if online, else when the connection returns.
    * `urgent`: the patient sent it past the emergency screen; the mark travels encrypted.
+   * `files` are uploaded first (online only); the message is queued once every one is at the
+   * relay, so a file that fails leaves the conversation as it was.
    */
-  async send(body: string, options: { urgent?: boolean } = {}): Promise<PortalMessage> {
+  async send(body: string, options: { urgent?: boolean; files?: readonly OutgoingFile[]; onProgress?: (doneBytes: number, totalBytes: number) => void } = {}): Promise<PortalMessage> {
+    const files = options.files ?? [];
     const problem = bodyProblem(body);
-    if (problem === 'empty') throw new PortalError('empty', 'Write something before sending.');
+    if (problem === 'empty' && files.length === 0) throw new PortalError('empty', 'Write something before sending.');
     if (problem === 'too-long') throw new PortalError('too-long', `A message holds at most ${MAX_BODY_CHARS} characters.`);
     const directory = this.directory;
     if (!directory?.epoch) throw new PortalError('not-ready', 'The clinic’s keys are not known yet.');
     if (!this.canWrite()) throw new PortalError('no-consent', 'Messaging is not active; please call the clinic.');
+    const attachments = files.length > 0 ? await this.upload(files, options.onProgress) : undefined;
     const messageId = newMessageId(this.sodium);
     const sentAt = this.now();
     const urgent = options.urgent === true;
@@ -215,7 +245,7 @@ export class PatientClient {
     const rules = this.state.consented?.rules ?? directory.rules;
     const outOfHours = rules ? outOfHoursNotice(sentAt, rules, this.state.outOfHoursShown ?? []) : null;
     if (outOfHours) this.state = { ...this.state, outOfHoursShown: rememberShown(this.state.outOfHoursShown ?? [], outOfHours, sentAt) };
-    const extra = { ...(urgent ? { urgent } : {}), ...(outOfHours ? { outOfHours } : {}) };
+    const extra = { ...(urgent ? { urgent } : {}), ...(outOfHours ? { outOfHours } : {}), ...(attachments ? { attachments } : {}) };
     const envelope = this.seal(directory, { messageId, body, sentAt, ...extra });
     const message: PortalMessage = { messageId, outgoing: true, body, sentAt, seq: null, state: 'queued', failure: null, readSent: true, ...extra };
     this.messages.set(messageId, message);
@@ -226,8 +256,35 @@ export class PatientClient {
     return message;
   }
 
-  private seal(directory: PatientDirectory, message: Pick<PortalMessage, 'messageId' | 'body' | 'sentAt' | 'urgent' | 'outOfHours'>): Envelope {
+  private seal(directory: PatientDirectory, message: Pick<PortalMessage, 'messageId' | 'body' | 'sentAt' | 'urgent' | 'outOfHours' | 'attachments'>): Envelope {
     return sealPortalMessage(this.sodium, this.id, directory, message);
+  }
+
+  /** Checks the files against the rules, then uploads them one after the other. */
+  private async upload(files: readonly OutgoingFile[], onProgress?: (doneBytes: number, totalBytes: number) => void): Promise<AttachmentRef[]> {
+    const { allowed, rules } = this.attachments();
+    if (!allowed) throw new PortalError('file', 'Photos and files cannot be sent to this clinic.', 'not-accepted');
+    for (const [index, file] of files.entries()) {
+      const reason = fileProblem(rules, file, index);
+      if (reason) throw new PortalError('file', `This file cannot be sent (${reason}).`, reason);
+    }
+    const total = files.reduce((n, f) => n + f.size, 0);
+    const refs: AttachmentRef[] = [];
+    let before = 0;
+    for (const file of files) {
+      refs.push(await uploadFile(this.sodium, this.transfer, this.id.patientId, file, (done) => onProgress?.(before + done, total)));
+      before += file.size;
+    }
+    return refs;
+  }
+
+  /** The bytes of a file of a message, fetched, opened and checked; in parts, for a Blob. */
+  async openAttachment(messageId: string, blobId: string, onProgress?: (doneBytes: number) => void): Promise<{ readonly ref: AttachmentRef; readonly parts: Uint8Array[] }> {
+    const message = this.messages.get(messageId);
+    const ref = message?.attachments?.find((a) => a.blobId === blobId);
+    if (!message || !ref) throw new PortalError('file', 'This file is not part of your conversation.', 'gone');
+    if (message.attachmentsUnverified) throw new PortalError('unverified', 'The attachment could not be verified.');
+    return { ref, parts: await fetchFile(this.sodium, this.transfer, ref, onProgress) };
   }
 
   private update(messageId: string, state: MessageState, fields: Partial<Pick<PortalMessage, 'seq' | 'failure' | 'readSent'>> = {}): void {

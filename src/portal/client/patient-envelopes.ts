@@ -1,6 +1,7 @@
 // Runs in the portal (browser; Node 22 in tests): what the patient's device signs, seals and
 // opens. A message it receives must verify against a device of the directory and be about
 // this patient, and its body must be UTF-8; anything else is dropped unseen.
+import { type AttachmentRef } from '../../shared/protocol/attachments';
 import { openIncoming, sealMessage } from '../../shared/protocol/delivery';
 import { PREFIX, patientWithdrawalSchema, relayAuthSchema } from '../../shared/protocol/documents';
 import { toBase64 } from '../../shared/protocol/encoding';
@@ -32,10 +33,17 @@ export async function openPortalMessage(sodium: SodiumApi, item: MessageItem, lo
   // A reminder or a newsletter comes only from the clinic's staff, never from a patient device.
   if ((scope === 'reminders' || scope === 'newsletters') && outgoing) return null;
   if (scope !== 'clinical' && scope !== 'reminders' && scope !== 'newsletters') return null;
+  // The relay keeps the blobs the header names; the body must describe exactly those.
+  const files = content.attachments ?? [];
+  const named = opened.header.blobs ?? [];
+  const consistent = files.length === named.length && files.every((f) => named.includes(f.blobId));
+  if (files.length > 0 && scope !== 'clinical') return null;
   return {
     messageId: item.envelope.header.messageId,
     outgoing,
     body: content.text,
+    ...(files.length > 0 ? { attachments: files } : {}),
+    ...(consistent ? {} : { attachmentsUnverified: true as const }),
     ...(content.urgent ? { urgent: true } : {}),
     ...(content.outOfHours ? { outOfHours: content.outOfHours } : {}),
     ...(scope === 'clinical' ? {} : { scope }),
@@ -51,9 +59,15 @@ export async function openPortalMessage(sodium: SodiumApi, item: MessageItem, lo
 export const newMessageId = (sodium: SodiumApi): string => `m${toBase64(sodium.randombytes_buf(12)).replace(/\+/g, '-').replace(/\//g, '_')}`;
 
 /** Seals a message for the clinic's records key and the patient's own other devices. */
-export function sealPortalMessage(sodium: SodiumApi, id: PatientIdentity, directory: PatientDirectory, message: { messageId: string; body: string; sentAt: number; urgent?: boolean; outOfHours?: OutOfHoursMark }): Envelope {
-  const body = formatBody({ text: message.body, urgent: message.urgent === true, outOfHours: message.outOfHours });
-  const m = { messageId: message.messageId, sentAt: message.sentAt, body, patientId: id.patientId, senderDeviceId: id.deviceId, scope: 'clinical' as const };
+export function sealPortalMessage(
+  sodium: SodiumApi,
+  id: PatientIdentity,
+  directory: PatientDirectory,
+  message: { messageId: string; body: string; sentAt: number; urgent?: boolean; outOfHours?: OutOfHoursMark; attachments?: readonly AttachmentRef[] },
+): Envelope {
+  const body = formatBody({ text: message.body, urgent: message.urgent === true, outOfHours: message.outOfHours, attachments: message.attachments });
+  const blobs = message.attachments?.map((a) => a.blobId);
+  const m = { messageId: message.messageId, sentAt: message.sentAt, body, patientId: id.patientId, senderDeviceId: id.deviceId, scope: 'clinical' as const, blobs };
   const sealed = sealMessage(sodium, directory, m, keyPair(id.signing).privateKey);
   if (!sealed) throw new PortalError('not-ready', 'The clinic’s keys are not known yet.');
   return sealed.envelope;

@@ -1,5 +1,6 @@
 // Runs in the portal (browser; Node 22 in tests): what the patient's client shows and keeps,
 // the messages, the outbox's items, the connection and the problems the screen explains.
+import { type AttachmentRef } from '../../shared/protocol/attachments';
 import { type ClinicRules } from '../../shared/protocol/clinic-rules';
 import { type MessageState } from '../../shared/protocol/delivery';
 import { decodeChecked } from '../../shared/protocol/fields';
@@ -28,6 +29,10 @@ export type PortalMessage = {
   readonly outOfHours?: OutOfHoursNotice;
   /** An appointment reminder or a newsletter from the clinic (absent: the care conversation). */
   readonly scope?: 'reminders' | 'newsletters';
+  /** Files sent with the message (ADR 19): each one's key and hash, kept in the vault. */
+  readonly attachments?: readonly AttachmentRef[];
+  /** The message's header and body disagree about its files: none of them is offered. */
+  readonly attachmentsUnverified?: true;
 };
 
 export type OutboxItem = {
@@ -65,10 +70,14 @@ export type PortalSnapshot = {
   readonly patientId: string;
 };
 
+export type FileRefusal = 'not-accepted' | 'no-consent' | 'too-big' | 'too-many' | 'wrong-type' | 'empty' | 'unreadable' | 'refused' | 'gone' | 'not-decodable';
+
 export class PortalError extends Error {
   constructor(
-    readonly code: 'empty' | 'too-long' | 'no-consent' | 'not-ready' | 'offline',
+    readonly code: 'empty' | 'too-long' | 'no-consent' | 'not-ready' | 'offline' | 'file' | 'unverified',
     message: string,
+    /** For a file: what was wrong with it. */
+    readonly file?: FileRefusal,
   ) {
     super(message);
     this.name = 'PortalError';

@@ -9,8 +9,9 @@ import { type AnswerBody } from '../../shared/protocol/relay-frames';
 import { canSee, isReader } from '../audience';
 import { type Envelope, type ParsedEnvelope } from '../../shared/protocol/envelope';
 import { type Handlers, type RelayContext } from '../context';
+import { checkMessageBlobs } from './blobs';
 import { type Session } from '../session';
-import { refuse } from '../refusal';
+import { conflict, refuse } from '../refusal';
 import { type DeviceRecord, type SyncItem } from '../store/relay-store';
 
 function toWire(item: SyncItem): AnswerBody<'sync'>['items'][number] {
@@ -52,6 +53,7 @@ export function messageHandlers(ctx: RelayContext): Handlers<'message.send' | 'n
           : `This patient has not agreed to "${header.scope}" messages, or has withdrawn or let that consent expire.`,
       );
     }
+    const blobIds = await checkMessageBlobs(ctx, device, envelope);
     const outcome = await store.appendMessage({
       messageId: header.messageId,
       conversationId: header.conversationId,
@@ -60,7 +62,8 @@ export function messageHandlers(ctx: RelayContext): Handlers<'message.send' | 'n
       envelopeJson: JSON.stringify(raw),
       digest: sodium.crypto_generichash(32, canonicalBytes(raw), null),
       receivedAt: now(),
-    });
+      blobIds,
+    }).catch(conflict('An attachment of this message is not complete or belongs to another message.'));
     if (outcome.kind === 'conflict') return refuse('conflict', 'Another message already uses this id.');
     const { message } = outcome;
     // The sender has its answer; every other device that may read the message gets a hint.
@@ -81,6 +84,7 @@ export function messageHandlers(ctx: RelayContext): Handlers<'message.send' | 'n
     'notice.send': async ({ session, body, device }) => {
       const envelope = ctx.signedEnvelopeFrom(device, body.envelope);
       if (!NOTICE_SCOPES.has(envelope.header.scope)) refuse('invalid', 'A notice is a reminder or a newsletter.');
+      if (envelope.header.blobs) refuse('invalid', 'Reminders and newsletters carry no files.');
       for (const to of envelope.sealedKeys.keys()) {
         if (to.startsWith('records:')) continue;
         const recipient = await store.getDevice(to);

@@ -95,9 +95,11 @@ export type NewMessage = {
   /** BLAKE2b-256 of the envelope's canonical bytes: tells a retry from a conflicting reuse of an id. */
   readonly digest: Uint8Array;
   readonly receivedAt: number;
+  /** Blobs (ADR 19) this message carries; bound to it in the same transaction. */
+  readonly blobIds?: readonly string[];
 };
 
-export type StoredMessage = NewMessage & {
+export type StoredMessage = Omit<NewMessage, 'blobIds'> & {
   /** Per-conversation order, from 1. */
   readonly seq: number;
   /** Global order across the relay, from 1: the sync cursor. */
@@ -162,6 +164,25 @@ export type TeamEventRecord = {
 };
 
 export type TeamEventOutcome = { readonly kind: 'stored' | 'duplicate'; readonly teamSeq: number } | { readonly kind: 'conflict' };
+
+/** An attachment blob (ADR 19): ciphertext chunks the relay cannot read. */
+export type BlobRecord = {
+  readonly blobId: string;
+  readonly patientId: string;
+  readonly uploaderDeviceId: string;
+  /** Known once the chunk marked last is stored. */
+  readonly chunkCount: number | null;
+  readonly storedChunks: number;
+  readonly storedBytes: number;
+  /** The message it belongs to, once that message was accepted. */
+  readonly messageId: string | null;
+  readonly createdAt: number;
+};
+
+export type BlobChunkOutcome =
+  | { readonly kind: 'stored' | 'duplicate'; readonly blob: BlobRecord }
+  /** Another device's or patient's blob, a blob already sent, other bytes at a held index, or a chunk past the end. */
+  | { readonly kind: 'conflict'; readonly reason: 'owner' | 'bound' | 'bytes' | 'past-end' };
 
 export type RelayStore = {
   /** The clinic this relay serves, or null before setup. */
@@ -267,6 +288,31 @@ export type RelayStore = {
    * given patient's when `patientId` is set (a patient device's view).
    */
   syncSince(after: number, limit: number, patientId?: string): Promise<SyncItem[]>;
+
+  /**
+   * Stores one chunk of a blob, creating the blob at its first chunk. The same bytes at the
+   * same index again are a duplicate (an upload resumed). `last` fixes the chunk count.
+   * `maxBytes` bounds the blob's stored bytes: a chunk that would pass it is refused.
+   */
+  putBlobChunk(chunk: {
+    readonly blobId: string;
+    readonly patientId: string;
+    readonly uploaderDeviceId: string;
+    readonly index: number;
+    readonly bytes: Uint8Array;
+    readonly last: boolean;
+    readonly at: number;
+  }): Promise<BlobChunkOutcome>;
+  getBlob(blobId: string): Promise<BlobRecord | null>;
+  /** How many chunks from index 0 are held without a gap (where a resumed upload starts). */
+  blobPrefix(blobId: string): Promise<number>;
+  getBlobChunk(blobId: string, index: number): Promise<Uint8Array | null>;
+  /**
+   * Retention (ADR 19): removes the messages received before `messagesBefore` with their
+   * receipts and blobs, and the blobs never bound to a message created before
+   * `unboundBefore`. Returns what it removed.
+   */
+  removeExpired(cutoffs: { readonly messagesBefore: number; readonly unboundBefore: number }): Promise<{ messages: number; blobs: number }>;
 
   close(): Promise<void>;
 };

@@ -4,6 +4,7 @@
 // connection; its queries are grouped by domain under sqlite/, its migrations one per file.
 import { type RelayStore } from './relay-store';
 import { alertQueries } from './sqlite/alert-queries';
+import { blobQueries } from './sqlite/blob-queries';
 import { clinicQueries } from './sqlite/clinic-queries';
 import { connectionOf } from './sqlite/connection';
 import { deviceQueries } from './sqlite/device-queries';
@@ -35,6 +36,7 @@ export async function openSqliteRelayStore(file: string, options: OpenSqliteRela
     ...shortCodeQueries(connection),
     ...alertQueries(connection),
     ...teamQueries(connection),
+    ...blobQueries(connection),
     async close() {
       if (!open) return;
       open = false;

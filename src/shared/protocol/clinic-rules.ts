@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 import { defaultUrgentSigns } from '../triage/urgent-signs';
 import { defaultQuickReplies, quickRepliesSchema } from '../quick-replies';
+import { MAX_ATTACHMENTS_PER_MESSAGE, attachmentTypeSchema, attachmentTypes, defaultAttachmentRules } from './attachments';
 import { portalVouchSchema } from './portal-files';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -72,6 +73,18 @@ export const clinicRulesSchema = z.strictObject({
   urgentSigns: urgentSignsSchema.default(() => defaultUrgentSigns.map((sign) => ({ id: sign.id, en: [...sign.en], fr: [...sign.fr] }))),
   /** The replies a clinician picks in the composer, in English and French (src/shared/quick-replies.ts). */
   quickReplies: quickRepliesSchema.default(() => defaultQuickReplies.map((r) => ({ id: r.id, en: { ...r.en }, fr: { ...r.fr } }))),
+  /**
+   * What a file attached to a message may be (ADR 19): its types, from its bytes; its size;
+   * how many go with one message. Patients may attach only when `security.patientAttachments`
+   * is on and they agreed to the `attachments` scope.
+   */
+  attachments: z
+    .strictObject({
+      types: z.array(attachmentTypeSchema).min(1).max(attachmentTypes.length),
+      maxMegabytes: z.number().int().min(1).max(32),
+      perMessage: z.number().int().min(1).max(MAX_ATTACHMENTS_PER_MESSAGE),
+    })
+    .default(() => ({ types: [...defaultAttachmentRules.types], maxMegabytes: defaultAttachmentRules.maxMegabytes, perMessage: defaultAttachmentRules.perMessage })),
   security: z.strictObject({
     idleLockMinutes: z.number().int().min(1).max(60),
     /** Whether staff may let this computer unlock their account without the passphrase. */
@@ -137,6 +150,7 @@ export function defaultClinicRules(clinicName: string, timeZone = 'UTC', details
     consentRenewal: { validityMonths: 0, reminderDays: 30 },
     urgentSigns: defaultUrgentSigns.map((sign) => ({ id: sign.id, en: [...sign.en], fr: [...sign.fr] })),
     quickReplies: defaultQuickReplies.map((r) => ({ id: r.id, en: { ...r.en }, fr: { ...r.fr } })),
+    attachments: { types: [...defaultAttachmentRules.types], maxMegabytes: defaultAttachmentRules.maxMegabytes, perMessage: defaultAttachmentRules.perMessage },
     security: { idleLockMinutes: 5, allowRememberDevice: false, notificationPreview: 'nothing', patientAttachments: false, undoSendSeconds: 10, retentionYears: 10 },
   };
 }

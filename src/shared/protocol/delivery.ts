@@ -48,6 +48,8 @@ export type Outgoing = {
   readonly scope: string;
   readonly body: string;
   readonly sentAt: number;
+  /** The relay blob ids of the attachments the body describes (ADR 19). */
+  readonly blobs?: readonly string[] | undefined;
 };
 
 /**
@@ -72,6 +74,7 @@ export function sealMessage(sodium: SodiumApi, directory: Pick<VerifiedDirectory
     recordsEpoch: epoch.epoch,
     body: utf8Encode(m.body),
     recipients,
+    blobs: m.blobs,
     senderSigningKey,
   });
   return { envelope, patientDevices: recipients.length - 1 };

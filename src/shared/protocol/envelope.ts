@@ -4,6 +4,7 @@
 //   "clinic-messenger/envelope/v1" ‖ 0 ‖ canonical(header) ‖ ciphertext.
 import { z } from 'zod';
 
+import { MAX_ATTACHMENTS_PER_MESSAGE, blobIdSchema } from './attachments';
 import { canonicalBytes, signingInput } from './canonical';
 import { fromBase64, toBase64 } from './encoding';
 import { ProtocolError } from './errors';
@@ -58,6 +59,11 @@ export const envelopeHeaderSchema = z.strictObject({
   recordsEpoch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   nonce: z.string().max(b64Len(NONCE_BYTES) * 2),
   recipients: z.array(wireRecipientSchema).min(1).max(MAX_RECIPIENTS),
+  /**
+   * The blobs (ADR 19) this message's attachments are stored under at the relay: ids only,
+   * so the relay can check them, keep them with the message and delete them with it.
+   */
+  blobs: z.array(blobIdSchema).min(1).max(MAX_ATTACHMENTS_PER_MESSAGE).optional(),
 });
 
 export const envelopeSchema = z.strictObject({
@@ -99,6 +105,7 @@ function checkRecipients(header: EnvelopeHeader): void {
     const epoch = recordsEpochOf(to);
     if (epoch !== null && epoch !== header.recordsEpoch) throw new EnvelopeError('malformed', 'A records recipient names another epoch.');
   }
+  if (header.blobs && new Set(header.blobs).size !== header.blobs.length) throw new EnvelopeError('malformed', 'A blob is listed twice.');
 }
 
 function parseUnchecked(input: unknown): ParsedEnvelope {
@@ -156,6 +163,8 @@ export interface SealEnvelopeInput {
   readonly recordsEpoch: number;
   readonly body: Uint8Array;
   readonly recipients: readonly EnvelopeRecipient[];
+  /** The relay blob ids of the attachments the body describes. */
+  readonly blobs?: readonly string[] | undefined;
   /** The sender device's Ed25519 secret key (64 bytes). */
   readonly senderSigningKey: Uint8Array;
 }
@@ -183,6 +192,7 @@ export function sealEnvelope(sodium: SodiumApi, input: SealEnvelopeInput): Envel
       recordsEpoch: input.recordsEpoch,
       nonce: toBase64(nonce),
       recipients: input.recipients.map((r) => ({ to: r.to, key: toBase64(sodium.crypto_box_seal(contentKey, r.boxPublicKey)) })),
+      ...(input.blobs?.length ? { blobs: [...input.blobs] } : {}),
     };
     const parsed = envelopeHeaderSchema.safeParse(candidate);
     if (!parsed.success) {

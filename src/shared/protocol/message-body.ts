@@ -4,6 +4,8 @@
 // never holds a NUL, so the two cannot be confused; the relay sees neither.
 import { z } from 'zod';
 
+import { type AttachmentRef, MAX_ATTACHMENTS_PER_MESSAGE, attachmentSchema } from './attachments';
+
 const TAG = '\u0000cm-body/1\u0000';
 
 const instant = z.number().int().min(0).max(8_640_000_000_000_000).nullable();
@@ -12,16 +14,24 @@ const marked = z.strictObject({
   urgent: z.boolean(),
   /** Written while the clinic was closed: the portal showed its automatic notice with these instants. */
   outOfHours: z.strictObject({ reopensAt: instant, replyDueAt: instant }).optional(),
+  /** Files sent with the message (ADR 19): each one's key and hash, for the two ends only. */
+  attachments: z.array(attachmentSchema).min(1).max(MAX_ATTACHMENTS_PER_MESSAGE).optional(),
 });
 
 export type OutOfHoursMark = { readonly reopensAt: number | null; readonly replyDueAt: number | null };
-export type MessageContent = { readonly text: string; readonly urgent: boolean; readonly outOfHours?: OutOfHoursMark | undefined };
+export type MessageContent = {
+  readonly text: string;
+  readonly urgent: boolean;
+  readonly outOfHours?: OutOfHoursMark | undefined;
+  readonly attachments?: readonly AttachmentRef[] | undefined;
+};
 
 /** The string to encrypt for this content (plain text when it carries no mark). */
 export function formatBody(content: MessageContent): string {
   const text = content.text.replace(/\u0000/g, '');
-  if (!content.urgent && !content.outOfHours) return text;
-  return `${TAG}${JSON.stringify({ text, urgent: content.urgent, ...(content.outOfHours ? { outOfHours: content.outOfHours } : {}) })}`;
+  const attachments = content.attachments?.length ? content.attachments : undefined;
+  if (!content.urgent && !content.outOfHours && !attachments) return text;
+  return `${TAG}${JSON.stringify({ text, urgent: content.urgent, ...(content.outOfHours ? { outOfHours: content.outOfHours } : {}), ...(attachments ? { attachments } : {}) })}`;
 }
 
 /** The content of a decrypted, decoded body; null when it is marked but malformed. */
@@ -29,7 +39,9 @@ export function parseBody(decoded: string): MessageContent | null {
   if (!decoded.startsWith(TAG)) return decoded.includes('\u0000') ? null : { text: decoded, urgent: false };
   try {
     const parsed = marked.safeParse(JSON.parse(decoded.slice(TAG.length)));
-    return parsed.success && !parsed.data.text.includes('\u0000') ? parsed.data : null;
+    if (!parsed.success || parsed.data.text.includes('\u0000')) return null;
+    const blobIds = new Set(parsed.data.attachments?.map((a) => a.blobId));
+    return blobIds.size === (parsed.data.attachments?.length ?? 0) ? parsed.data : null;
   } catch {
     return null;
   }

@@ -18,6 +18,7 @@ import {
   staffAlertSchema,
   staffInviteSchema,
 } from './documents';
+import { MAX_ATTACHMENT_CHUNKS, SEALED_CHUNK_BYTES, blobIdSchema } from './attachments';
 import { envelopeSchema } from './envelope';
 import { base64BytesSchema, idSchema } from './fields';
 import { signedClinicPolicySchema } from './policy';
@@ -173,6 +174,35 @@ export const requests = {
     body: z.strictObject({ envelope: envelopeSchema }),
     answer: z.strictObject({ seq: z.number().int().min(1), relaySeq: z.number().int().min(1), duplicate: z.boolean() }),
     who: 'registrar',
+  },
+  /**
+   * One ciphertext chunk of an attachment (ADR 19), uploaded before the message that carries
+   * its key. The first chunk creates the blob, owned by this device and tied to the patient's
+   * conversation; `last` marks the final one. The same bytes again are accepted (a resumed
+   * upload). `stored` counts the chunks held from index 0 without a gap.
+   */
+  'blob.put': {
+    body: z.strictObject({
+      blobId: blobIdSchema,
+      patientId: idSchema,
+      index: z.number().int().min(0).max(MAX_ATTACHMENT_CHUNKS - 1),
+      chunk: z.string().min(1).max(Math.ceil(SEALED_CHUNK_BYTES / 3) * 4),
+      last: z.boolean(),
+    }),
+    answer: z.strictObject({ stored: z.number().int().min(0), complete: z.boolean() }),
+    who: 'writer',
+  },
+  /** Where an upload resumes: the chunks held from index 0 without a gap. Only the uploader asks. */
+  'blob.status': {
+    body: z.strictObject({ blobId: blobIdSchema }),
+    answer: z.strictObject({ stored: z.number().int().min(0), complete: z.boolean(), sent: z.boolean() }),
+    who: 'writer',
+  },
+  /** One chunk of an attachment whose message was accepted; only who may read that conversation. */
+  'blob.get': {
+    body: z.strictObject({ blobId: blobIdSchema, index: z.number().int().min(0).max(MAX_ATTACHMENT_CHUNKS - 1) }),
+    answer: z.strictObject({ chunk: z.string().max(Math.ceil(SEALED_CHUNK_BYTES / 3) * 4), chunks: z.number().int().min(1) }),
+    who: 'writer',
   },
   'receipt.send': {
     body: z.strictObject({ messageId: idSchema, kind: z.enum(['delivered', 'read']) }),

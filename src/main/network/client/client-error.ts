@@ -10,7 +10,8 @@ export type ClientErrorCode =
   | 'unknown-patient'
   | 'pending-approval'
   | 'too-long'
-  | 'empty';
+  | 'empty'
+  | 'file';
 
 export class ClientError extends Error {
   constructor(

@@ -3,6 +3,7 @@
 import { type ClinicRules } from '../../../shared/protocol/clinic-rules';
 import { type SodiumApi } from '../../../shared/protocol/sodium-api';
 import { type ClientMessage, type ClientStore } from '../client-store';
+import { type Attachments } from './attachments';
 import { type CareTeam } from './care-team';
 import { type DirectoryView } from './directory-view';
 import { type DeviceIdentity } from './identity';
@@ -32,6 +33,7 @@ export type ClientContext = {
   readonly outbox: Outbox;
   readonly receiver: Receiver;
   readonly team: CareTeam;
+  readonly attachments: Attachments;
 };
 
 /** The clinic's rules from a policy whose signature and version were checked, with that version. */

@@ -37,7 +37,7 @@ export type DeviceSummary = {
   holdsRoot: boolean;
 };
 
-export const randomId = (sodium: SodiumApi, prefix: string): string => `${prefix}${toBase64(sodium.randombytes_buf(12)).replace(/\+/g, '-').replace(/\//g, '_')}`;
+export const randomId = (sodium: SodiumApi, prefix: string, bytes = 12): string => `${prefix}${toBase64(sodium.randombytes_buf(bytes)).replace(/\+/g, '-').replace(/\//g, '_')}`;
 export const keyText = (pair: SodiumKeyPair): KeyPairText => ({ publicKey: toBase64(pair.publicKey), privateKey: toBase64(pair.privateKey) });
 const keyPair = (text: KeyPairText): SodiumKeyPair => ({ publicKey: decodeChecked(text.publicKey), privateKey: decodeChecked(text.privateKey) });
 

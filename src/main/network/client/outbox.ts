@@ -5,7 +5,9 @@
 import { consentAllows, type ConsentScope } from '../../../shared/protocol/documents';
 import { MAX_BODY_CHARS, bodyProblem, isFinalRefusal, retryDelayMs, sealMessage } from '../../../shared/protocol/delivery';
 import { type Coalesced, coalesce } from '../../../shared/protocol/coalesce';
+import { type AttachmentRef } from '../../../shared/protocol/attachments';
 import { type Envelope } from '../../../shared/protocol/envelope';
+import { formatBody } from '../../../shared/protocol/message-body';
 import { type ClientMessage } from '../client-store';
 import { RelayError, type RelayConnection } from '../relay-connection';
 import { ClientError, fail } from './client-error';
@@ -13,7 +15,7 @@ import { type ClientContext } from './context';
 import { type Directory } from './directory-view';
 import { type Identity, randomId } from './identity';
 
-type Draft = { messageId: string; patientId: string; scope: string; body: string; sentAt: number };
+type Draft = { messageId: string; patientId: string; scope: string; body: string; sentAt: number; attachments?: readonly AttachmentRef[] };
 type Item = { id: string; kind: 'message' | 'receipt'; payloadJson: string; attempts: number };
 
 /** What a flush did to each message it tried: sent (with its place on the relay) or failed for good. */
@@ -35,12 +37,13 @@ export class Outbox {
    * Writes a message from this staff device to a patient. The message is sealed and stored in the outbox in one step, then sent; if the
    * relay is out of reach it stays queued and is retried with backoff, across restarts.
    */
-  async send(input: { patientId: string; body: string; scope?: ConsentScope; messageId?: string }): Promise<ClientMessage> {
+  async send(input: { patientId: string; body: string; scope?: ConsentScope; messageId?: string; attachments?: readonly string[] }): Promise<ClientMessage> {
     const { store } = this.ctx;
     const id = this.ctx.identity.current();
     if (id.status !== 'active') fail('pending-approval', 'This device is waiting for an IT admin’s approval.');
+    const files = input.attachments ?? [];
     const problem = bodyProblem(input.body);
-    if (problem === 'empty') fail('empty', 'Write something before sending.');
+    if (problem === 'empty' && files.length === 0) fail('empty', 'Write something before sending.');
     if (problem === 'too-long') fail('too-long', `A message holds at most ${MAX_BODY_CHARS} characters.`);
     const scope = input.scope ?? 'clinical';
     const { patientId } = input;
@@ -52,7 +55,9 @@ export class Outbox {
     }
     const messageId = input.messageId ?? this.newMessageId();
     if (store.hasMessage(messageId)) return store.message(messageId) as ClientMessage;
-    const envelope = this.seal(id, directory, { messageId, patientId, scope, body: input.body, sentAt: this.ctx.now() });
+    if (files.length > 0 && scope !== 'clinical') fail('not-allowed', 'Only care messages carry files.');
+    const attachments = files.length > 0 ? this.ctx.attachments.refsFor(patientId, files) : undefined;
+    const envelope = this.seal(id, directory, { messageId, patientId, scope, body: input.body, sentAt: this.ctx.now(), ...(attachments ? { attachments } : {}) });
     const queued: ClientMessage = {
       messageId,
       conversationId: patientId,
@@ -71,7 +76,10 @@ export class Outbox {
       urgent: false,
       outOfHours: null,
     };
-    store.addMessage(queued, this.ctx.now(), JSON.stringify(envelope));
+    store.transaction(() => {
+      store.addMessage(queued, this.ctx.now(), JSON.stringify(envelope));
+      if (files.length > 0) store.attachments.bind(messageId, files);
+    });
     this.ctx.changed();
     const report = await this.flush().catch(() => new Map() as FlushReport);
     // Its state now: sent, failed for good, or still queued when the relay was out of reach.
@@ -80,7 +88,10 @@ export class Outbox {
   }
 
   private seal(id: Identity, directory: Directory, m: Draft): Envelope {
-    const sealed = sealMessage(this.ctx.sodium, directory, { ...m, senderDeviceId: id.deviceId }, this.ctx.identity.keys().signing.privateKey) ?? fail('untrusted', 'The clinic has no records key yet.');
+    // A message with files carries their keys in a marked body, and their blob ids in the header.
+    const body = m.attachments ? formatBody({ text: m.body, urgent: false, attachments: m.attachments }) : m.body;
+    const blobs = m.attachments?.map((a) => a.blobId);
+    const sealed = sealMessage(this.ctx.sodium, directory, { ...m, body, blobs, senderDeviceId: id.deviceId }, this.ctx.identity.keys().signing.privateKey) ?? fail('untrusted', 'The clinic has no records key yet.');
     if (sealed.patientDevices === 0) fail('unknown-patient', 'This patient has not connected a device yet.');
     return sealed.envelope;
   }
@@ -105,7 +116,10 @@ export class Outbox {
     for (const [index, item] of due.entries()) {
       try {
         if (item.kind === 'message') {
-          const answer = await connection.request('message.send', { envelope: JSON.parse(item.payloadJson) as Envelope });
+          const envelope = JSON.parse(item.payloadJson) as Envelope;
+          // The files first: the relay accepts the message only once it holds every chunk.
+          if (envelope.header.blobs) await this.ctx.attachments.upload(connection, envelope.header.patientId, envelope.header.blobs);
+          const answer = await connection.request('message.send', { envelope });
           store.transaction(() => {
             store.removeOutbox(item.id);
             store.advanceState(item.id, 'sent', { seq: answer.seq, relaySeq: answer.relaySeq });
@@ -140,7 +154,15 @@ export class Outbox {
       const message = store.message(item.id);
       if (message) {
         const directory = await this.ctx.directory.verified(true);
-        const envelope = this.seal(this.ctx.identity.current(), directory, { messageId: message.messageId, patientId: message.patientId, scope: message.scope, body: message.body, sentAt: message.sentAt });
+        const attachments = store.attachments.ofMessage(message.messageId).map((a) => a.ref);
+        const envelope = this.seal(this.ctx.identity.current(), directory, {
+          messageId: message.messageId,
+          patientId: message.patientId,
+          scope: message.scope,
+          body: message.body,
+          sentAt: message.sentAt,
+          ...(attachments.length > 0 ? { attachments } : {}),
+        });
         store.replaceOutboxPayload(item.id, JSON.stringify(envelope));
         store.deferOutbox(item.id, now(), code);
         return { again: true };

@@ -57,6 +57,8 @@ export class Receiver {
     if (arrived.length > 0) this.ctx.arrived(arrived);
     await this.ctx.outbox.flush().catch(() => undefined);
     await this.ctx.team.flush().catch(() => undefined);
+    // Files still to fetch: those that just arrived, and any a crash or a lost connection cut short.
+    void this.ctx.attachments.fetchPending().catch(() => undefined);
     return received;
   }
 
@@ -110,7 +112,16 @@ export class Receiver {
       urgent,
       outOfHours: fromPatient ? (content.outOfHours ?? null) : null,
     };
-    if (!store.addMessage(message, now()) || outgoing) return 0;
+    const files = content.attachments ?? [];
+    // The relay keeps the blobs the header names; the body must describe exactly those.
+    const named = header.blobs ?? [];
+    const consistent = files.length === named.length && files.every((f) => named.includes(f.blobId));
+    const added = store.transaction(() => {
+      if (!store.addMessage(message, now())) return false;
+      if (files.length > 0 && !outgoing) this.ctx.attachments.expect(messageId, header.patientId, files, consistent);
+      return true;
+    });
+    if (!added || outgoing) return 0;
     // The team may already have read or handled it (their mark came first): it counts as such here too.
     if (fromPatient) store.team.catchUp(message.conversationId, now());
     arrived.push(message);

@@ -3,7 +3,7 @@
 // the message or receipt row uses that same number as its own primary key, in the same
 // transaction. `syncSince` is then one range scan of `log` (or of `log(patient_id,
 // relay_seq)` for a patient), joined by primary key to the message or the receipt.
-import { type AppendOutcome, type NewMessage, type NewReceipt, type RelayStore, type StoredMessage, type StoredReceipt } from '../relay-store';
+import { StoreConflictError, type AppendOutcome, type NewMessage, type NewReceipt, type RelayStore, type StoredMessage, type StoredReceipt } from '../relay-store';
 import { type Connection } from './connection';
 import { type MessageRow, type SyncRow, bytesIn, messageOf, sameBytes, syncItemOf } from './rows';
 
@@ -47,6 +47,7 @@ export function messageQueries({ db, now, write, ensureOpen }: Connection): Mess
     insertReceipt: db.prepare(
       'INSERT INTO receipts (relay_seq, message_id, conversation_id, patient_id, device_id, kind, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
+    bindBlob: db.prepare('UPDATE blobs SET message_id = ? WHERE blob_id = ? AND message_id IS NULL AND chunk_count IS NOT NULL AND stored_chunks = chunk_count'),
     syncAll: db.prepare<[number, number], SyncRow>(syncQueries.all),
     syncPatient: db.prepare<[string, number, number], SyncRow>(syncQueries.patient),
   };
@@ -74,6 +75,10 @@ export function messageQueries({ db, now, write, ensureOpen }: Connection): Mess
           bytesIn(message.digest),
           message.receivedAt,
         );
+        for (const blobId of message.blobIds ?? []) {
+          // The caller checked each blob; a blob taken or changed meanwhile undoes the message.
+          if (q.bindBlob.run(message.messageId, blobId).changes !== 1) throw new StoreConflictError('An attachment of this message is not complete or belongs to another message.');
+        }
         const stored: StoredMessage = {
           messageId: message.messageId,
           conversationId: message.conversationId,

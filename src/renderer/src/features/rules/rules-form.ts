@@ -2,6 +2,7 @@
 // The clinic rules as the form edits them (strings, one interval per day), and back to
 // `ClinicRules`, with checks that give a message per field before the schema's final word.
 import type { consentSectionIds } from '../../../../shared/consent/template';
+import { MAX_ATTACHMENTS_PER_MESSAGE, type AttachmentType, attachmentTypes } from '../../../../shared/protocol/attachments';
 import { type ClinicRules, type Weekday, clinicRulesSchema, weekdays } from '../../../../shared/protocol/clinic-rules';
 import { placeholdersIn, quickReplyPlaceholders } from '../../../../shared/quick-replies';
 
@@ -28,6 +29,10 @@ export type RulesForm = {
   allowRemember: boolean;
   notificationPreview: ClinicRules['security']['notificationPreview'];
   attachments: boolean;
+  /** What any attachment may be (ADR 19), patients' and the clinic's alike. */
+  attachmentTypes: readonly AttachmentType[];
+  attachmentMaxMegabytes: string;
+  attachmentsPerMessage: string;
   undoSend: string;
   retention: string;
   validityMonths: string;
@@ -71,6 +76,9 @@ export function formFromRules(rules: ClinicRules): RulesForm {
     allowRemember: rules.security.allowRememberDevice,
     notificationPreview: rules.security.notificationPreview,
     attachments: rules.security.patientAttachments,
+    attachmentTypes: [...rules.attachments.types],
+    attachmentMaxMegabytes: String(rules.attachments.maxMegabytes),
+    attachmentsPerMessage: String(rules.attachments.perMessage),
     undoSend: String(rules.security.undoSendSeconds),
     retention: String(rules.security.retentionYears),
     validityMonths: String(rules.consentRenewal.validityMonths),
@@ -127,6 +135,11 @@ export function rulesFromForm(form: RulesForm): ClinicRules {
     // A sign left with no phrase in either language is dropped; the list itself may not be empty.
     urgentSigns: form.urgentSigns.map((sign) => ({ id: sign.id, en: lines(sign.en), fr: lines(sign.fr) })).filter((sign) => sign.en.length + sign.fr.length > 0),
     quickReplies: form.quickReplies.map((r) => ({ id: r.id, en: { title: r.en.title.trim(), body: r.en.body.trim() }, fr: { title: r.fr.title.trim(), body: r.fr.body.trim() } })),
+    attachments: {
+      types: attachmentTypes.filter((type) => form.attachmentTypes.includes(type)),
+      maxMegabytes: wholeNumber(form.attachmentMaxMegabytes),
+      perMessage: wholeNumber(form.attachmentsPerMessage),
+    },
     security: {
       idleLockMinutes: wholeNumber(form.idleLock),
       allowRememberDevice: form.allowRemember,
@@ -151,7 +164,7 @@ export function validTimeZone(zone: string): boolean {
 /** The field a schema issue belongs to, as the form names its fields. */
 function fieldOf(path: readonly PropertyKey[]): string {
   const [head, second, third] = path.map(String);
-  if (head === 'businessHours' || head === 'emergency' || head === 'security' || head === 'consentRenewal') return `${head}.${second ?? ''}`;
+  if (head === 'businessHours' || head === 'emergency' || head === 'security' || head === 'consentRenewal' || head === 'attachments') return `${head}.${second ?? ''}`;
   if (head === 'consentText') return `consentText.${third ?? ''}`;
   if (head === 'quickReplies' && second !== undefined) return `quickReplies.${second}.${third ?? 'en'}`;
   return head ?? 'form';
@@ -198,6 +211,9 @@ export function validate(form: RulesForm): { errors: FieldErrors; rules: ClinicR
   list('purposes', form.purposes, 1);
   range('security.idleLockMinutes', form.idleLock, 1, 60);
   range('security.undoSendSeconds', form.undoSend, 0, 60);
+  range('attachments.maxMegabytes', form.attachmentMaxMegabytes, 1, 32);
+  range('attachments.perMessage', form.attachmentsPerMessage, 1, MAX_ATTACHMENTS_PER_MESSAGE);
+  if (form.attachmentTypes.length === 0) set('attachments.types', { key: 'attachmentTypes' });
   range('security.retentionYears', form.retention, 1, 100);
   range('consentRenewal.validityMonths', form.validityMonths, 0, 120);
   range('consentRenewal.reminderDays', form.reminderDays, 1, 180);

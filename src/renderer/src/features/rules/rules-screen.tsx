@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 
 import type { ClinicStatus } from '../../../../shared/clinic';
 import { consentSectionIds, formatBusinessHours, formatResponseTime } from '../../../../shared/consent/template';
+import { MAX_ATTACHMENTS_PER_MESSAGE, type AttachmentType, attachmentTypes } from '../../../../shared/protocol/attachments';
 import { type ClinicRules, type Weekday, weekdays } from '../../../../shared/protocol/clinic-rules';
 import { Button } from '../../components/button';
 import { SelectField } from '../../components/select-field';
@@ -24,6 +25,8 @@ import { PortalCard } from '../portal-check/portal-check';
 
 type Member = Extract<ClinicStatus, { state: 'member' }>;
 type Lang = 'en' | 'fr';
+
+const typeKey = (type: AttachmentType): 'jpeg' | 'png' | 'heic' | 'pdf' => (type === 'application/pdf' ? 'pdf' : (type.slice('image/'.length) as 'jpeg' | 'png' | 'heic'));
 
 export function RulesScreen() {
   const { t } = useTranslation();
@@ -335,7 +338,54 @@ function RulesEditor({ rules, editable, onSaved }: Readonly<{ rules: ClinicRules
             <p className="field__hint">{t('rules.security.previewHint')}</p>
           </div>
           <Checkbox label={t('rules.security.remember')} hint={t('rules.security.rememberHint')} checked={form.allowRemember} onChange={(v) => update({ allowRemember: v })} />
-          <Checkbox label={t('rules.security.attachments')} checked={form.attachments} onChange={(v) => update({ attachments: v })} />
+          <Checkbox label={t('rules.security.attachments')} hint={t('rules.security.attachmentsHint')} checked={form.attachments} onChange={(v) => update({ attachments: v })} />
+        </fieldset>
+
+        <fieldset className="card rules-group">
+          <legend>{t('rules.attachments.legend')}</legend>
+          <p>{t('rules.attachments.intro')}</p>
+          <div className="rules-grid">
+            <TextField
+              label={t('rules.attachments.maxMegabytes')}
+              hint={t('rules.attachments.maxMegabytesHint')}
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={32}
+              value={form.attachmentMaxMegabytes}
+              onChange={(e) => update({ attachmentMaxMegabytes: e.target.value })}
+              error={err('attachments.maxMegabytes')}
+              required
+            />
+            <TextField
+              label={t('rules.attachments.perMessage')}
+              hint={t('rules.attachments.perMessageHint')}
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={MAX_ATTACHMENTS_PER_MESSAGE}
+              value={form.attachmentsPerMessage}
+              onChange={(e) => update({ attachmentsPerMessage: e.target.value })}
+              error={err('attachments.perMessage')}
+              required
+            />
+          </div>
+          <fieldset className="rules-types" aria-describedby={err('attachments.types') ? 'attachment-types-error' : undefined}>
+            <legend>{t('rules.attachments.types')}</legend>
+            {attachmentTypes.map((type) => (
+              <Checkbox
+                key={type}
+                label={t(`rules.attachments.type.${typeKey(type)}`)}
+                checked={form.attachmentTypes.includes(type)}
+                onChange={(v) => update({ attachmentTypes: v ? [...form.attachmentTypes, type] : form.attachmentTypes.filter((x) => x !== type) })}
+              />
+            ))}
+            {err('attachments.types') ? (
+              <p id="attachment-types-error" className="field__error" role="alert">
+                {err('attachments.types')}
+              </p>
+            ) : null}
+          </fieldset>
         </fieldset>
 
         <fieldset className="card rules-group">

@@ -15,7 +15,7 @@ export const PORTAL_CSP = [
   "default-src 'none'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  "img-src 'self' data: blob:",
   "connect-src 'self' ws: wss:",
   "base-uri 'none'",
   "form-action 'none'",

@@ -3,6 +3,7 @@
 // decrypted in main and only ever crosses IPC to the renderer of the signed-in clinician.
 import { z } from 'zod';
 
+import { MAX_ATTACHMENTS_PER_MESSAGE, MAX_ATTACHMENT_BYTES, attachmentTypeSchema, blobIdSchema } from './protocol/attachments';
 import { HANDLED_REASONS, MAX_NOTE_CHARS } from './protocol/care-team';
 import { MAX_BODY_CHARS, bodyProblem } from './protocol/delivery';
 import { consentScopeSchema } from './protocol/documents';
@@ -112,6 +113,30 @@ export type InboxList = z.infer<typeof InboxList>;
 export const ThreadMessageState = z.enum(['pending', 'queued', 'sent', 'delivered', 'read', 'failed', 'received']);
 export type ThreadMessageState = z.infer<typeof ThreadMessageState>;
 
+/**
+ * A file of a message (ADR 19): `staged` attached in the composer and not sent yet,
+ * `fetching` still coming from the relay, `ready` checked whole, `unverified` a chunk or its
+ * hash did not verify (or the relay no longer has it): it is never shown.
+ */
+export const AttachmentView = z.strictObject({
+  attachmentId: blobIdSchema,
+  name: z.string(),
+  type: attachmentTypeSchema,
+  size: z.number().int(),
+  state: z.enum(['staged', 'fetching', 'ready', 'unverified']),
+});
+export type AttachmentView = z.infer<typeof AttachmentView>;
+
+/** The clinic's signed limits for files, as the composer checks them before main does. */
+export const AttachmentLimits = z.strictObject({ types: z.array(attachmentTypeSchema), maxMegabytes: z.number().int(), perMessage: z.number().int() });
+export type AttachmentLimits = z.infer<typeof AttachmentLimits>;
+
+/** A file's bytes, as the renderer sends or receives them over IPC: canonical base64. */
+const FileData = z
+  .string()
+  .max(Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4, 'too-big')
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'invalid');
+
 export const ThreadMessage = z.strictObject({
   messageId: idSchema,
   /** Written by the patient. */
@@ -129,6 +154,8 @@ export const ThreadMessage = z.strictObject({
   failure: z.string().nullable(),
   /** For a pending message: when it leaves unless undone. */
   sendAt: z.number().int().nullable(),
+  /** The files it carries, in order. */
+  attachments: z.array(AttachmentView),
 });
 export type ThreadMessage = z.infer<typeof ThreadMessage>;
 
@@ -143,6 +170,8 @@ export const Thread = z.strictObject({
   /** There are older messages before the first one returned. */
   hasMore: z.boolean(),
   compose: z.strictObject({ allowed: z.boolean(), blockedBy: ComposeBlock.nullable() }),
+  /** What files the composer may attach. */
+  attachmentLimits: AttachmentLimits,
   undoSendSeconds: z.number().int().min(0),
   draft: z.string(),
   /** Assignments and "handled another way" marks, oldest first, for the care team only. */
@@ -165,14 +194,38 @@ export const inboxChannels = {
     response: Thread,
   },
   'inbox:send': {
-    request: z.strictObject({ patientId: idSchema, body: MessageBody }),
+    /** A message with files may have no text. */
+    request: z
+      .strictObject({
+        patientId: idSchema,
+        body: z.string().max(MAX_BODY_CHARS, 'too-long'),
+        attachments: z.array(blobIdSchema).max(MAX_ATTACHMENTS_PER_MESSAGE, 'too-many').optional(),
+      })
+      .refine((r) => bodyProblem(r.body) !== 'empty' || (r.attachments?.length ?? 0) > 0, { message: 'required', path: ['body'] }),
     response: ThreadMessage,
   },
-  /** Takes a pending message back; its text is returned so the composer can restore it. */
+  /** Takes a pending message back; its text and files are returned so the composer can restore them. */
   'inbox:undo': {
     request: z.strictObject({ messageId: idSchema }),
-    response: z.strictObject({ undone: z.boolean(), body: z.string() }),
+    response: z.strictObject({ undone: z.boolean(), body: z.string(), attachments: z.array(AttachmentView) }),
   },
+  /**
+   * Attaches a file to the next message to a patient: main reads its type from its bytes,
+   * checks the clinic's limits, removes photo metadata, seals it and keeps it encrypted.
+   */
+  'inbox:attach': {
+    request: z.strictObject({ patientId: idSchema, name: z.string().max(1000), data: FileData, alreadyAttached: z.number().int().min(0).max(MAX_ATTACHMENTS_PER_MESSAGE) }),
+    response: AttachmentView,
+  },
+  /** Takes an attached file off before sending. */
+  'inbox:discard-attachment': { request: z.strictObject({ attachmentId: blobIdSchema }), response: z.strictObject({ discarded: z.boolean() }) },
+  /** A checked file's bytes, decrypted in memory for the viewer (never written to disk). */
+  'inbox:attachment': {
+    request: z.strictObject({ attachmentId: blobIdSchema }),
+    response: z.strictObject({ name: z.string(), type: attachmentTypeSchema, data: z.string() }),
+  },
+  /** Saves a copy where the clinician chooses (the only decrypted copy ever written); audited. */
+  'inbox:save-attachment': { request: z.strictObject({ attachmentId: blobIdSchema }), response: z.strictObject({ saved: z.boolean() }) },
   /** Marks every message of the conversation read (and tells the patient). */
   'inbox:mark-read': { request: z.strictObject({ patientId: idSchema }), response: z.strictObject({ marked: z.number().int() }) },
   /** Keeps the composer's text, encrypted with the profile; an empty text removes it. */

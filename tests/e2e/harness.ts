@@ -74,6 +74,7 @@ export async function startHarness(options: { dataDir?: string; now?: () => numb
       chooseBackupDestination: async () => dialogs.savePath,
       chooseBackupToRestore: async () => dialogs.openPath,
       chooseReceiptDestination: async () => dialogs.savePath,
+      chooseAttachmentDestination: async () => dialogs.savePath,
     },
     emit: (event, payload) => harness.deliver?.(event, payload),
     ...(options.now ? { now: options.now } : {}),

@@ -192,7 +192,7 @@ describe('the clinician inbox', () => {
     // A reply waits for the undo window; undo gives the text back (and keeps it as the draft).
     const first = await doctor.call<ThreadMessage>('inbox:send', { patientId: alex.patientId, body: 'Renewed, pick it up tomorrow.' });
     expect(first).toMatchObject({ state: 'pending', mine: true });
-    expect(await doctor.call('inbox:undo', { messageId: first.messageId })).toEqual({ undone: true, body: 'Renewed, pick it up tomorrow.' });
+    expect(await doctor.call('inbox:undo', { messageId: first.messageId })).toEqual({ undone: true, body: 'Renewed, pick it up tomorrow.', attachments: [] });
     expect((await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId })).draft).toBe('Renewed, pick it up tomorrow.');
     await sleep(1300);
     await alexPhone.sync();
@@ -200,7 +200,7 @@ describe('the clinician inbox', () => {
 
     const second = await doctor.call<ThreadMessage>('inbox:send', { patientId: alex.patientId, body: 'Renewed: pick it up tomorrow after 10.' });
     expect((await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId })).messages.at(-1)).toMatchObject({ messageId: second.messageId, state: 'pending' });
-    expect(await doctor.call('inbox:undo', { messageId: 'mNotAPendingOne' })).toEqual({ undone: false, body: '' });
+    expect(await doctor.call('inbox:undo', { messageId: 'mNotAPendingOne' })).toEqual({ undone: false, body: '', attachments: [] });
     await sleep(1500);
     thread = await doctor.call<Thread>('inbox:thread', { patientId: alex.patientId });
     expect(thread.messages.at(-1)).toMatchObject({ messageId: second.messageId, mine: true, fromPatient: false });

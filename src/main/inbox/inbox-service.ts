@@ -5,7 +5,10 @@
 // encrypted store for the policy's undo-send window before it is sealed and sent; drafts
 // live in the same store, so both survive a restart.
 import { replyStage } from '../../shared/reply-escalation';
+import { writeFile } from 'node:fs/promises';
+
 import {
+  type AttachmentView,
   type ComposeBlock,
   type ConversationConsent,
   type ConversationRow,
@@ -18,7 +21,9 @@ import {
   type Thread,
   type ThreadMessage,
 } from '../../shared/inbox';
+import { AttachmentError, defaultAttachmentRules, type AttachmentType } from '../../shared/protocol/attachments';
 import { type HandledReason, dayIn } from '../../shared/protocol/care-team';
+import { type HeldAttachment } from '../network/attachment-state';
 import { type Owner } from '../network/client/care-team';
 import { type ConsentStatus } from '../../shared/protocol/documents';
 import { type PatientCard } from '../../shared/protocol/patient-card';
@@ -46,6 +51,20 @@ export type InboxServiceOptions = {
   readonly pollMs?: number;
   /** Appends to this computer's audit trail (no message content ever goes in). */
   readonly audit?: (action: string, patientId: string | null, details: Record<string, string | number | boolean | null>) => Promise<void> | void;
+  /** Asks where to save a copy of a file; null when the clinician cancelled. */
+  readonly chooseAttachmentDestination?: (suggestedName: string, type: AttachmentType) => Promise<string | null>;
+};
+
+const attachmentView = (a: HeldAttachment): AttachmentView => ({ attachmentId: a.blobId, name: a.ref.name, type: a.ref.type, size: a.ref.size, state: a.state });
+
+/** Why a file cannot be attached, as the composer shows it (main's own check). */
+const FILE_REFUSALS: Record<string, string> = {
+  'wrong-type': 'This kind of file cannot be sent. The clinic accepts the types listed under the attach button.',
+  'too-big': 'This file is over the clinic’s size limit.',
+  empty: 'This file is empty.',
+  'too-many': 'This message already has as many files as the clinic allows.',
+  unreadable: 'This image could not be read; save it again as a JPEG or PNG and retry.',
+  gone: 'An attached file is no longer on this computer; attach it again.',
 };
 
 /** A colleague by device, named as IT named them; one no longer in the directory is a former colleague. */
@@ -226,8 +245,16 @@ export function createInboxService(options: InboxServiceOptions) {
     state: 'pending',
     failure: null,
     sendAt: p.sendAt,
+    attachments: pendingFiles(client(), p.messageId).map(attachmentView),
   });
-  const threadMessage = (m: ClientMessage, ownDeviceId: string): ThreadMessage => ({
+  /** The staged files a pending or failed message will carry (kept beside it until it is sent). */
+  const pendingKey = (messageId: string): string => `pending-files:${messageId}`;
+  function pendingFiles(c: ClinicClient, messageId: string): HeldAttachment[] {
+    const ids = c.local.get<string[]>(pendingKey(messageId)) ?? [];
+    return ids.map((id) => c.local.attachments.get(id)).filter((a): a is HeldAttachment => a !== null);
+  }
+
+  const threadMessage = (m: ClientMessage, ownDeviceId: string, files: readonly HeldAttachment[] = []): ThreadMessage => ({
     messageId: m.messageId,
     fromPatient: m.fromPatient,
     urgent: m.urgent,
@@ -238,6 +265,7 @@ export function createInboxService(options: InboxServiceOptions) {
     state: m.state,
     failure: m.failure,
     sendAt: null,
+    attachments: files.map(attachmentView),
   });
 
   async function thread(request: { patientId: string; before?: string | undefined; limit?: number | undefined }): Promise<Thread> {
@@ -247,7 +275,8 @@ export function createInboxService(options: InboxServiceOptions) {
     const store = c.local;
     const page = store.messagePage(request.patientId, request.limit ?? DEFAULT_THREAD_PAGE, request.before);
     const own = c.deviceId;
-    const messages = page.messages.map((m) => threadMessage(m, own));
+    const files = store.attachments.ofMessages(page.messages.map((m) => m.messageId));
+    const messages = page.messages.map((m) => threadMessage(m, own, files.get(m.messageId) ?? (m.state === 'failed' ? pendingFiles(c, m.messageId) : [])));
     if (request.before === undefined) messages.push(...store.inbox.pending(request.patientId).map(pendingMessage));
     const blockedBy = composeBlock(directory, request.patientId, at);
     const team = teamContext(c, directory);
@@ -266,6 +295,7 @@ export function createInboxService(options: InboxServiceOptions) {
       messages,
       hasMore: page.hasMore,
       compose: { allowed: blockedBy === null, blockedBy },
+      attachmentLimits: { ...(directory?.rules?.attachments ?? defaultAttachmentRules), types: [...(directory?.rules?.attachments ?? defaultAttachmentRules).types] },
       undoSendSeconds: directory?.rules?.security.undoSendSeconds ?? 0,
       draft: store.inbox.draft(request.patientId),
       team: teamNotes(c, request.patientId, team.names),
@@ -367,8 +397,12 @@ export function createInboxService(options: InboxServiceOptions) {
   }
 
   async function dispatch(c: ClinicClient, patientId: string, body: string, messageId: string, writtenAt: number): Promise<ClientMessage> {
+    const attachments = c.local.get<string[]>(pendingKey(messageId)) ?? [];
     try {
-      return await c.send({ patientId, body, messageId });
+      const sent = await c.send({ patientId, body, messageId, ...(attachments.length > 0 ? { attachments } : {}) });
+      // The files are the message's now (bound in the same step as it was stored).
+      if (attachments.length > 0) c.local.put(pendingKey(messageId), []);
+      return sent;
     } catch (error) {
       const reason = error instanceof ClientError || error instanceof Error ? error.message : 'The message could not be sent.';
       log.warn('inbox.send-refused', { code: error instanceof ClientError ? error.code : 'error' });
@@ -385,7 +419,7 @@ export function createInboxService(options: InboxServiceOptions) {
     timers.set(p.messageId, timer);
   }
 
-  async function send(request: { patientId: string; body: string }): Promise<ThreadMessage> {
+  async function send(request: { patientId: string; body: string; attachments?: readonly string[] | undefined }): Promise<ThreadMessage> {
     // A quick reply's placeholder left in the text would reach the patient as literal braces.
     if (holdsPlaceholder(request.body)) {
       throw new AppError('invalid-request', 'The message still holds a placeholder such as {firstName}. Replace it with the words to send.', { body: 'placeholder' });
@@ -399,6 +433,14 @@ export function createInboxService(options: InboxServiceOptions) {
     }
     const undoSeconds = directory?.rules?.security.undoSendSeconds ?? 0;
     const messageId = c.newMessageId();
+    const files = request.attachments ?? [];
+    for (const id of files) {
+      const held = c.local.attachments.get(id);
+      if (!held || held.patientId !== request.patientId || held.state !== 'staged' || held.messageId !== null) {
+        throw new AppError('invalid-request', FILE_REFUSALS['gone'] as string, { attachments: 'gone' });
+      }
+    }
+    if (files.length > 0) c.local.put(pendingKey(messageId), [...files]);
     c.local.inbox.saveDraft(request.patientId, '', at);
     if (undoSeconds > 0) {
       const pending: PendingSend = { messageId, patientId: request.patientId, body: request.body, createdAt: at, sendAt: at + undoSeconds * 1000 };
@@ -412,24 +454,89 @@ export function createInboxService(options: InboxServiceOptions) {
     return threadMessage(message, c.deviceId);
   }
 
-  function undo(request: { messageId: string }): { undone: boolean; body: string } {
+  function undo(request: { messageId: string }): { undone: boolean; body: string; attachments: AttachmentView[] } {
     const c = client();
     const pending = c.local.inbox.takePending(request.messageId);
     const timer = timers.get(request.messageId);
     if (timer) clearTimeout(timer);
     timers.delete(request.messageId);
-    if (!pending) return { undone: false, body: '' };
-    // The text goes back to the composer, and to the draft in case the app closes first.
+    if (!pending) return { undone: false, body: '', attachments: [] };
+    // The text goes back to the composer, and to the draft in case the app closes first; the files stay attached.
     c.local.inbox.saveDraft(pending.patientId, pending.body, now());
+    const files = pendingFiles(c, pending.messageId).map(attachmentView);
+    c.local.put(pendingKey(pending.messageId), []);
     changed();
-    return { undone: true, body: pending.body };
+    return { undone: true, body: pending.body, attachments: files };
+  }
+
+  /** Attaches a file to the next message: checked, cleaned, sealed and kept encrypted until sent. */
+  async function attach(request: { patientId: string; name: string; data: string; alreadyAttached: number }): Promise<AttachmentView> {
+    const c = client();
+    const bytes = new Uint8Array(Buffer.from(request.data, 'base64'));
+    try {
+      const staged = await c.attachments.stage({ patientId: request.patientId, name: request.name, bytes, alreadyStaged: request.alreadyAttached });
+      return { attachmentId: staged.blobId, name: staged.name, type: staged.type, size: staged.size, state: 'staged' };
+    } catch (error) {
+      if (error instanceof ClientError && error.code === 'file') {
+        throw new AppError('invalid-request', FILE_REFUSALS[error.message] ?? 'This file cannot be attached.', { file: error.message });
+      }
+      throw error;
+    } finally {
+      bytes.fill(0);
+    }
+  }
+
+  function discardAttachment(request: { attachmentId: string }): { discarded: boolean } {
+    const c = client();
+    const before = c.local.attachments.get(request.attachmentId);
+    c.attachments.discard(request.attachmentId);
+    return { discarded: before !== null && c.local.attachments.get(request.attachmentId) === null };
+  }
+
+  /** Opens a file in memory; a file that does not verify is refused with the words the thread shows. */
+  function openFile(c: ClinicClient, attachmentId: string) {
+    try {
+      return c.attachments.open(attachmentId);
+    } catch (error) {
+      if (error instanceof AttachmentError) throw new AppError('not-found', 'The attachment could not be verified.', { attachment: 'unverified' });
+      throw error;
+    }
+  }
+
+  async function attachment(request: { attachmentId: string }): Promise<{ name: string; type: AttachmentType; data: string }> {
+    const c = client();
+    const { ref, bytes, held } = openFile(c, request.attachmentId);
+    await options.audit?.('attachment.viewed', held.patientId, { type: ref.type, size: ref.size });
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+    bytes.fill(0);
+    return { name: ref.name, type: ref.type, data };
+  }
+
+  /** Writes the one decrypted copy, where the clinician chose, under the file's clean name. */
+  async function saveAttachment(request: { attachmentId: string }): Promise<{ saved: boolean }> {
+    const c = client();
+    const held = c.local.attachments.get(request.attachmentId);
+    if (!held) throw new AppError('not-found', 'This file is not on this computer.');
+    const path = await options.chooseAttachmentDestination?.(held.ref.name, held.ref.type);
+    if (!path) return { saved: false };
+    const { ref, bytes } = openFile(c, request.attachmentId);
+    try {
+      await writeFile(path, bytes, { mode: 0o600 });
+    } finally {
+      bytes.fill(0);
+    }
+    await options.audit?.('attachment.saved', held.patientId, { type: ref.type, size: ref.size });
+    return { saved: true };
   }
 
   async function retry(request: { messageId: string }): Promise<ThreadMessage> {
     const c = client();
+    // Its files, whether they were still waiting beside it or already bound to it when it was refused.
+    const files = [...(c.local.get<string[]>(pendingKey(request.messageId)) ?? []), ...c.local.attachments.unbind(request.messageId)];
     const failed = c.local.removeFailed(request.messageId);
     if (!failed) throw new AppError('not-found', 'This message is no longer waiting to be sent again.');
-    return send({ patientId: failed.patientId, body: failed.body });
+    c.local.put(pendingKey(request.messageId), []);
+    return send({ patientId: failed.patientId, body: failed.body, attachments: files });
   }
 
   async function markRead(request: { patientId: string }): Promise<{ marked: number }> {
@@ -502,6 +609,10 @@ export function createInboxService(options: InboxServiceOptions) {
     assign: guard(assign),
     handled: guard(handled),
     members: guard(() => teamView(client())),
+    attach: guard(attach),
+    discardAttachment: guard(discardAttachment),
+    attachment: guard(attachment),
+    saveAttachment: guard(saveAttachment),
     away: guard(away),
     /** For the clinic service's client: called on every stored change and new messages. */
     clientEvents: { changed, arrived },

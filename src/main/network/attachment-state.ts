@@ -51,6 +51,8 @@ export type AttachmentState = {
   beginStaging(patientId: string, ref: AttachmentRef, at: number): void;
   /** Binds staged files to the message that now carries them. */
   bind(messageId: string, blobIds: readonly string[]): void;
+  /** A refused message's own files become staged again (to send with its retry); their ids. */
+  unbind(messageId: string): string[];
   /** Files of a received message, to fetch; `consistent` false marks them unverified at once. */
   expect(messageId: string, patientId: string, refs: readonly AttachmentRef[], consistent: boolean, at: number): void;
   get(blobId: string): HeldAttachment | null;
@@ -95,6 +97,7 @@ export function attachmentStateOn(db: EncryptedDatabase): AttachmentState {
     chunk: db.prepare<[string, number], { bytes: Buffer }>('SELECT bytes FROM attachment_chunks WHERE blob_id = ? AND idx = ?'),
     setState: db.prepare('UPDATE attachments SET state = ? WHERE blob_id = ?'),
     bind: db.prepare("UPDATE attachments SET message_id = ?, position = ?, state = 'ready' WHERE blob_id = ? AND message_id IS NULL AND outgoing = 1"),
+    unbind: db.prepare("UPDATE attachments SET message_id = NULL, position = 0, state = 'staged' WHERE blob_id = ?"),
     removeChunks: db.prepare('DELETE FROM attachment_chunks WHERE blob_id = ?'),
     remove: db.prepare('DELETE FROM attachments WHERE blob_id = ?'),
     unsent: db.prepare<[number], { blob_id: string }>("SELECT blob_id FROM attachments WHERE message_id IS NULL AND state = 'staged' AND created_at < ?"),
@@ -119,6 +122,13 @@ export function attachmentStateOn(db: EncryptedDatabase): AttachmentState {
     },
     bind(messageId, blobIds) {
       tx(() => blobIds.forEach((blobId, position) => q.bind.run(messageId, position, blobId)));
+    },
+    unbind(messageId) {
+      return tx(() => {
+        const rows = q.ofMessage.all(messageId).filter((r) => r.outgoing === 1);
+        for (const r of rows) q.unbind.run(r.blob_id);
+        return rows.map((r) => r.blob_id);
+      });
     },
     expect(messageId, patientId, refs, consistent, at) {
       tx(() => refs.forEach((ref, position) => q.insert.run(ref.blobId, messageId, patientId, 0, position, JSON.stringify(ref), consistent ? 'fetching' : 'unverified', 0, at)));

@@ -1,3 +1,4 @@
+import { type AttachmentType } from '../../shared/protocol/attachments';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -21,6 +22,8 @@ export type FileDialogs = {
   chooseBackupToRestore(): Promise<string | null>;
   /** Where to save a consent receipt (PDF); null when cancelled. */
   chooseReceiptDestination(defaultName: string): Promise<string | null>;
+  /** Where to save a copy of a message's file (its clean name and type suggested). */
+  chooseAttachmentDestination(defaultName: string, type: AttachmentType): Promise<string | null>;
 };
 
 export type ProfileServiceOptions = {

@@ -62,6 +62,7 @@ export function createMainServices(options: MainServicesOptions) {
     log: options.log,
     changed: () => options.emit('inbox:changed', { at: (options.now ?? Date.now)() }),
     audit: (action, patientId, details) => consent.audit(action, patientId, details),
+    chooseAttachmentDestination: (name, type) => options.dialogs.chooseAttachmentDestination(name, type),
     ...(options.notify ? { notify: options.notify } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
@@ -152,6 +153,10 @@ export function createMainServices(options: MainServicesOptions) {
       'notices:list': () => notices.list(undefined),
       'inbox:assign': (request) => inbox.assign(request),
       'inbox:handled': (request) => inbox.handled(request),
+      'inbox:attach': (request) => inbox.attach(request),
+      'inbox:discard-attachment': (request) => inbox.discardAttachment(request),
+      'inbox:attachment': (request) => inbox.attachment(request),
+      'inbox:save-attachment': (request) => inbox.saveAttachment(request),
       'team:members': () => inbox.members(undefined),
       'team:away': (request) => inbox.away(request),
       'portal:status': () => portal.status(),

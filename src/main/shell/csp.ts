@@ -12,7 +12,7 @@ export const productionCsp = [
   "connect-src 'none'",
   "media-src 'none'",
   "object-src 'none'",
-  "worker-src 'none'",
+  "worker-src 'self'",
   "manifest-src 'none'",
   "frame-src 'none'",
   "frame-ancestors 'none'",

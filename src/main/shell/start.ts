@@ -158,6 +158,12 @@ export function startApp(): void {
           const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
           return result.canceled || !result.filePath ? null : result.filePath;
         },
+        async chooseAttachmentDestination(defaultName: string, type: string) {
+          const extension = type === 'application/pdf' ? 'pdf' : type === 'image/png' ? 'png' : type === 'image/heic' ? 'heic' : 'jpg';
+          const options = { defaultPath: join(app.getPath('downloads'), defaultName), filters: [{ name: extension.toUpperCase(), extensions: [extension] }] };
+          const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+          return result.canceled || !result.filePath ? null : result.filePath;
+        },
         async chooseBackupToRestore() {
           const options = {
             properties: ['openFile' as const],

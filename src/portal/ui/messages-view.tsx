@@ -15,6 +15,8 @@ import { EmergencyCall } from './emergency-call';
 import { FormError } from './form-error';
 import { OutOfHoursNotice } from './out-of-hours-notice';
 import { TriageDialog } from './triage-dialog';
+import { ComposeFiles, MessageFiles, refusalKey } from './files-ui';
+import { type PreparedFile } from './file-prepare';
 
 const stateKey: Record<Exclude<PortalMessage['state'], 'received'>, MessageKey> = {
   queued: 'stateQueued',
@@ -73,7 +75,7 @@ function InPersonTopics({ rules }: { readonly rules: ClinicRules }) {
   );
 }
 
-function MessageItem({ message }: { readonly message: PortalMessage }) {
+function MessageItem({ message, client }: { readonly message: PortalMessage; readonly client: PatientClient }) {
   const { t, language } = useI18n();
   const status = message.state === 'received' ? null : message.state === 'failed' ? t(message.failure === 'no-consent' ? 'failedNoConsent' : 'failedOther') : t(stateKey[message.state]);
   return (
@@ -89,7 +91,8 @@ function MessageItem({ message }: { readonly message: PortalMessage }) {
           </>
         ) : null}
       </p>
-      <p className="message-body">{message.body}</p>
+      {message.body ? <p className="message-body">{message.body}</p> : null}
+      <MessageFiles client={client} message={message} />
       {status ? (
         <p className={message.state === 'failed' ? 'message-state failed' : 'message-state'} data-testid="message-state">
           {status}
@@ -103,6 +106,9 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
   const { t } = useI18n();
   const [draft, setDraft] = useState('');
   const [error, setError] = useState<MessageKey | null>(null);
+  const [fileError, setFileError] = useState<string | null>(null);
+  const [files, setFiles] = useState<readonly PreparedFile[]>([]);
+  const [progress, setProgress] = useState<number | null>(null);
   const [sending, setSending] = useState(false);
   const ids = { conversation: useId(), compose: useId(), composeHint: useId(), error: useId() };
   // What the patient agreed to: its hours, emergency advice and promise.
@@ -129,20 +135,36 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
   const send = async (urgent: boolean) => {
     setSending(true);
     setError(null);
+    setFileError(null);
     try {
-      await client.send(draft, { urgent });
+      const total = files.reduce((n, f) => n + f.size, 0);
+      await client.send(draft, { urgent, files, ...(files.length > 0 ? { onProgress: (done: number) => setProgress(Math.round((done / Math.max(1, total)) * 100)) } : {}) });
       setDraft('');
+      for (const f of files) if (f.preview) URL.revokeObjectURL(f.preview);
+      setFiles([]);
     } catch (caught) {
       const code = caught instanceof PortalError ? caught.code : null;
-      setError(code === 'empty' ? 'composeEmpty' : code === 'too-long' ? 'composeTooLong' : code === 'no-consent' ? 'composeStopped' : code === 'not-ready' ? 'composeNotReady' : 'somethingWrong');
+      if (caught instanceof PortalError && code === 'file' && caught.file) {
+        const rules = client.attachments().rules;
+        setFileError(t(refusalKey(caught.file), { name: files[0]?.name ?? '', size: rules.maxMegabytes, count: rules.perMessage }));
+      } else if (code === 'offline' && files.length > 0) {
+        setFileError(t('fileOffline'));
+      } else {
+        setError(code === 'empty' ? 'composeEmpty' : code === 'too-long' ? 'composeTooLong' : code === 'no-consent' ? 'composeStopped' : code === 'not-ready' ? 'composeNotReady' : 'somethingWrong');
+      }
     } finally {
       setSending(false);
+      setProgress(null);
     }
   };
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (sending || triage === 'open') return;
+    if (draft.trim() === '' && files.length > 0) {
+      void send(false);
+      return;
+    }
     // The signs of an emergency stop the send first (the relay never sees the text).
     if (matcher?.check(draft).urgent) {
       setTriage('open');
@@ -161,7 +183,7 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
           <ol className="message-list">
             {conversation.map((m) => (
               <Fragment key={m.messageId}>
-                <MessageItem message={m} />
+                <MessageItem message={m} client={client} />
                 {m.outgoing && m.outOfHours ? <OutOfHoursNotice notice={m.outOfHours} rules={rules} /> : null}
               </Fragment>
             ))}
@@ -193,7 +215,13 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
                 aria-invalid={error ? true : undefined}
               />
             </div>
-            <FormError id={ids.error} text={error ? t(error) : null} />
+            <ComposeFiles client={client} files={files} onFiles={setFiles} onError={setFileError} disabled={sending} />
+            <FormError id={ids.error} text={error ? t(error) : fileError} />
+            {progress !== null ? (
+              <p className="hint" role="status" data-testid="upload-progress">
+                {t('filesUploading', { percent: progress })}
+              </p>
+            ) : null}
             <div className="actions">
               <button type="submit" className="primary" disabled={sending}>
                 {sending ? t('sending') : t('send')}

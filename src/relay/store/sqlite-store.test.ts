@@ -108,7 +108,7 @@ describe('opening', () => {
         sql: string;
       }[];
       expect(tables.map((t) => t.name).sort()).toEqual(
-        ['clinic', 'consents', 'devices', 'enrollments', 'invites', 'log', 'messages', 'patient_cards', 'patient_withdrawals', 'policies', 'receipts', 'records_epochs', 'short_codes', 'staff_alerts', 'team_events'].sort(),
+        ['clinic', 'consents', 'devices', 'enrollments', 'invites', 'log', 'messages', 'patient_cards', 'patient_withdrawals', 'policies', 'receipts', 'records_epochs', 'short_codes', 'staff_alerts', 'team_events', 'blobs', 'blob_chunks'].sort(),
       );
       for (const table of tables) expect(table.sql).toMatch(/STRICT\s*$/);
     } finally {
@@ -462,6 +462,49 @@ describe('care-team events (migration 6)', () => {
     ]);
     expect((await reopened.listTeamEvents(1, 1)).map((e) => e.eventId)).toEqual(['t2']);
     expect((await reopened.listTeamEvents(0, 1))[0]?.digest).toEqual(bytes(32, 1));
+  });
+});
+
+describe('attachment blobs (migration 7)', () => {
+  const chunk = (blobId: string, index: number, n: number, last = false, uploader = 'dev-a', patientId = 'p1') => ({ blobId, patientId, uploaderDeviceId: uploader, index, bytes: bytes(40, n), last, at: 100 });
+
+  it('stores chunks once per index, knows where an upload resumes, binds the blob to its message, and keeps it to its owner', async () => {
+    const { store } = await freshStore();
+    expect(await store.putBlobChunk(chunk('b1', 0, 1))).toMatchObject({ kind: 'stored', blob: { storedChunks: 1, chunkCount: null } });
+    expect(await store.putBlobChunk(chunk('b1', 0, 1))).toMatchObject({ kind: 'duplicate' });
+    expect(await store.putBlobChunk(chunk('b1', 0, 2))).toEqual({ kind: 'conflict', reason: 'bytes' });
+    expect(await store.putBlobChunk(chunk('b1', 1, 3, false, 'dev-b'))).toEqual({ kind: 'conflict', reason: 'owner' });
+    expect(await store.putBlobChunk(chunk('b1', 2, 3, true))).toMatchObject({ kind: 'stored', blob: { chunkCount: 3 } });
+    expect(await store.blobPrefix('b1')).toBe(1);
+    expect(await store.putBlobChunk(chunk('b1', 3, 4))).toEqual({ kind: 'conflict', reason: 'past-end' });
+    // Not complete yet: a message cannot carry it.
+    await expect(store.appendMessage({ ...message('m1', 'p1'), blobIds: ['b1'] })).rejects.toThrow(StoreConflictError);
+    expect(await store.getMessage('m1')).toBeNull();
+    await store.putBlobChunk(chunk('b1', 1, 5));
+    expect(await store.blobPrefix('b1')).toBe(3);
+    await stored(store, { ...message('m1', 'p1'), blobIds: ['b1'] });
+    expect((await store.getBlob('b1'))?.messageId).toBe('m1');
+    expect(await store.getBlobChunk('b1', 1)).toEqual(bytes(40, 5));
+    // Bound: no more chunks, and no other message.
+    expect(await store.putBlobChunk(chunk('b1', 0, 9))).toEqual({ kind: 'conflict', reason: 'bytes' });
+    await expect(store.appendMessage({ ...message('m2', 'p1'), blobIds: ['b1'] })).rejects.toThrow(StoreConflictError);
+  });
+
+  it('retention removes old messages with their receipts and blobs, and uploads never sent', async () => {
+    const { store } = await freshStore();
+    await store.putBlobChunk(chunk('bOld', 0, 1, true));
+    await stored(store, { ...message('mOld', 'p1'), receivedAt: 10, blobIds: ['bOld'] });
+    await store.putReceipt(receipt('mOld', 'dev-b'));
+    await store.putBlobChunk({ ...chunk('bLost', 0, 2, true), at: 50 });
+    await store.putBlobChunk({ ...chunk('bNew', 0, 3, true), at: 5000 });
+    await stored(store, { ...message('mNew', 'p1'), receivedAt: 5000 });
+    expect(await store.removeExpired({ messagesBefore: 1000, unboundBefore: 1000 })).toEqual({ messages: 1, blobs: 2 });
+    expect(await store.getMessage('mOld')).toBeNull();
+    expect(await store.getBlob('bOld')).toBeNull();
+    expect(await store.getBlobChunk('bOld', 0)).toBeNull();
+    expect(await store.getBlob('bLost')).toBeNull();
+    expect(await store.getBlob('bNew')).not.toBeNull();
+    expect((await store.syncSince(0, 10)).map((item) => (item.kind === 'message' ? item.message.messageId : 'receipt'))).toEqual(['mNew']);
   });
 });
 

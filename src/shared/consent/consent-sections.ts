@@ -261,10 +261,15 @@ export const sections: Record<ConsentSectionId, (c: Context) => Draft> = {
           `${label('newsletters')}: general health news from the clinic, never about you personally. Only if you say yes.`,
           `${label('newsletters')} : des nouvelles de santé générales de la clinique, jamais sur vous en particulier. Seulement si vous dites oui.`,
         ),
-        l(
-          `${label('attachments')}: photos of you are taken, sent or kept only with your written permission.`,
-          `${label('attachments')} : des photos de vous ne sont prises, envoyées ou gardées qu’avec votre permission écrite.`,
-        ),
+        rules.security.patientAttachments
+          ? l(
+              `${label('attachments')}: you may send photos and PDF files, up to ${rules.attachments.maxMegabytes} MB each and ${rules.attachments.perMessage} per message, and the clinic may send you documents. Before a photo leaves your device, the app removes the place, date and camera details stored in it. Files are encrypted like messages and kept in your record. Photos of you are taken, sent or kept only with your written permission.`,
+              `${label('attachments')} : vous pouvez envoyer des photos et des fichiers PDF, jusqu’à ${rules.attachments.maxMegabytes} Mo chacun et ${rules.attachments.perMessage} par message, et la clinique peut vous envoyer des documents. Avant qu’une photo ne quitte votre appareil, l’application en retire le lieu, la date et les détails de l’appareil photo. Les fichiers sont chiffrés comme les messages et gardés dans votre dossier. Des photos de vous ne sont prises, envoyées ou gardées qu’avec votre permission écrite.`,
+            )
+          : l(
+              `${label('attachments')}: not offered. This clinic does not accept photos or files from patients in the app; bring them to your appointment instead. Photos of you are taken, sent or kept only with your written permission.`,
+              `${label('attachments')} : non proposé. Cette clinique n’accepte pas de photos ni de fichiers des patients dans l’application ; apportez-les plutôt à votre rendez-vous. Des photos de vous ne sont prises, envoyées ou gardées qu’avec votre permission écrite.`,
+            ),
       ],
     };
   },

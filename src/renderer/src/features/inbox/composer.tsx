@@ -3,10 +3,11 @@
 // not allow a message; otherwise Ctrl+Enter (or Send) hands the text to main, which holds it
 // for the clinic's undo-send window before sealing it. "Needs a visit" fills in the clinic's
 // in-person rule for the clinician to edit.
-import { type JSX, type RefObject, useId, useLayoutEffect, useState } from 'react';
+import { type JSX, type RefObject, useId, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-import type { Thread, ThreadMessage } from '../../../../shared/inbox';
+import type { AttachmentView, Thread, ThreadMessage } from '../../../../shared/inbox';
+import { StagedFiles, acceptOf, base64Of } from './attachments';
 import type { ClinicRules } from '../../../../shared/protocol/clinic-rules';
 import { Button } from '../../components/button';
 import { useToast } from '../../components/toast';
@@ -31,17 +32,64 @@ export type ComposerProps = Readonly<{
   rules: ClinicRules | null;
   draft: Draft;
   textareaRef: RefObject<HTMLTextAreaElement | null>;
+  /** Files attached and not sent yet. */
+  staged: readonly AttachmentView[];
+  onStaged: (files: readonly AttachmentView[]) => void;
   onSent: (message: ThreadMessage) => void;
   /** Main refused for a reason the thread should show (consent changed meanwhile). */
   onRefused: () => void;
 }>;
 
-export function Composer({ patientId, patientName, thread, rules, draft, textareaRef, onSent, onRefused }: ComposerProps): JSX.Element {
+export function Composer({ patientId, patientName, thread, rules, draft, textareaRef, staged, onStaged, onSent, onRefused }: ComposerProps): JSX.Element {
   const { t, i18n } = useTranslation();
   const toast = useToast();
   const id = useId();
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+  const [attaching, setAttaching] = useState(false);
+  const [dropping, setDropping] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const limits = thread.attachmentLimits;
+
+  /** Hands each file to main, which checks its bytes, cleans and seals it; one message per refusal. */
+  const attach = async (files: readonly File[]) => {
+    if (!allowed || files.length === 0) return;
+    setAttaching(true);
+    setError(null);
+    let current = [...staged];
+    for (const file of files) {
+      if (current.length >= limits.perMessage) {
+        setError(t('inbox.files.refused.too-many', { count: String(limits.perMessage) }));
+        break;
+      }
+      if (file.size > limits.maxMegabytes * 1024 * 1024) {
+        setError(t('inbox.files.refused.too-big', { name: file.name, size: String(limits.maxMegabytes) }));
+        continue;
+      }
+      let data: string;
+      try {
+        data = await base64Of(file);
+      } catch {
+        setError(t('inbox.files.refused.unreadable', { name: file.name }));
+        continue;
+      }
+      const result = await clinic().inbox.attach({ patientId, name: file.name, data, alreadyAttached: current.length });
+      if (!result.ok) {
+        const reason = result.error.fields?.file;
+        setError(reason ? t(`inbox.files.refused.${reason}`, { name: file.name, size: String(limits.maxMegabytes), count: String(limits.perMessage) }) : errorText(t, result.error));
+        continue;
+      }
+      current = [...current, result.value];
+      onStaged(current);
+    }
+    setAttaching(false);
+  };
+
+  const remove = async (file: AttachmentView) => {
+    onStaged(staged.filter((f) => f.attachmentId !== file.attachmentId));
+    await clinic().inbox['discard-attachment']({ attachmentId: file.attachmentId });
+    textareaRef.current?.focus();
+  };
   /** The quick-reply list while open: what follows the `/`, and the chosen row. */
   const [picker, setPicker] = useState<{ query: string; active: number } | null>(null);
   const language: ReplyLanguage = i18n.language === 'fr' ? 'fr' : 'en';
@@ -68,7 +116,7 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
   const send = async () => {
     if (!allowed || sending) return;
     const body = draft.textRef.current;
-    if (body.trim() === '') {
+    if (body.trim() === '' && staged.length === 0) {
       setError(t('inbox.compose.required'));
       return textareaRef.current?.focus();
     }
@@ -82,7 +130,8 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
       return textareaRef.current?.focus();
     }
     setSending(true);
-    const result = await clinic().inbox.send({ patientId, body });
+    const attachments = staged.map((f) => f.attachmentId);
+    const result = await clinic().inbox.send({ patientId, body, ...(attachments.length > 0 ? { attachments } : {}) });
     setSending(false);
     if (!result.ok) {
       if (result.error.fields?.body === 'too-long') setError(t('inbox.compose.tooLong'));
@@ -93,6 +142,7 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
     }
     setError(null);
     draft.clear();
+    onStaged([]);
     onSent(result.value);
     textareaRef.current?.focus();
   };
@@ -137,7 +187,21 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
   const describedBy = [allowed ? null : `${id}-blocked`, `${id}-hint`, error ? `${id}-error` : null].filter(Boolean).join(' ');
 
   return (
-    <div className={allowed ? 'inbox-compose' : 'inbox-compose inbox-compose--blocked'}>
+    <div
+      className={`${allowed ? 'inbox-compose' : 'inbox-compose inbox-compose--blocked'}${dropping ? ' inbox-compose--dropping' : ''}`}
+      onDragOver={(event) => {
+        if (!allowed || !event.dataTransfer.types.includes('Files')) return;
+        event.preventDefault();
+        setDropping(true);
+      }}
+      onDragLeave={() => setDropping(false)}
+      onDrop={(event) => {
+        if (!allowed) return;
+        event.preventDefault();
+        setDropping(false);
+        void attach([...event.dataTransfer.files]);
+      }}
+    >
       {allowed ? null : (
         <div className="inbox-compose__blocked" id={`${id}-blocked`} role="note" data-blocked-by={blockedBy}>
           <svg className="inbox-compose__blocked-icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
@@ -221,6 +285,12 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
       <p className="visually-hidden" id={`${id}-quick-hint`}>
         {t('inbox.compose.quick.hint')}
       </p>
+      <StagedFiles files={staged} onRemove={(f) => void remove(f)} />
+      {attaching ? (
+        <p className="inbox-compose__attaching" role="status">
+          <span className="spinner" aria-hidden="true" /> {t('inbox.files.preparing')}
+        </p>
+      ) : null}
       {error ? (
         <p className="field__error inbox-compose__error" id={`${id}-error`}>
           {error}
@@ -235,6 +305,24 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
           {draft.status === 'saved' ? t('inbox.compose.draftSaved') : draft.status === 'failed' ? t('inbox.compose.draftFailed') : null}
         </span>
         <div className="inbox-compose__actions">
+          <input
+            ref={fileInput}
+            type="file"
+            className="visually-hidden"
+            tabIndex={-1}
+            aria-hidden="true"
+            accept={acceptOf(limits)}
+            multiple
+            data-testid="attach-input"
+            onChange={(event) => {
+              const files = [...(event.target.files ?? [])];
+              event.target.value = '';
+              void attach(files);
+            }}
+          />
+          <Button variant="secondary" disabled={!allowed} busy={attaching} aria-describedby={`${id}-files`} onClick={() => fileInput.current?.click()}>
+            {t('inbox.files.attach')}
+          </Button>
           {rules && rules.quickReplies.length > 0 ? (
             <Button
               variant="secondary"
@@ -258,6 +346,9 @@ export function Composer({ patientId, patientName, thread, rules, draft, textare
             {t('inbox.compose.send')}
           </Button>
         </div>
+        <p className="visually-hidden" id={`${id}-files`}>
+          {t('inbox.files.attachHint', { size: String(limits.maxMegabytes), count: String(limits.perMessage) })}
+        </p>
         <p className="visually-hidden" id={`${id}-visit`}>
           {t('inbox.compose.needsVisitHint')}
         </p>

@@ -5,7 +5,7 @@
 import { type JSX, type RefObject, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-import type { TeamNote, TeamView, Thread, ThreadMessage } from '../../../../shared/inbox';
+import type { AttachmentView, TeamNote, TeamView, Thread, ThreadMessage } from '../../../../shared/inbox';
 import type { IpcError } from '../../../../shared/ipc/errors';
 import type { ClinicRules } from '../../../../shared/protocol/clinic-rules';
 import { Button } from '../../components/button';
@@ -19,6 +19,7 @@ import { birthDate, mergeMessages, patientLabel, prependMessages, shortTime, ups
 import { useDraft } from './use-draft';
 import { useNow } from './use-now';
 import { AssignmentControl, HandledControl, TeamNoteItem } from './team';
+import { MessageFiles } from './attachments';
 
 const pageSize = 50;
 /** Within this distance of the bottom, new messages keep the view at the bottom. */
@@ -54,6 +55,9 @@ export function ThreadView({ patientId, rules, team, changes, headingRef, focusH
   const [refetches, setRefetches] = useState(0);
   const [retries, setRetries] = useState(0);
   const draft = useDraft(patientId);
+  /** Files attached in the composer and not sent yet (kept encrypted by main meanwhile). */
+  const [staged, setStaged] = useState<readonly AttachmentView[]>([]);
+  useEffect(() => setStaged([]), [patientId]);
   const { loadDraft } = draft;
   const textareaRef = useRef<HTMLTextAreaElement>(null);
 
@@ -159,6 +163,8 @@ export function ThreadView({ patientId, rules, team, changes, headingRef, focusH
       setMessages((current) => current.filter((m) => m.messageId !== message.messageId));
       const typed = draft.textRef.current;
       draft.setText(typed.trim() === '' ? result.value.body : `${result.value.body}\n\n${typed}`);
+      const back = result.value.attachments;
+      if (back.length > 0) setStaged((current) => [...current, ...back]);
       toast.show('info', t('inbox.thread.undone'));
       textareaRef.current?.focus();
     } else {
@@ -211,7 +217,8 @@ export function ThreadView({ patientId, rules, team, changes, headingRef, focusH
     <div
       className="inbox-thread"
       onKeyDown={(event) => {
-        if (event.key === 'Escape' && !event.defaultPrevented) {
+        // Escape in an open dialog (a photo enlarged, a PDF) closes that dialog, not the conversation.
+        if (event.key === 'Escape' && !event.defaultPrevented && !(event.target instanceof Element && event.target.closest('dialog'))) {
           event.preventDefault();
           onBackToList();
         }
@@ -273,6 +280,8 @@ export function ThreadView({ patientId, rules, team, changes, headingRef, focusH
         rules={rules}
         draft={draft}
         textareaRef={textareaRef}
+        staged={staged}
+        onStaged={setStaged}
         onSent={onSent}
         onRefused={refetch}
       />
@@ -324,7 +333,8 @@ function MessageItem({ message, patientName, now, onUndo, onRetry }: MessageItem
           <time dateTime={new Date(message.sentAt).toISOString()}>{shortTime(message.sentAt, now, i18n.language)}</time>
         </p>
         {message.urgent ? <p className="inbox-msg__urgent">{t('inbox.urgentMark')}</p> : null}
-        <p className="inbox-msg__body">{message.body}</p>
+        {message.body ? <p className="inbox-msg__body">{message.body}</p> : null}
+        <MessageFiles attachments={message.attachments} />
         {message.outOfHours ? (
           <p className="inbox-msg__notice">
             {message.outOfHours.replyDueAt !== null

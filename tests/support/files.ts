@@ -46,3 +46,10 @@ export function simplePdf(lines: readonly string[]): Uint8Array {
   out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return new TextEncoder().encode(out);
 }
+
+/** `size` bytes that start like a PDF, with a readable sample of at least 16 characters inside. */
+export function fakePdf(size: number, sample: string): Uint8Array {
+  const bytes = fakeJpeg(size, sample);
+  bytes.set(new TextEncoder().encode('%PDF-1.7\n'), 0);
+  return bytes;
+}

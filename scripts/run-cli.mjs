@@ -38,5 +38,7 @@ await build({
   },
 });
 const args = rest[0] === '--' ? rest.slice(1) : rest;
-const run = spawnSync(process.execPath, [join(root, 'out', 'cli', `${tool}.mjs`), ...args], { stdio: 'inherit' });
+// The benchmark collects garbage before each memory measurement.
+const flags = tool === 'bench' ? ['--expose-gc'] : [];
+const run = spawnSync(process.execPath, [...flags, join(root, 'out', 'cli', `${tool}.mjs`), ...args], { stdio: 'inherit' });
 process.exit(run.status ?? 1);

@@ -51,6 +51,8 @@ export type HeadlessClinic = {
 export type HeadlessOptions = {
   readonly dir: string;
   readonly relay?: Partial<Omit<RelayOptions, 'dataDir'>>;
+  /** Starts the relay some other way (the attachments benchmark runs it in its own process). */
+  readonly startRelay?: (options: RelayOptions) => Promise<Relay>;
   readonly clinicName?: string;
 };
 
@@ -58,7 +60,8 @@ export async function startHeadlessClinic(options: HeadlessOptions): Promise<Hea
   const relayDir = join(options.dir, 'relay');
   const devicesDir = join(options.dir, 'devices');
   const relayOptions = { port: 0, authRate: { capacity: 1000, refillPerSecond: 100 }, ...options.relay, dataDir: relayDir };
-  let relay = await startRelay(relayOptions);
+  const start = options.startRelay ?? startRelay;
+  let relay = await start(relayOptions);
   const setupToken = relay.setupToken;
   if (!setupToken) throw new Error('The relay folder was already set up; use an empty folder.');
   const devices: HeadlessDevice[] = [];
@@ -94,7 +97,7 @@ export async function startHeadlessClinic(options: HeadlessOptions): Promise<Hea
       // Patients' devices reconnect by themselves, as browsers do.
       await Promise.all(devices.map((d) => d.client.disconnect()));
       await relay.close();
-      relay = await startRelay({ ...relayOptions, port: relay.port });
+      relay = await start({ ...relayOptions, port: relay.port });
     },
     async close() {
       await Promise.all([...devices.map((d) => d.client.close().catch(() => undefined)), ...patients.map((p) => p.close().catch(() => undefined))]);

@@ -3,7 +3,7 @@
 // only ciphertext; main and the relay each refuse what the rules or the consent do not allow;
 // only who may read a conversation gets its chunks; a chunk changed at the relay is refused
 // on open while the message still shows.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -108,6 +108,10 @@ describe('attachments', () => {
       }
     }
     expect(contains(dr.file, new TextEncoder().encode(sample))).toBe(false);
+    // The clinician's copy is kept as sealed chunks beside the store, never in the clear.
+    const kept = readdirSync(`${dr.file}.files`);
+    expect(kept.length).toBeGreaterThan(0);
+    for (const name of kept) expect(contains(join(`${dr.file}.files`, name), new TextEncoder().encode(sample))).toBe(false);
   });
 
   it('main and the relay each refuse what the rules or the consent do not allow', async () => {

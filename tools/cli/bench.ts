@@ -1,8 +1,8 @@
-// npm run bench [-- --quick yes] [-- --only store|network|inbox|codes|newsletter]: measures unlock and the device
+// npm run bench [-- --quick yes] [-- --only store|network|inbox|codes|newsletter|attachments]: measures unlock and the device
 // store (encrypted against plain SQLite) against the budgets in the architecture notes, the
 // message path on loopback (bench-network.ts), the clinician's inbox (bench-inbox.ts), the
 // cost of guessing a short code offline (bench-codes.ts), a newsletter to 5,000 patients
-// (bench-newsletter.ts), and
+// (bench-newsletter.ts), a 10 MB photo from the portal to the clinician (bench-attachments.ts), and
 // writes one JSON file per measurement under bench/results/.
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -19,6 +19,7 @@ import { subkeys } from '../../src/main/profiles/key-file';
 import { createProfileManager } from '../../src/main/profiles/profile-manager';
 import { profilePaths } from '../../src/main/profiles/profile-paths';
 import { parseArgs } from './args';
+import { benchAttachments } from './bench-attachments';
 import { benchCodes } from './bench-codes';
 import { benchInbox as benchInboxService } from './bench-inbox';
 import { benchNetwork } from './bench-network';
@@ -29,7 +30,7 @@ import { syntheticMessages } from './synthetic';
 const passphrase = 'copper lantern orbit meadow 47';
 const args = parseArgs(process.argv.slice(2), ['quick', 'out', 'only']);
 const quick = args.quick === 'yes';
-const groups = ['store', 'network', 'inbox', 'codes', 'newsletter'] as const;
+const groups = ['store', 'network', 'inbox', 'codes', 'newsletter', 'attachments'] as const;
 const only = args.only;
 if (only !== undefined && !(groups as readonly string[]).includes(only)) throw new Error(`--only must be one of: ${groups.join(', ')}.`);
 const runs = (group: (typeof groups)[number]) => only === undefined || only === group;
@@ -137,7 +138,7 @@ async function benchThroughput() {
       listMs: Math.round(listMs),
     };
   };
-  const plain = (file: string) => clientStoreOn(new Database(file));
+  const plain = (file: string) => clientStoreOn(new Database(file), `${file}.files`);
   const encrypted = (file: string) => openClientStore(file, randomBytes(32));
   // Alternate the order so neither side always runs on a warm cache.
   const plainA = await run('plain', plain(join(work, 'plain-a.db')));
@@ -168,6 +169,7 @@ try {
   if (runs('inbox')) await benchInboxService({ quick, work, write });
   if (runs('codes')) await benchCodes({ quick, write });
   if (runs('newsletter')) await benchNewsletter({ quick, work, write });
+  if (runs('attachments')) await benchAttachments({ quick, work, write });
   console.log(`Results written to ${outDir}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -1,11 +1,15 @@
-// Runs in main (Node): the attachments this device holds (ADR 19), in the encrypted device
-// store beside the messages. A file is kept as the relay has it: its sealed chunks, under the
-// file's own key, which is itself kept only in this encrypted file. Nothing decrypted is ever
-// written: a file is opened in memory when someone looks at it. A file this device sends is
-// sealed into its chunks when it is attached ("staged"); one it receives is fetched chunk by
-// chunk (each chunk stored in its own transaction, so a download resumes after a crash) and
-// checked in full before it is offered. Removing a message removes its files.
-import { type AttachmentRef, attachmentSchema } from '../../shared/protocol/attachments';
+// Runs in main (Node): the attachments this device holds (ADR 19). A file is kept as the relay
+// has it: its sealed chunks, in a file of its own in a folder beside the device store, under
+// the file's own key, which is kept only in the encrypted device store with the file's name,
+// type, size and hash. Nothing decrypted is ever written: a file is opened in memory when
+// someone looks at it. A file this device sends is sealed into its chunks when it is attached
+// ("staged"); one it receives is fetched chunk by chunk, a few chunks flushed at a time
+// before the store counts them, so a download resumes after a crash, and it is checked in full
+// before it is offered. Removing a message removes its files.
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { ATTACHMENT_CHUNK_BYTES, type AttachmentRef, SEALED_CHUNK_BYTES, attachmentSchema, blobIdSchema } from '../../shared/protocol/attachments';
 import { type EncryptedDatabase } from '../storage/open-encrypted';
 
 export const ATTACHMENT_STATE_SCHEMA = `
@@ -22,12 +26,6 @@ CREATE TABLE IF NOT EXISTS attachments (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS attachments_by_message ON attachments (message_id, position);
 CREATE INDEX IF NOT EXISTS attachments_fetching ON attachments (created_at) WHERE state = 'fetching';
-CREATE TABLE IF NOT EXISTS attachment_chunks (
-  blob_id TEXT NOT NULL,
-  idx INTEGER NOT NULL CHECK (idx >= 0),
-  bytes BLOB NOT NULL,
-  PRIMARY KEY (blob_id, idx)
-) STRICT;
 `;
 
 export type AttachmentStateName = 'staged' | 'fetching' | 'ready' | 'unverified';
@@ -39,7 +37,7 @@ export type HeldAttachment = {
   readonly outgoing: boolean;
   readonly ref: AttachmentRef;
   readonly state: AttachmentStateName;
-  /** Sealed chunks held here. */
+  /** Sealed chunks held here, from the first without a gap. */
   readonly held: number;
   readonly createdAt: number;
 };
@@ -47,8 +45,6 @@ export type HeldAttachment = {
 export type AttachmentState = {
   /** A file this device attaches: its reference and sealed chunks, in one transaction. */
   stage(patientId: string, ref: AttachmentRef, chunks: Iterable<Uint8Array>, at: number): void;
-  /** Starts a staged file's chunks: the first `count` chunks are written by `putChunk`. */
-  beginStaging(patientId: string, ref: AttachmentRef, at: number): void;
   /** Binds staged files to the message that now carries them. */
   bind(messageId: string, blobIds: readonly string[]): void;
   /** A refused message's own files become staged again (to send with its retry); their ids. */
@@ -60,7 +56,8 @@ export type AttachmentState = {
   /** Files of many messages at once, by message id. */
   ofMessages(messageIds: readonly string[]): Map<string, HeldAttachment[]>;
   fetching(limit?: number): HeldAttachment[];
-  putChunk(blobId: string, index: number, bytes: Uint8Array): void;
+  /** The next chunks, in order from `held`, flushed to disk before they are counted. */
+  putChunks(blobId: string, chunks: readonly (readonly [number, Uint8Array])[]): void;
   chunk(blobId: string, index: number): Uint8Array | null;
   setState(blobId: string, state: AttachmentStateName): void;
   /** Removes a file and its chunks (a staged file discarded). */
@@ -84,7 +81,18 @@ const toHeld = (r: Row): HeldAttachment => ({
   createdAt: r.created_at,
 });
 
-export function attachmentStateOn(db: EncryptedDatabase): AttachmentState {
+/** Where a file's sealed chunks are: one file per blob, named by its id (checked: only URL-safe characters). */
+function chunkFile(dir: string, blobId: string): string {
+  if (!blobIdSchema.safeParse(blobId).success) throw new RangeError('Not a blob id.');
+  return join(dir, `${blobId}.sealed`);
+}
+
+/** The sealed length of chunk `index` of a file: full, except the last. */
+const sealedLength = (ref: AttachmentRef, index: number): number =>
+  index < ref.chunks - 1 ? SEALED_CHUNK_BYTES : ref.size - (ref.chunks - 1) * ATTACHMENT_CHUNK_BYTES + (SEALED_CHUNK_BYTES - ATTACHMENT_CHUNK_BYTES);
+
+export function attachmentStateOn(db: EncryptedDatabase, dir: string): AttachmentState {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const q = {
     insert: db.prepare(
       'INSERT INTO attachments (blob_id, message_id, patient_id, outgoing, position, ref_json, state, held, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (blob_id) DO NOTHING',
@@ -92,33 +100,37 @@ export function attachmentStateOn(db: EncryptedDatabase): AttachmentState {
     get: db.prepare<[string], Row>('SELECT * FROM attachments WHERE blob_id = ?'),
     ofMessage: db.prepare<[string], Row>('SELECT * FROM attachments WHERE message_id = ? ORDER BY position'),
     fetching: db.prepare<[number], Row>("SELECT * FROM attachments WHERE state = 'fetching' ORDER BY created_at LIMIT ?"),
-    putChunk: db.prepare('INSERT INTO attachment_chunks (blob_id, idx, bytes) VALUES (?, ?, ?) ON CONFLICT (blob_id, idx) DO NOTHING'),
-    countHeld: db.prepare('UPDATE attachments SET held = (SELECT count(*) FROM attachment_chunks WHERE blob_id = ?) WHERE blob_id = ?'),
-    chunk: db.prepare<[string, number], { bytes: Buffer }>('SELECT bytes FROM attachment_chunks WHERE blob_id = ? AND idx = ?'),
+    setHeld: db.prepare('UPDATE attachments SET held = ? WHERE blob_id = ?'),
     setState: db.prepare('UPDATE attachments SET state = ? WHERE blob_id = ?'),
     bind: db.prepare("UPDATE attachments SET message_id = ?, position = ?, state = 'ready' WHERE blob_id = ? AND message_id IS NULL AND outgoing = 1"),
     unbind: db.prepare("UPDATE attachments SET message_id = NULL, position = 0, state = 'staged' WHERE blob_id = ?"),
-    removeChunks: db.prepare('DELETE FROM attachment_chunks WHERE blob_id = ?'),
     remove: db.prepare('DELETE FROM attachments WHERE blob_id = ?'),
     unsent: db.prepare<[number], { blob_id: string }>("SELECT blob_id FROM attachments WHERE message_id IS NULL AND state = 'staged' AND created_at < ?"),
   };
   const tx = <T>(fn: () => T): T => db.transaction(fn).immediate();
+
+  /** Writes chunks at their places and flushes them; the caller counts them afterwards. */
+  const writeChunks = (blobId: string, chunks: readonly (readonly [number, Uint8Array])[]): void => {
+    if (chunks.length === 0) return;
+    // Read-write without O_APPEND: each chunk goes at its own place, whatever a crash left after it.
+    const fd = openSync(chunkFile(dir, blobId), constants.O_RDWR | constants.O_CREAT, 0o600);
+    try {
+      for (const [index, bytes] of chunks) writeSync(fd, bytes, 0, bytes.length, index * SEALED_CHUNK_BYTES);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  };
   const removeOne = (blobId: string): void => {
-    q.removeChunks.run(blobId);
     q.remove.run(blobId);
+    rmSync(chunkFile(dir, blobId), { force: true });
   };
 
   const state: AttachmentState = {
     stage(patientId, ref, chunks, at) {
-      tx(() => {
-        state.beginStaging(patientId, ref, at);
-        let index = 0;
-        for (const bytes of chunks) q.putChunk.run(ref.blobId, index++, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-        q.countHeld.run(ref.blobId, ref.blobId);
-      });
-    },
-    beginStaging(patientId, ref, at) {
-      q.insert.run(ref.blobId, null, patientId, 1, 0, JSON.stringify(ref), 'staged', 0, at);
+      rmSync(chunkFile(dir, ref.blobId), { force: true });
+      writeChunks(ref.blobId, [...chunks].map((bytes, index) => [index, bytes] as const));
+      q.insert.run(ref.blobId, null, patientId, 1, 0, JSON.stringify(ref), 'staged', ref.chunks, at);
     },
     bind(messageId, blobIds) {
       tx(() => blobIds.forEach((blobId, position) => q.bind.run(messageId, position, blobId)));
@@ -151,35 +163,50 @@ export function attachmentStateOn(db: EncryptedDatabase): AttachmentState {
     fetching(limit = 20) {
       return q.fetching.all(limit).map(toHeld);
     },
-    putChunk(blobId, index, bytes) {
-      tx(() => {
-        q.putChunk.run(blobId, index, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-        q.countHeld.run(blobId, blobId);
+    putChunks(blobId, chunks) {
+      const row = q.get.get(blobId);
+      if (!row || chunks.length === 0) return;
+      // Only the next chunks in order: `held` stays a count of chunks from the first, without a gap.
+      chunks.forEach(([index], i) => {
+        if (index !== row.held + i) throw new RangeError('Chunks are stored in order.');
       });
+      writeChunks(blobId, chunks);
+      q.setHeld.run(row.held + chunks.length, blobId);
     },
     chunk(blobId, index) {
-      const row = q.chunk.get(blobId, index);
-      return row ? new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength) : null;
+      const row = q.get.get(blobId);
+      if (!row || index >= row.held) return null;
+      const ref = attachmentSchema.parse(JSON.parse(row.ref_json));
+      const length = sealedLength(ref, index);
+      const out = new Uint8Array(length);
+      let fd: number;
+      try {
+        fd = openSync(chunkFile(dir, blobId), 'r');
+      } catch {
+        return null;
+      }
+      try {
+        const read = readSync(fd, out, 0, length, index * SEALED_CHUNK_BYTES);
+        return read === length ? out : null;
+      } finally {
+        closeSync(fd);
+      }
     },
     setState(blobId, next) {
       q.setState.run(next, blobId);
     },
     remove(blobId) {
-      tx(() => removeOne(blobId));
+      removeOne(blobId);
     },
     removeOfMessage(messageId) {
-      return tx(() => {
-        const rows = q.ofMessage.all(messageId);
-        for (const r of rows) removeOne(r.blob_id);
-        return rows.length;
-      });
+      const rows = q.ofMessage.all(messageId);
+      for (const r of rows) removeOne(r.blob_id);
+      return rows.length;
     },
     removeUnsentBefore(before) {
-      return tx(() => {
-        const rows = q.unsent.all(before);
-        for (const r of rows) removeOne(r.blob_id);
-        return rows.length;
-      });
+      const rows = q.unsent.all(before);
+      for (const r of rows) removeOne(r.blob_id);
+      return rows.length;
     },
   };
   return state;

@@ -67,7 +67,7 @@ export function openClientStore(file: string, key: Uint8Array): ClientStore {
     db.close();
     throw error;
   }
-  return clientStoreOn(db);
+  return clientStoreOn(db, `${file}.files`);
 }
 
 /**
@@ -75,7 +75,7 @@ export function openClientStore(file: string, key: Uint8Array): ClientStore {
  * only reaches it through openClientStore; the benchmark also gives it a plain SQLite file,
  * as the baseline measured in the same run.
  */
-export function clientStoreOn(db: EncryptedDatabase): ClientStore {
+export function clientStoreOn(db: EncryptedDatabase, filesDir: string): ClientStore {
   try {
     applyConnectionSettings(db);
     db.exec(CLIENT_STORE_SCHEMA);
@@ -88,10 +88,10 @@ export function clientStoreOn(db: EncryptedDatabase): ClientStore {
     db.close();
     throw error;
   }
-  return wrap(db);
+  return wrap(db, filesDir);
 }
 
-function wrap(db: EncryptedDatabase): ClientStore {
+function wrap(db: EncryptedDatabase, filesDir: string): ClientStore {
   const getKv = db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?');
   const putKv = db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const insertMessage = db.prepare(
@@ -102,7 +102,7 @@ function wrap(db: EncryptedDatabase): ClientStore {
   const inbox = inboxStateOn(db);
   const team = teamStateOn(db);
   const notices = noticeStateOn(db);
-  const attachments = attachmentStateOn(db);
+  const attachments = attachmentStateOn(db, filesDir);
   const insertOutbox = db.prepare('INSERT INTO outbox (id, kind, payload_json, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
 
   const store: ClientStore = {

@@ -1,5 +1,5 @@
 // Runs anywhere: attachments (ADR 19). A file is encrypted on the sending device with
-// crypto_secretstream_xchacha20poly1305 under a fresh key, in chunks of 128 KiB, each
+// crypto_secretstream_xchacha20poly1305 under a fresh key, in chunks of 176 KiB, each
 // chunk's additional data naming the blob id. The relay stores the chunks under the blob id
 // and sees nothing else. The key, the stream header, the name, the type, the size and the
 // SHA-256 of the plaintext travel inside the message's encrypted body (message-body.ts), and
@@ -13,14 +13,17 @@ import { ProtocolError } from './errors';
 import { base64BytesSchema } from './fields';
 import { type SodiumApi } from './sodium-api';
 
-/** Plaintext per chunk; a sealed chunk is 17 bytes more and fits one 256 KiB frame in base64. */
-export const ATTACHMENT_CHUNK_BYTES = 128 * 1024;
+/**
+ * Plaintext per chunk: 176 KiB. A sealed chunk is 17 bytes more, and in base64 (240,324
+ * characters) it still fits one 256 KiB frame with its JSON around it.
+ */
+export const ATTACHMENT_CHUNK_BYTES = 176 * 1024;
 /** Bytes secretstream adds to each chunk (crypto_secretstream_xchacha20poly1305_ABYTES). */
 export const CHUNK_OVERHEAD_BYTES = 17;
 export const SEALED_CHUNK_BYTES = ATTACHMENT_CHUNK_BYTES + CHUNK_OVERHEAD_BYTES;
 /** The hard ceiling whatever the policy says: 32 MiB. */
 export const MAX_ATTACHMENT_BYTES = 32 * 1024 * 1024;
-export const MAX_ATTACHMENT_CHUNKS = MAX_ATTACHMENT_BYTES / ATTACHMENT_CHUNK_BYTES;
+export const MAX_ATTACHMENT_CHUNKS = Math.ceil(MAX_ATTACHMENT_BYTES / ATTACHMENT_CHUNK_BYTES);
 export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
 export const STREAM_HEADER_BYTES = 24;
 
@@ -89,7 +92,7 @@ export function createChunkSealer(sodium: SodiumApi, blobId: string): ChunkSeale
     blobId,
     seal(plain, last) {
       if (done) throw new AttachmentError('bad-input', 'This file is already sealed.');
-      if (plain.length > ATTACHMENT_CHUNK_BYTES) throw new AttachmentError('bad-input', 'A chunk is over 128 KiB.');
+      if (plain.length > ATTACHMENT_CHUNK_BYTES) throw new AttachmentError('bad-input', 'A chunk is over 176 KiB.');
       if (plain.length === 0 && !(last && chunks === 0)) throw new AttachmentError('bad-input', 'Only an empty file has an empty chunk.');
       s.crypto_hash_sha256_update(hash, plain);
       chunks += 1;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { canonicalBytes, canonicalJson, signingInput, utf8Encode } from './canonical';
-import { fromBase64, toBase32, toBase64, bytesEqual } from './encoding';
+import { fromBase64, portableFromBase64, portableToBase64, toBase32, toBase64, bytesEqual } from './encoding';
 
 describe('canonical JSON', () => {
   it('sorts keys at every depth and writes no whitespace', () => {
@@ -80,8 +80,19 @@ describe('encodings', () => {
     );
   });
 
-  it.each(['A', 'AA', 'AAA', 'AA=', 'AB==', 'AAB=', 'A===', 'AAAA ', 'AA-_', 'QUJD\n', '====', 'QQ==QQ=='])('refuses non-canonical base64 %j', (text) => {
+  it('the portable base64 (what a browser runs) gives the same texts and bytes, around every padding', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), (bytes) => {
+        const text = portableToBase64(bytes);
+        expect(text).toBe(Buffer.from(bytes).toString('base64'));
+        expect(portableFromBase64(text)).toEqual(bytes);
+      }),
+    );
+  });
+
+  it.each(['A', 'AA', 'AAA', 'AA=', 'AB==', 'AAB=', 'A===', 'AAAA ', 'AA-_', 'QUJD\n', '====', 'QQ==QQ==', 'QQ=A', 'Q===', 'QR==', 'QUI=QUJD', 'QUJ\u00e9', 'QUJD\u0000'])('refuses non-canonical base64 %j', (text) => {
     expect(fromBase64(text)).toBeNull();
+    expect(portableFromBase64(text)).toBeNull();
   });
 
   it('base32 matches RFC 4648 test vectors (unpadded)', () => {

@@ -26,6 +26,9 @@ import { fail } from './client-error';
 import { type ClientContext } from './context';
 import { randomId } from './identity';
 
+/** Downloaded chunks are committed this many at a time (1 MiB): at most that much is fetched again after a crash. */
+const COMMIT_EVERY = 8;
+
 /** A staged file nobody sent is removed after a day. */
 export const STAGED_TTL_MS = 86_400_000;
 
@@ -113,12 +116,12 @@ export class Attachments {
     let done = 0;
     for (const held of pending) {
       try {
-        await downloadBlob(connection, held.ref, (index, sealed) => this.ctx.store.attachments.putChunk(held.blobId, index, sealed), { from: this.firstMissing(held) });
-        this.ctx.store.attachments.setState(held.blobId, this.verify(held) ? 'ready' : 'unverified');
+        await this.fetchOne(connection, held);
+        this.ctx.store.attachments.setState(held.blobId, 'ready');
       } catch (error) {
         if (error instanceof RelayError && error.transient) throw error;
-        // Refused for good (gone from the relay) or a copy that does not match the message.
-        if (error instanceof RelayError || error instanceof BlobTransferError) this.ctx.store.attachments.setState(held.blobId, 'unverified');
+        // A chunk or the hash did not verify, the relay's copy does not match the message, or it is gone.
+        if (error instanceof AttachmentError || error instanceof RelayError || error instanceof BlobTransferError) this.ctx.store.attachments.setState(held.blobId, 'unverified');
         else throw error;
       }
       done += 1;
@@ -127,20 +130,41 @@ export class Attachments {
     return done;
   }
 
-  /** The chunks are stored in order, one transaction each: the first missing one is the count. */
-  private firstMissing(held: HeldAttachment): number {
-    return this.ctx.store.attachments.get(held.blobId)?.held ?? 0;
-  }
-
-  /** Opens every chunk and checks the hash, keeping nothing. */
-  private verify(held: HeldAttachment): boolean {
-    try {
-      this.read(held, () => undefined);
-      return true;
-    } catch (error) {
-      if (error instanceof AttachmentError) return false;
-      throw error;
+  /**
+   * Fetches the chunks not held yet, opening each as it comes (so a changed chunk stops the
+   * download there) and committing a few at a time; the chunks held from before are opened
+   * first, so the check covers the whole file. Throws AttachmentError when it does not verify.
+   */
+  private async fetchOne(connection: RelayConnection, held: HeldAttachment): Promise<void> {
+    const { attachments } = this.ctx.store;
+    const opener = createChunkOpener(this.ctx.sodium, held.ref);
+    const from = attachments.get(held.blobId)?.held ?? 0;
+    for (let index = 0; index < from; index += 1) {
+      const sealed = attachments.chunk(held.blobId, index);
+      if (!sealed) throw new AttachmentError('unverified', 'The attachment could not be verified.');
+      opener.open(sealed, index);
     }
+    let batch: (readonly [number, Uint8Array])[] = [];
+    const commit = () => {
+      if (batch.length > 0) attachments.putChunks(held.blobId, batch);
+      batch = [];
+    };
+    try {
+      await downloadBlob(
+        connection,
+        held.ref,
+        (index, sealed) => {
+          opener.open(sealed, index);
+          batch.push([index, sealed]);
+          if (batch.length >= COMMIT_EVERY) commit();
+        },
+        { from },
+      );
+    } finally {
+      // What verified so far is kept, so a lost connection or a crash resumes after it.
+      commit();
+    }
+    opener.finish();
   }
 
   private read(held: HeldAttachment, part: (plain: Uint8Array) => void): void {

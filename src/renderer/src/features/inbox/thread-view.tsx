@@ -56,8 +56,8 @@ export function ThreadView({ patientId, rules, team, changes, headingRef, focusH
   const [retries, setRetries] = useState(0);
   const draft = useDraft(patientId);
   /** Files attached in the composer and not sent yet (kept encrypted by main meanwhile). */
+  // The thread is keyed by conversation: another conversation starts with no file attached.
   const [staged, setStaged] = useState<readonly AttachmentView[]>([]);
-  useEffect(() => setStaged([]), [patientId]);
   const { loadDraft } = draft;
   const textareaRef = useRef<HTMLTextAreaElement>(null);
 

@@ -1,6 +1,7 @@
-// `npm run demo` runs this same scenario: a whole clinic on loopback. The relay's folder must
-// hold none of the words exchanged.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+// `npm run demo` runs this same scenario: a whole clinic on loopback. The relay's folder and
+// the devices' folder (the clinician's profile store and its files, the patient's vault)
+// must hold none of the words exchanged, nor a line from inside either attachment.
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,13 +13,17 @@ const dir = mkdtempSync(join(tmpdir(), 'cm-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('demo scenario', () => {
-  it('exchanges messages both ways and leaves no plaintext in the relay folder', async () => {
+  it('exchanges messages and an attachment each way, and leaves no plaintext in the relay or device folders', async () => {
     const result = await runDemo(dir);
-    expect(result.messageCount).toBe(4);
-    expect(result.samples).toHaveLength(4);
+    expect(result.messageCount).toBe(6);
+    expect(result.attachmentCount).toBe(2);
+    expect(result.samples).toHaveLength(8);
+    expect(result.samples.every((s) => s.length >= 16)).toBe(true);
     expect(result.fingerprint).toMatch(/^([A-Z2-7]{4} ){12}[A-Z2-7]{4}$/);
-    const files = readdirSync(result.relayDataDir).map((name) => join(result.relayDataDir, name));
+    const walk = (folder: string): string[] => readdirSync(folder).flatMap((name) => (statSync(join(folder, name)).isDirectory() ? walk(join(folder, name)) : [join(folder, name)]));
+    const files = [...walk(result.relayDataDir), ...walk(result.devicesDir)];
     expect(files.some((f) => f.endsWith('relay.db'))).toBe(true);
+    expect(files.some((f) => f.endsWith('.sealed'))).toBe(true);
     for (const file of files) {
       const bytes = readFileSync(file);
       for (const sample of result.samples) {

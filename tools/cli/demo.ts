@@ -1,7 +1,8 @@
 // npm run demo [-- --dir DIR]
 // Runs a whole clinic on this computer (relay, IT admin, clinician, front desk, patient),
-// exchanges messages both ways and prints one JSON line: the relay's data folder, the
-// message count and the plaintext samples exchanged (to search the relay's files for).
+// exchanges messages and an attachment both ways, and prints one JSON line: the relay's data
+// folder, the devices' folder, the counts, and the plaintext samples exchanged, a line from
+// inside each attachment among them (to search the folders' files for).
 import { resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 
@@ -16,7 +17,7 @@ try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
   const result = await runDemo(dir);
-  console.log(JSON.stringify({ relayDataDir: result.relayDataDir, messageCount: result.messageCount, fingerprint: result.fingerprint, samples: result.samples }));
+  console.log(JSON.stringify({ relayDataDir: result.relayDataDir, devicesDir: result.devicesDir, messageCount: result.messageCount, attachmentCount: result.attachmentCount, fingerprint: result.fingerprint, samples: result.samples }));
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
   const code = error && typeof error === 'object' && 'code' in error ? ` (${String(error.code)})` : '';

@@ -13,14 +13,14 @@ import sodium from 'libsodium-wrappers-sumo';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ATTACHMENT_CHUNK_BYTES } from '../../src/shared/protocol/attachments';
+import { chunkCount } from '../../src/shared/protocol/attachments';
 import { type HeadlessClinic, openDevice, startHeadlessClinic } from '../../tools/headless';
 import { fakeJpeg, fakePdf, memoryFile } from '../support/files';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outDir = join(root, 'node_modules', '.cache', `attachment-worker-${process.pid}`);
 const SIZE = 12 * 1024 * 1024;
-const CHUNKS = SIZE / ATTACHMENT_CHUNK_BYTES;
+const CHUNKS = chunkCount(SIZE);
 
 let dir: string;
 let c: HeadlessClinic;

@@ -24,6 +24,7 @@ import {
 import { AttachmentError, defaultAttachmentRules, type AttachmentType } from '../../shared/protocol/attachments';
 import { type HandledReason, dayIn } from '../../shared/protocol/care-team';
 import { type HeldAttachment } from '../network/attachment-state';
+import { STAGED_TTL_MS } from '../network/client/attachments';
 import { type Owner } from '../network/client/care-team';
 import { type ConsentStatus } from '../../shared/protocol/documents';
 import { type PatientCard } from '../../shared/protocol/patient-card';
@@ -570,6 +571,8 @@ export function createInboxService(options: InboxServiceOptions) {
     const summary = c.summary();
     if (!summary || summary.pending) return;
     for (const p of c.local.inbox.pending()) schedule(p);
+    // Files attached in a composer a day ago and never sent are removed, chunks and all.
+    c.local.attachments.removeUnsentBefore(now() - STAGED_TTL_MS);
     const tick = (): void => {
       c.sync().catch(() => undefined);
     };

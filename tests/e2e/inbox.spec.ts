@@ -274,6 +274,7 @@ function longThread(row: ReturnType<typeof manyRows>[number], now: number, befor
     state: i % 2 === 0 ? 'received' : i === 149 ? 'failed' : 'read',
     failure: i === 149 ? 'the patient’s consent changed' : null,
     sendAt: null,
+    attachments: [],
   }));
   const end = before ? all.findIndex((m) => m.messageId === before) : all.length;
   const page = all.slice(Math.max(0, end - 50), end);
@@ -282,6 +283,7 @@ function longThread(row: ReturnType<typeof manyRows>[number], now: number, befor
     messages: page,
     hasMore: end - 50 > 0,
     compose: { allowed: true, blockedBy: null },
+    attachmentLimits: { types: ['image/jpeg', 'image/png', 'image/heic', 'application/pdf'], maxMegabytes: 10, perMessage: 3 },
     undoSendSeconds: 10,
     draft: '',
     team: [],

@@ -8,6 +8,7 @@ import { type DragEvent, useId, useState } from 'react';
 
 import { type PatientClient, type PortalMessage, PortalError } from '../client/patient-client';
 import { type FileRefusal } from '../client/portal-types';
+import { formatFileSize } from '../../shared/file-size';
 import { type AttachmentRef, type AttachmentRules } from '../../shared/protocol/attachments';
 import { type MessageKey } from '../i18n/catalog';
 import { useI18n } from './i18n';
@@ -15,10 +16,7 @@ import { FileRefused, type PreparedFile, prepareFile } from './file-prepare';
 
 export const refusalKey = (reason: FileRefusal): MessageKey => `fileRefused_${reason.replace(/-/g, '_')}` as MessageKey;
 
-const formatSize = (bytes: number, language: string): string =>
-  new Intl.NumberFormat(language === 'fr' ? 'fr-CA' : 'en-CA', { style: 'unit', unit: bytes >= 1048576 ? 'megabyte' : 'kilobyte', unitDisplay: 'short', maximumFractionDigits: 1 }).format(
-    bytes >= 1048576 ? bytes / 1048576 : Math.max(1, Math.round(bytes / 1024)),
-  );
+const formatSize = (bytes: number, language: string): string => formatFileSize(bytes, language === 'fr' ? 'fr-CA' : 'en-CA');
 
 const ACCEPT = 'image/jpeg,image/png,image/heic,image/heif,application/pdf,.jpg,.jpeg,.png,.heic,.heif,.pdf';
 

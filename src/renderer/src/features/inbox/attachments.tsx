@@ -7,6 +7,7 @@
 import { type JSX, lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
+import { formatFileSize } from '../../../../shared/file-size';
 import type { AttachmentLimits, AttachmentView } from '../../../../shared/inbox';
 import { Button } from '../../components/button';
 import { Dialog } from '../../components/dialog';
@@ -37,11 +38,7 @@ export function base64Of(file: Blob): Promise<string> {
   });
 }
 
-export const formatSize = (bytes: number, language: string): string => {
-  const unit = bytes >= 1024 * 1024 ? 'megabyte' : 'kilobyte';
-  const value = bytes >= 1024 * 1024 ? bytes / (1024 * 1024) : Math.max(1, Math.round(bytes / 1024));
-  return new Intl.NumberFormat(language, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
-};
+const formatSize = formatFileSize;
 
 /** The `accept` list of the file picker, from the clinic's limits. */
 export const acceptOf = (limits: AttachmentLimits): string =>

@@ -54,6 +54,8 @@ async function peakDuring(work: () => Promise<void>): Promise<number> {
   } finally {
     clearInterval(timer);
   }
+  collect();
+  collect();
   peak = Math.max(peak, live());
   return peak - start;
 }

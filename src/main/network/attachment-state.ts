@@ -58,6 +58,10 @@ export type AttachmentState = {
   fetching(limit?: number): HeldAttachment[];
   /** The next chunks, in order from `held`, flushed to disk before they are counted. */
   putChunks(blobId: string, chunks: readonly (readonly [number, Uint8Array])[]): void;
+  /** Writes one chunk at its place, not yet flushed nor counted (a download writes as it goes). */
+  writeChunk(blobId: string, index: number, bytes: Uint8Array): void;
+  /** Flushes what was written and counts the chunks up to `held` (in order, never fewer than now). */
+  commitChunks(blobId: string, held: number): void;
   chunk(blobId: string, index: number): Uint8Array | null;
   setState(blobId: string, state: AttachmentStateName): void;
   /** Removes a file and its chunks (a staged file discarded). */
@@ -172,6 +176,25 @@ export function attachmentStateOn(db: EncryptedDatabase, dir: string): Attachmen
       });
       writeChunks(blobId, chunks);
       q.setHeld.run(row.held + chunks.length, blobId);
+    },
+    writeChunk(blobId, index, bytes) {
+      const fd = openSync(chunkFile(dir, blobId), constants.O_RDWR | constants.O_CREAT, 0o600);
+      try {
+        writeSync(fd, bytes, 0, bytes.length, index * SEALED_CHUNK_BYTES);
+      } finally {
+        closeSync(fd);
+      }
+    },
+    commitChunks(blobId, held) {
+      const row = q.get.get(blobId);
+      if (!row || held <= row.held) return;
+      const fd = openSync(chunkFile(dir, blobId), constants.O_RDWR | constants.O_CREAT, 0o600);
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      q.setHeld.run(held, blobId);
     },
     chunk(blobId, index) {
       const row = q.get.get(blobId);

@@ -26,7 +26,7 @@ import { fail } from './client-error';
 import { type ClientContext } from './context';
 import { randomId } from './identity';
 
-/** Downloaded chunks are committed this many at a time (1 MiB): at most that much is fetched again after a crash. */
+/** Downloaded chunks are flushed and counted this many at a time: at most that many are fetched again after a crash. */
 const COMMIT_EVERY = 8;
 
 /** A staged file nobody sent is removed after a day. */
@@ -144,10 +144,12 @@ export class Attachments {
       if (!sealed) throw new AttachmentError('unverified', 'The attachment could not be verified.');
       opener.open(sealed, index);
     }
-    let batch: (readonly [number, Uint8Array])[] = [];
+    // Each chunk is written at its place as it comes; every few, they are flushed and counted.
+    let written = from;
+    let counted = from;
     const commit = () => {
-      if (batch.length > 0) attachments.putChunks(held.blobId, batch);
-      batch = [];
+      if (written > counted) attachments.commitChunks(held.blobId, written);
+      counted = written;
     };
     try {
       await downloadBlob(
@@ -155,8 +157,9 @@ export class Attachments {
         held.ref,
         (index, sealed) => {
           opener.open(sealed, index);
-          batch.push([index, sealed]);
-          if (batch.length >= COMMIT_EVERY) commit();
+          attachments.writeChunk(held.blobId, index, sealed);
+          written = index + 1;
+          if (written - counted >= COMMIT_EVERY) commit();
         },
         { from },
       );

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkCount } from '../../src/shared/protocol/attachments';
 import { type HeadlessClinic, openDevice, startHeadlessClinic } from '../../tools/headless';
 import { fakeJpeg, fakePdf, memoryFile } from '../support/files';
+import { childEnv } from '../support/child-env';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outDir = join(root, 'node_modules', '.cache', `attachment-worker-${process.pid}`);
@@ -55,7 +56,7 @@ function chunksAtRelay(blobId: string): number {
 }
 
 function run(args: string[], killWhen: (output: string) => boolean): Promise<{ signal: string | null; output: string }> {
-  const child = spawn(process.execPath, [join(outDir, 'worker.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(outDir, 'worker.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
   let output = '';
   let killed = false;
   const check = () => {
@@ -96,7 +97,14 @@ describe('attachments killed with SIGKILL', () => {
     expect(before).toBeLessThan(CHUNKS);
 
     const again = await openDevice(c.devicesDir, 'dr', dr.key);
-    await again.client.flushOutbox();
+    // The killed process may have set the next attempt a moment ahead (its clock, under
+    // faketime, restarted a second later): flush until it is due.
+    const due = Date.now() + 5000;
+    for (;;) {
+      await again.client.flushOutbox();
+      if (again.client.outboxSize() === 0 || Date.now() > due) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect(chunksAtRelay(staged.blobId)).toBe(CHUNKS);
     const mine = again.client.messages('pat-ana').filter((m) => m.body === 'Your scan, as promised.');
     expect(mine).toHaveLength(1);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { openClientStore } from '../../src/main/network/client-store';
 import { type HeadlessClinic, openDevice, startHeadlessClinic } from '../../tools/headless';
+import { childEnv } from '../support/child-env';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Inside the repository, so that the worker's imports resolve against node_modules.
@@ -62,7 +63,7 @@ describe('a newsletter killed with SIGKILL while it sends', () => {
     expect(created).toMatchObject({ total: PATIENTS, queued: PATIENTS, refused: 0 });
     await desk.client.close();
 
-    const child = spawn(process.execPath, [join(outDir, 'worker.mjs'), c.devicesDir, 'desk', Buffer.from(desk.key).toString('hex'), created.campaignId], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(outDir, 'worker.mjs'), c.devicesDir, 'desk', Buffer.from(desk.key).toString('hex'), created.campaignId], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
     let output = '';
     child.stdout.on('data', (chunk) => (output += String(chunk)));
     child.stderr.on('data', (chunk) => (output += String(chunk)));

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type PortalMessage } from '../../src/portal/client/patient-client';
 import { type HeadlessDevice, HeadlessPatient, openDevice } from '../../tools/headless';
+import { childEnv } from '../support/child-env';
 
 const root = resolve(import.meta.dirname, '../..');
 // Built into a folder of its own (under out/, so its packages resolve from node_modules):
@@ -62,7 +63,7 @@ type RelayProcess = { child: ChildProcess; stderr: () => string };
 
 /** Starts the relay command and waits until /healthz answers. */
 async function startRelayProcess(port: number): Promise<RelayProcess> {
-  const child = spawn(process.execPath, [join(outDir, 'relay.mjs'), '--port', String(port), '--data-dir', relayDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [join(outDir, 'relay.mjs'), '--port', String(port), '--data-dir', relayDir], { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let stderr = '';

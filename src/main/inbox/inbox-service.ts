@@ -8,6 +8,7 @@ import { replyStage } from '../../shared/reply-escalation';
 import { writeFile } from 'node:fs/promises';
 
 import {
+  type AttachmentLimits,
   type AttachmentView,
   type ComposeBlock,
   type ConversationConsent,
@@ -21,7 +22,7 @@ import {
   type Thread,
   type ThreadMessage,
 } from '../../shared/inbox';
-import { AttachmentError, defaultAttachmentRules, type AttachmentType } from '../../shared/protocol/attachments';
+import { AttachmentError, type AttachmentRules, type AttachmentType, defaultAttachmentRules } from '../../shared/protocol/attachments';
 import { type HandledReason, dayIn } from '../../shared/protocol/care-team';
 import { type HeldAttachment } from '../network/attachment-state';
 import { STAGED_TTL_MS } from '../network/client/attachments';
@@ -55,6 +56,8 @@ export type InboxServiceOptions = {
   /** Asks where to save a copy of a file; null when the clinician cancelled. */
   readonly chooseAttachmentDestination?: (suggestedName: string, type: AttachmentType) => Promise<string | null>;
 };
+
+const attachmentLimits = (rules: AttachmentRules): AttachmentLimits => ({ types: [...rules.types], maxMegabytes: rules.maxMegabytes, perMessage: rules.perMessage });
 
 const attachmentView = (a: HeldAttachment): AttachmentView => ({ attachmentId: a.blobId, name: a.ref.name, type: a.ref.type, size: a.ref.size, state: a.state });
 
@@ -296,7 +299,7 @@ export function createInboxService(options: InboxServiceOptions) {
       messages,
       hasMore: page.hasMore,
       compose: { allowed: blockedBy === null, blockedBy },
-      attachmentLimits: { ...(directory?.rules?.attachments ?? defaultAttachmentRules), types: [...(directory?.rules?.attachments ?? defaultAttachmentRules).types] },
+      attachmentLimits: attachmentLimits(directory?.rules?.attachments ?? defaultAttachmentRules),
       undoSendSeconds: directory?.rules?.security.undoSendSeconds ?? 0,
       draft: store.inbox.draft(request.patientId),
       team: teamNotes(c, request.patientId, team.names),

@@ -1,5 +1,5 @@
 // The files a device holds (ADR 19): sealed chunks in a file per blob beside the encrypted
-// store, counted only once flushed and only in order; a staged file is bound to its message,
+// store, written in place and counted only once flushed; a staged file is bound to its message,
 // staged again when that message was refused; removing a file or a message's files removes
 // the chunks from disk; a staged file never sent expires.
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -42,14 +42,19 @@ describe('attachment state', () => {
     const f = sealed('recv', 2 * ATTACHMENT_CHUNK_BYTES + 100);
     store.attachments.expect('m1', 'pat-1', [f.ref], true, 1);
     expect(store.attachments.fetching().map((a) => a.blobId)).toEqual([f.ref.blobId]);
-    expect(() => store.attachments.putChunks(f.ref.blobId, [[1, f.chunks[1] as Uint8Array]])).toThrow(/in order/);
-    store.attachments.putChunks(f.ref.blobId, [[0, f.chunks[0] as Uint8Array]]);
+    store.attachments.writeChunk(f.ref.blobId, 0, f.chunks[0] as Uint8Array);
+    // Written but not flushed and counted: not held yet.
+    expect(store.attachments.get(f.ref.blobId)?.held).toBe(0);
+    expect(store.attachments.chunk(f.ref.blobId, 0)).toBeNull();
+    store.attachments.commitChunks(f.ref.blobId, 1);
     expect(store.attachments.get(f.ref.blobId)?.held).toBe(1);
     expect(store.attachments.chunk(f.ref.blobId, 1)).toBeNull();
-    store.attachments.putChunks(f.ref.blobId, [
-      [1, f.chunks[1] as Uint8Array],
-      [2, f.chunks[2] as Uint8Array],
-    ]);
+    store.attachments.writeChunk(f.ref.blobId, 1, f.chunks[1] as Uint8Array);
+    store.attachments.writeChunk(f.ref.blobId, 2, f.chunks[2] as Uint8Array);
+    store.attachments.commitChunks(f.ref.blobId, 3);
+    // Never fewer than already counted.
+    store.attachments.commitChunks(f.ref.blobId, 2);
+    expect(store.attachments.get(f.ref.blobId)?.held).toBe(3);
     const back = [0, 1, 2].map((i) => store.attachments.chunk(f.ref.blobId, i) as Uint8Array);
     expect(openAll(sodium, f.ref, back)).toEqual(f.bytes);
     expect(readdirSync(`${file}.files`)).toEqual([`${f.ref.blobId}.sealed`]);
@@ -77,7 +82,7 @@ describe('attachment state', () => {
 
   it('refuses a name that is not a blob id before it reaches the disk', () => {
     const { store } = fresh();
-    expect(() => store.attachments.putChunks('../../etc/passwd', [])).not.toThrow();
+    expect(() => store.attachments.writeChunk('../../etc/passwd', 0, new Uint8Array(1))).toThrow(/blob id/);
     expect(store.attachments.chunk('../../etc/passwd', 0)).toBeNull();
     expect(() => store.attachments.remove('../../etc/passwd')).toThrow(/blob id/);
   });

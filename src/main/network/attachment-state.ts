@@ -56,8 +56,6 @@ export type AttachmentState = {
   /** Files of many messages at once, by message id. */
   ofMessages(messageIds: readonly string[]): Map<string, HeldAttachment[]>;
   fetching(limit?: number): HeldAttachment[];
-  /** The next chunks, in order from `held`, flushed to disk before they are counted. */
-  putChunks(blobId: string, chunks: readonly (readonly [number, Uint8Array])[]): void;
   /** Writes one chunk at its place, not yet flushed nor counted (a download writes as it goes). */
   writeChunk(blobId: string, index: number, bytes: Uint8Array): void;
   /** Flushes what was written and counts the chunks up to `held` (in order, never fewer than now). */
@@ -166,16 +164,6 @@ export function attachmentStateOn(db: EncryptedDatabase, dir: string): Attachmen
     },
     fetching(limit = 20) {
       return q.fetching.all(limit).map(toHeld);
-    },
-    putChunks(blobId, chunks) {
-      const row = q.get.get(blobId);
-      if (!row || chunks.length === 0) return;
-      // Only the next chunks in order: `held` stays a count of chunks from the first, without a gap.
-      chunks.forEach(([index], i) => {
-        if (index !== row.held + i) throw new RangeError('Chunks are stored in order.');
-      });
-      writeChunks(blobId, chunks);
-      q.setHeld.run(row.held + chunks.length, blobId);
     },
     writeChunk(blobId, index, bytes) {
       const fd = openSync(chunkFile(dir, blobId), constants.O_RDWR | constants.O_CREAT, 0o600);

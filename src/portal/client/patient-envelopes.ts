@@ -1,7 +1,7 @@
 // Runs in the portal (browser; Node 22 in tests): what the patient's device signs, seals and
 // opens. A message it receives must verify against a device of the directory and be about
 // this patient, and its body must be UTF-8; anything else is dropped unseen.
-import { type AttachmentRef } from '../../shared/protocol/attachments';
+import { type AttachmentRef, filesMatchHeader } from '../../shared/protocol/attachments';
 import { openIncoming, sealMessage } from '../../shared/protocol/delivery';
 import { PREFIX, patientWithdrawalSchema, relayAuthSchema } from '../../shared/protocol/documents';
 import { toBase64 } from '../../shared/protocol/encoding';
@@ -33,10 +33,8 @@ export async function openPortalMessage(sodium: SodiumApi, item: MessageItem, lo
   // A reminder or a newsletter comes only from the clinic's staff, never from a patient device.
   if ((scope === 'reminders' || scope === 'newsletters') && outgoing) return null;
   if (scope !== 'clinical' && scope !== 'reminders' && scope !== 'newsletters') return null;
-  // The relay keeps the blobs the header names; the body must describe exactly those.
   const files = content.attachments ?? [];
-  const named = opened.header.blobs ?? [];
-  const consistent = files.length === named.length && files.every((f) => named.includes(f.blobId));
+  const consistent = filesMatchHeader(opened.header.blobs, files);
   if (files.length > 0 && scope !== 'clinical') return null;
   return {
     messageId: item.envelope.header.messageId,

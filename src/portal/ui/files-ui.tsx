@@ -9,7 +9,7 @@ import { type DragEvent, useId, useState } from 'react';
 import { type PatientClient, type PortalMessage, PortalError } from '../client/patient-client';
 import { type FileRefusal } from '../client/portal-types';
 import { formatFileSize } from '../../shared/file-size';
-import { type AttachmentRef, type AttachmentRules } from '../../shared/protocol/attachments';
+import { type AttachmentRef } from '../../shared/protocol/attachments';
 import { type MessageKey } from '../i18n/catalog';
 import { useI18n } from './i18n';
 import { FileRefused, type PreparedFile, prepareFile } from './file-prepare';
@@ -207,4 +207,3 @@ export function MessageFiles({ client, message }: { readonly client: PatientClie
   );
 }
 
-export type { AttachmentRules };

@@ -19,6 +19,12 @@ import { type Handlers, type RelayContext } from '../context';
 import { refuse } from '../refusal';
 import { type DeviceRecord } from '../store/relay-store';
 
+/** A patient sends files only when the clinic's signed rules accept them and their consent in force has the scope. */
+async function checkPatientMayAttach(ctx: RelayContext, rules: ClinicRules | null, patientId: string, scope = 'clinical'): Promise<void> {
+  if (rules?.security.patientAttachments !== true) refuse('forbidden', 'This clinic does not accept photos or files from patients.');
+  if (scope !== 'clinical' || !consentAllows(await ctx.latestConsent(patientId), 'attachments', ctx.now())) refuse('no-consent', 'You have not agreed to send photos and files; the clinic can change this with you.');
+}
+
 /** An upload never bound to a message is removed after this long. */
 export const UNSENT_BLOB_TTL_MS = 7 * 86_400_000;
 
@@ -31,11 +37,8 @@ export function blobHandlers(ctx: RelayContext): Handlers<'blob.put' | 'blob.sta
   const checkAllowed = async (device: DeviceRecord, patientId: string): Promise<ClinicRules | null> => {
     if (device.kind === 'patient' && device.patientId !== patientId) refuse('wrong-patient', 'A patient can only send files in their own conversation.');
     const rules = await ctx.currentRules();
-    const consent = await ctx.latestConsent(patientId);
-    if (device.kind === 'patient') {
-      if (rules?.security.patientAttachments !== true) refuse('forbidden', 'This clinic does not accept photos or files from patients.');
-      if (!consentAllows(consent, 'attachments', now())) refuse('no-consent', 'You have not agreed to send photos and files; the clinic can change this with you.');
-    } else if (!consentAllows(consent, 'clinical', now())) {
+    if (device.kind === 'patient') await checkPatientMayAttach(ctx, rules, patientId);
+    else if (!consentAllows(await ctx.latestConsent(patientId), 'clinical', now())) {
       refuse('no-consent', 'This patient has not agreed to messages, or has withdrawn or let that consent expire.');
     }
     return rules;
@@ -89,12 +92,7 @@ export async function checkMessageBlobs(ctx: RelayContext, device: DeviceRecord,
   const blobIds = envelope.header.blobs ?? [];
   if (blobIds.length === 0) return [];
   const rules = await ctx.currentRules();
-  if (device.kind === 'patient') {
-    if (rules?.security.patientAttachments !== true) refuse('forbidden', 'This clinic does not accept photos or files from patients.');
-    if (envelope.header.scope !== 'clinical' || !consentAllows(await ctx.latestConsent(envelope.header.patientId), 'attachments', ctx.now())) {
-      refuse('no-consent', 'You have not agreed to send photos and files; the clinic can change this with you.');
-    }
-  }
+  if (device.kind === 'patient') await checkPatientMayAttach(ctx, rules, envelope.header.patientId, envelope.header.scope);
   const limits = rulesOf(rules);
   if (blobIds.length > limits.perMessage) refuse('too-large', `A message may carry at most ${limits.perMessage} files.`);
   for (const blobId of blobIds) {

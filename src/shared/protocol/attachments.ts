@@ -165,6 +165,15 @@ export function createChunkOpener(sodium: SodiumApi, ref: AttachmentRef): ChunkO
   };
 }
 
+/**
+ * Whether a message's body describes exactly the blobs its signed header names: when not,
+ * its files are kept as unverified and never offered.
+ */
+export function filesMatchHeader(headerBlobs: readonly string[] | undefined, files: readonly AttachmentRef[]): boolean {
+  const named = headerBlobs ?? [];
+  return files.length === named.length && files.every((f) => named.includes(f.blobId));
+}
+
 /** Opens every chunk of a file held in memory (tests, small files). */
 export function openAll(sodium: SodiumApi, ref: AttachmentRef, sealed: readonly Uint8Array[]): Uint8Array {
   if (sealed.length !== ref.chunks) throw new AttachmentError('unverified', 'The attachment could not be verified.');

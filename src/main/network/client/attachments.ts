@@ -5,15 +5,14 @@
 // carries the key. A file received is fetched chunk by chunk into the store and checked whole
 // (every chunk, then the SHA-256) before it is offered; it is opened in memory, never on disk.
 import {
-  ATTACHMENT_CHUNK_BYTES,
   type AttachmentRef,
   AttachmentError,
-  chunkCount,
+  type ChunkOpener,
   cleanFileName,
   createChunkOpener,
-  createChunkSealer,
   defaultAttachmentRules,
   fileProblem,
+  sealAll,
   sniffType,
 } from '../../../shared/protocol/attachments';
 import { BlobTransferError, downloadBlob, uploadBlob } from '../../../shared/protocol/blob-transfer';
@@ -63,13 +62,7 @@ export class Attachments {
     // Photos leave without their EXIF, GPS or other metadata.
     const bytes = safeType === 'image/jpeg' || safeType === 'image/png' ? (stripMetadata(input.bytes) ?? fail('file', 'unreadable')) : input.bytes;
     const blobId = randomId(this.ctx.sodium, 'b', 18);
-    const sealer = createChunkSealer(this.ctx.sodium, blobId);
-    const count = chunkCount(bytes.length);
-    const chunks: Uint8Array[] = [];
-    for (let i = 0; i < count; i += 1) {
-      chunks.push(sealer.seal(bytes.subarray(i * ATTACHMENT_CHUNK_BYTES, Math.min(bytes.length, (i + 1) * ATTACHMENT_CHUNK_BYTES)), i === count - 1));
-    }
-    const ref = sealer.finish(cleanFileName(input.name, safeType), safeType);
+    const { ref, chunks } = sealAll(this.ctx.sodium, blobId, bytes, cleanFileName(input.name, safeType), safeType);
     this.ctx.store.attachments.stage(input.patientId, ref, chunks, this.ctx.now());
     return { blobId, name: ref.name, type: ref.type, size: ref.size };
   }
@@ -139,11 +132,7 @@ export class Attachments {
     const { attachments } = this.ctx.store;
     const opener = createChunkOpener(this.ctx.sodium, held.ref);
     const from = attachments.get(held.blobId)?.held ?? 0;
-    for (let index = 0; index < from; index += 1) {
-      const sealed = attachments.chunk(held.blobId, index);
-      if (!sealed) throw new AttachmentError('unverified', 'The attachment could not be verified.');
-      opener.open(sealed, index);
-    }
+    this.openStored(held, opener, from, () => undefined);
     // Each chunk is written at its place as it comes; every few, they are flushed and counted.
     let written = from;
     let counted = from;
@@ -170,14 +159,13 @@ export class Attachments {
     opener.finish();
   }
 
-  private read(held: HeldAttachment, part: (plain: Uint8Array) => void): void {
-    const opener = createChunkOpener(this.ctx.sodium, held.ref);
-    for (let index = 0; index < held.ref.chunks; index += 1) {
+  /** Opens the first `count` chunks held here, in order, handing each plaintext to `part`. */
+  private openStored(held: HeldAttachment, opener: ChunkOpener, count: number, part: (plain: Uint8Array) => void): void {
+    for (let index = 0; index < count; index += 1) {
       const sealed = this.ctx.store.attachments.chunk(held.blobId, index);
       if (!sealed) throw new AttachmentError('unverified', 'The attachment could not be verified.');
       part(opener.open(sealed, index));
     }
-    opener.finish();
   }
 
   /** A file's bytes, opened in memory and checked again; throws AttachmentError when it does not verify. */
@@ -186,10 +174,12 @@ export class Attachments {
     if (!held || (held.state !== 'ready' && held.state !== 'staged')) throw new AttachmentError('unverified', 'The attachment could not be verified.');
     const bytes = new Uint8Array(held.ref.size);
     let at = 0;
-    this.read(held, (plain) => {
+    const opener = createChunkOpener(this.ctx.sodium, held.ref);
+    this.openStored(held, opener, held.ref.chunks, (plain) => {
       bytes.set(plain, at);
       at += plain.length;
     });
+    opener.finish();
     return { ref: held.ref, bytes, held };
   }
 }

@@ -2,6 +2,7 @@
 // directory (src/shared/protocol/delivery.ts), de-duplicated by id and acknowledged with a
 // "delivered" receipt; receipts move the state of this device's own messages. Staff devices
 // also fetch the patient cards their role may open.
+import { filesMatchHeader } from '../../../shared/protocol/attachments';
 import { type Coalesced, coalesce } from '../../../shared/protocol/coalesce';
 import { openIncoming } from '../../../shared/protocol/delivery';
 import { type ParsedEnvelope, openEnvelope, parseEnvelope } from '../../../shared/protocol/envelope';
@@ -113,9 +114,7 @@ export class Receiver {
       outOfHours: fromPatient ? (content.outOfHours ?? null) : null,
     };
     const files = content.attachments ?? [];
-    // The relay keeps the blobs the header names; the body must describe exactly those.
-    const named = header.blobs ?? [];
-    const consistent = files.length === named.length && files.every((f) => named.includes(f.blobId));
+    const consistent = filesMatchHeader(header.blobs, files);
     const added = store.transaction(() => {
       if (!store.addMessage(message, now())) return false;
       if (files.length > 0 && !outgoing) this.ctx.attachments.expect(messageId, header.patientId, files, consistent);

@@ -38,7 +38,6 @@ export function base64Of(file: Blob): Promise<string> {
   });
 }
 
-const formatSize = formatFileSize;
 
 /** The `accept` list of the file picker, from the clinic's limits. */
 export const acceptOf = (limits: AttachmentLimits): string =>
@@ -172,7 +171,7 @@ export function MessageFiles({ attachments }: Readonly<{ attachments: readonly A
           <p className="inbox-file__name">
             <FileIcon type={a.type} />
             <span className="inbox-file__title">{a.name}</span>
-            <span className="inbox-file__size">{formatSize(a.size, i18n.language)}</span>
+            <span className="inbox-file__size">{formatFileSize(a.size, i18n.language)}</span>
           </p>
           {a.state === 'unverified' ? (
             <p className="inbox-file__problem" role="note">
@@ -218,7 +217,7 @@ export function StagedFiles({ files, onRemove }: Readonly<{ files: readonly Atta
         <li key={f.attachmentId} className="inbox-staged__file" data-testid="staged-file">
           <FileIcon type={f.type} />
           <span className="inbox-file__title">{f.name}</span>
-          <span className="inbox-file__size">{formatSize(f.size, i18n.language)}</span>
+          <span className="inbox-file__size">{formatFileSize(f.size, i18n.language)}</span>
           <Button variant="quiet" aria-label={t('inbox.files.removeLabel', { name: f.name })} onClick={() => onRemove(f)}>
             {t('inbox.files.remove')}
           </Button>

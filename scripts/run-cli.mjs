@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the command-line tools (seed, bench, demo and triage from tools/cli, the relay from src/relay) with Vite and runs one:
+// Builds the command-line tools (seed, bench, demo, triage and audit-verify from tools/cli, the relay from src/relay) with Vite and runs one:
 //   node scripts/run-cli.mjs seed -- --profile-dir DIR ...
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +13,7 @@ const entries = {
   bench: join(root, 'tools', 'cli', 'bench.ts'),
   demo: join(root, 'tools', 'cli', 'demo.ts'),
   triage: join(root, 'tools', 'cli', 'triage.ts'),
+  'audit-verify': join(root, 'tools', 'cli', 'audit-verify.ts'),
   relay: join(root, 'src', 'relay', 'main.ts'),
 };
 const tools = Object.keys(entries);

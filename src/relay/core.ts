@@ -7,6 +7,7 @@ import { type RequestType, requests } from '../shared/protocol/relay-frames';
 import { refusalFor } from './audience';
 import { type Handler, type Handlers, type RelayCoreOptions, createRelayContext } from './context';
 import { alertHandlers } from './handlers/alerts';
+import { auditHandlers } from './handlers/audit';
 import { cardHandlers } from './handlers/cards';
 import { clinicHandlers } from './handlers/clinic';
 import { blobHandlers, sweepRetention } from './handlers/blobs';
@@ -42,6 +43,7 @@ export function createRelayCore(options: RelayCoreOptions): RelayCore {
     ...messageHandlers(ctx),
     ...blobHandlers(ctx),
     ...alertHandlers(ctx),
+    ...auditHandlers(ctx),
     ...teamHandlers(ctx),
   };
 

@@ -49,6 +49,8 @@ export const AppliedSecurity = z
     allowRememberDevice: z.boolean(),
     notificationPreview: z.enum(['nothing', 'sender', 'sender-and-text']),
     patientAttachments: z.boolean(),
+    /** Whether every window is hidden from screenshots and screen sharing (setContentProtection). */
+    contentProtection: z.boolean(),
     /** `clinic`: from the verified policy of that version; `strictest`: no policy verified yet. */
     source: z.enum(['clinic', 'strictest']),
     policyVersion: z.number().int().positive().nullable(),

@@ -75,6 +75,7 @@ export async function startHarness(options: { dataDir?: string; now?: () => numb
       chooseBackupToRestore: async () => dialogs.openPath,
       chooseReceiptDestination: async () => dialogs.savePath,
       chooseAttachmentDestination: async () => dialogs.savePath,
+      chooseExportDestination: async () => dialogs.savePath,
     },
     emit: (event, payload) => harness.deliver?.(event, payload),
     ...(options.now ? { now: options.now } : {}),

@@ -28,13 +28,13 @@ describe('the clinic’s security settings on every computer', () => {
   it('applies the strictest settings first, then each verified policy; refuses a forged one; forgets the kept key when the clinic stops allowing it', async () => {
     const admin = await app();
     const created = await admin.call<Unlocked>('profiles:create', { displayName: 'IT', passphrase });
-    expect(created.security).toEqual({ idleLockMinutes: 1, allowRememberDevice: false, notificationPreview: 'nothing', patientAttachments: false, source: 'strictest', policyVersion: null });
+    expect(created.security).toEqual({ idleLockMinutes: 1, allowRememberDevice: false, notificationPreview: 'nothing', patientAttachments: false, contentProtection: true, source: 'strictest', policyVersion: null });
     await expect(admin.call('profiles:remember-device', { enabled: true })).rejects.toMatchObject({ code: 'forbidden' });
 
     const { rules, relayUrl } = await admin.call<{ rules: ClinicRules; relayUrl: string }>('clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Clinic', yourName: 'Robin IT', timeZone: 'America/Toronto' });
     expect(admin.session.security()).toMatchObject({ source: 'clinic', policyVersion: 1, idleLockMinutes: 5, allowRememberDevice: false });
     await admin.call('clinic:update-rules', { rules: { ...rules, security: { ...rules.security, idleLockMinutes: 2, allowRememberDevice: true, patientAttachments: true } } });
-    expect(admin.session.security()).toMatchObject({ source: 'clinic', policyVersion: 2, idleLockMinutes: 2, allowRememberDevice: true, patientAttachments: true });
+    expect(admin.session.security()).toMatchObject({ source: 'clinic', policyVersion: 2, idleLockMinutes: 2, allowRememberDevice: true, patientAttachments: true, contentProtection: false });
 
     // A clinician's computer joins: the clinic's settings hold there too.
     const { code } = await admin.call<{ code: string }>('people:invite', { displayName: 'Dr Lee', role: 'clinician', validDays: 1 });

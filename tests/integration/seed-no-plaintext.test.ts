@@ -58,7 +58,7 @@ function appOn(dataDir: string) {
     trustedOrigins: [origin],
     log: createMemoryLogger(),
     keystore: noKeystore,
-    dialogs: { chooseBackupDestination: async () => null, chooseBackupToRestore: async () => null, chooseReceiptDestination: async () => null, chooseAttachmentDestination: async () => null },
+    dialogs: { chooseBackupDestination: async () => null, chooseBackupToRestore: async () => null, chooseReceiptDestination: async () => null, chooseAttachmentDestination: async () => null, chooseExportDestination: async () => null },
     emit: () => undefined,
   });
   const call = async <T,>(channel: string, payload: unknown = {}): Promise<T> => {

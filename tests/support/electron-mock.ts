@@ -57,6 +57,7 @@ export function createElectronMock() {
     readonly webContents = new FakeWebContents();
     readonly loadURL = vi.fn(async (_url: string) => {});
     readonly show = vi.fn();
+    readonly setContentProtection = vi.fn();
     constructor(readonly options: Record<string, unknown>) {
       super();
       calls.push('BrowserWindow');

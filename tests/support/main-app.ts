@@ -36,7 +36,7 @@ export async function startTestApp(options: Partial<Pick<MainServicesOptions, 'n
     trustedOrigins: [appOrigin],
     log: createMemoryLogger(),
     keystore: await createTestKeystore(),
-    dialogs: { chooseBackupDestination: async () => savePath.value, chooseBackupToRestore: async () => null, chooseReceiptDestination: async () => savePath.value, chooseAttachmentDestination: async () => savePath.value },
+    dialogs: { chooseBackupDestination: async () => savePath.value, chooseBackupToRestore: async () => null, chooseReceiptDestination: async () => savePath.value, chooseAttachmentDestination: async () => savePath.value, chooseExportDestination: async () => savePath.value },
     emit: () => undefined,
     ...options,
   });

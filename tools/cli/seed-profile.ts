@@ -54,7 +54,7 @@ export async function seedProfile(options: {
     trustedOrigins: [origin],
     log: createMemoryLogger(),
     keystore: noKeystore,
-    dialogs: { chooseBackupDestination: async () => null, chooseBackupToRestore: async () => null, chooseReceiptDestination: async () => null, chooseAttachmentDestination: async () => null },
+    dialogs: { chooseBackupDestination: async () => null, chooseBackupToRestore: async () => null, chooseReceiptDestination: async () => null, chooseAttachmentDestination: async () => null, chooseExportDestination: async () => null },
     emit: () => undefined,
   });
   const call = async <T>(channel: string, payload: unknown = {}): Promise<T> => {

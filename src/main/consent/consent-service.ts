@@ -36,8 +36,9 @@ export type ConsentServiceOptions = {
   readonly log: Logger;
   readonly dialogs: ReceiptDialogs;
   readonly now?: () => number;
+  /** Told after each event is appended to this computer's audit trail (to send it on). */
+  readonly audited?: () => void;
 };
-
 
 export function createConsentService(options: ConsentServiceOptions) {
   const { session, clinic, log } = options;
@@ -110,6 +111,7 @@ export function createConsentService(options: ConsentServiceOptions) {
       subjectId: patientId,
       details,
     });
+    options.audited?.();
   }
 
   const { publish, retryPublications } = createConsentPublisher({ open, me, log, now });
@@ -397,6 +399,8 @@ export function createConsentService(options: ConsentServiceOptions) {
     retryPublications,
     /** Appends an event to this computer's audit trail, as the signed-in staff member (never message content). */
     audit: (action: string, patientId: string | null, details: Record<string, string | number | boolean | null>) => audit(action, patientId, details),
+    /** This computer's events after `afterSeq`, oldest first, with their stored hashes (sent on to the clinic's trail). */
+    auditEventsAfter: (afterSeq: number, limit: number) => open().repository.auditEventsAfter(afterSeq, limit),
     /** This computer's audit trail, newest first, and whether its hash chain is intact. */
     auditTrail(options: { limit: number; beforeSeq?: number | undefined; subjectId?: string | undefined }) {
       const { repository: r } = open();

@@ -272,11 +272,18 @@ export function createInboxService(options: InboxServiceOptions) {
     attachments: files.map(attachmentView),
   });
 
+  const openedAt = new Map<string, number>();
+
   async function thread(request: { patientId: string; before?: string | undefined; limit?: number | undefined }): Promise<Thread> {
     const c = client();
     const at = now();
     const directory = await directoryOf(c);
     const store = c.local;
+    // Reading is audited (ADR 20): once per conversation and ten minutes, not on every refresh.
+    if (request.before === undefined && at - (openedAt.get(request.patientId) ?? -Infinity) > 10 * 60_000) {
+      openedAt.set(request.patientId, at);
+      await options.audit?.('conversation.opened', request.patientId, { messages: store.messagePage(request.patientId, 1).messages.length > 0 });
+    }
     const page = store.messagePage(request.patientId, request.limit ?? DEFAULT_THREAD_PAGE, request.before);
     const own = c.deviceId;
     const files = store.attachments.ofMessages(page.messages.map((m) => m.messageId));

@@ -13,6 +13,7 @@ import { type StaffRole } from '../../shared/roles';
 import { type ClientMessage, type ClientStore } from './client-store';
 import { StaffAlerts } from './client/alerts';
 import { Attachments } from './client/attachments';
+import { AuditTrail } from './client/audit-trail';
 import { CareTeam } from './client/care-team';
 import { Notices } from './client/notices';
 import { type ClientContext, type VerifiedRules } from './client/context';
@@ -61,6 +62,8 @@ export class ClinicClient {
   readonly notices: Notices;
   /** Files in messages (ADR 19). */
   readonly attachments: Attachments;
+  /** The clinic-wide audit trail: this device's sent on, every device's checked by IT admins (ADR 20). */
+  readonly audit: AuditTrail;
 
   constructor(options: ClinicClientOptions) {
     // The parts look each other up through the context when called, so it is filled in order.
@@ -91,6 +94,7 @@ export class ClinicClient {
     this.team = parts.team;
     this.notices = new Notices(parts);
     this.attachments = parts.attachments;
+    this.audit = new AuditTrail(parts);
   }
 
   // ---------------------------------------------------------------- identity

@@ -10,6 +10,7 @@ export const strictestSecurity: AppliedSecurity = {
   allowRememberDevice: false,
   notificationPreview: 'nothing',
   patientAttachments: false,
+  contentProtection: true,
   source: 'strictest',
   policyVersion: null,
 };
@@ -23,6 +24,7 @@ export function securityFrom(verified: { rules: ClinicRules; version: number } |
     allowRememberDevice: security.allowRememberDevice,
     notificationPreview: security.notificationPreview,
     patientAttachments: security.patientAttachments,
+    contentProtection: security.contentProtection,
     source: 'clinic',
     policyVersion: verified.version,
   };

@@ -24,6 +24,8 @@ export type FileDialogs = {
   chooseReceiptDestination(defaultName: string): Promise<string | null>;
   /** Where to save a copy of a message's file (its clean name and type suggested). */
   chooseAttachmentDestination(defaultName: string, type: AttachmentType): Promise<string | null>;
+  /** Where to save an export (the audit trail as CSV or signed JSON, a patient's record as PDF or FHIR JSON). */
+  chooseExportDestination(defaultName: string, kind: 'csv' | 'json' | 'pdf'): Promise<string | null>;
 };
 
 export type ProfileServiceOptions = {

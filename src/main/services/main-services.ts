@@ -1,6 +1,7 @@
 import type { AppInfo } from '../../shared/app-info';
 import type { EventName } from '../../shared/ipc/channel-names';
 import type { EventPayload } from '../../shared/ipc/contract';
+import { type AuditService, createAuditService } from '../audit/audit-service';
 import { createClinicService } from '../clinic/clinic-service';
 import { type PortalFetch } from '../clinic/portal-watch';
 import { createPortalService } from '../clinic/portal-service';
@@ -8,6 +9,7 @@ import { loadSodium } from '../crypto/sodium';
 import { createConsentService } from '../consent/consent-service';
 import { type IncomingNotice, type NoticePreview, createInboxService } from '../inbox/inbox-service';
 import { createNoticesService } from '../notices/notices-service';
+import { createStepUp } from '../security/step-up';
 import { type SecurityNoticeKind } from '../shell/notifications';
 import type { Logger } from '../log';
 import type { DeviceKeystore } from '../profiles/device-keystore';
@@ -56,7 +58,34 @@ export function createMainServices(options: MainServicesOptions) {
     ...(options.now ? { now: options.now } : {}),
   });
   const clinic = createClinicService({ dataDir: options.dataDir, session: profiles.session, log: options.log, ...(options.now ? { now: options.now } : {}) });
-  const consent = createConsentService({ session: profiles.session, clinic, log: options.log, dialogs: options.dialogs, ...(options.now ? { now: options.now } : {}) });
+  // Filled in below: the consent service records events, the audit service sends them on.
+  let auditService: AuditService | null = null;
+  const consent = createConsentService({
+    session: profiles.session,
+    clinic,
+    log: options.log,
+    dialogs: options.dialogs,
+    audited: () => auditService?.shipSoon(),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const stepUp = createStepUp({
+    sodium: loadSodium,
+    now: options.now ?? Date.now,
+    store: () => clinic.client().local,
+    label: () => ({ account: profiles.session.current()?.summary.displayName ?? 'IT admin', issuer: clinic.client().storedRules()?.rules.clinicName ?? 'Clinic Messenger' }),
+    requiredByRules: () => clinic.client().storedRules()?.rules.security.stepUpRequired === true,
+    audit: (action, details) => consent.audit(action, null, details),
+  });
+  profiles.session.onProfile(() => stepUp.forget());
+  const audit = createAuditService({
+    clinic,
+    consent,
+    log: options.log,
+    chooseDestination: (name, format) => options.dialogs.chooseExportDestination(name, format === 'csv' ? 'csv' : 'json'),
+    requireStepUp: (action) => stepUp.require(action),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  auditService = audit;
   const inbox = createInboxService({
     clinic,
     log: options.log,
@@ -90,6 +119,7 @@ export function createMainServices(options: MainServicesOptions) {
     },
     arrived: inbox.clientEvents.arrived,
     attached: () => {
+      audit.shipSoon();
       inbox.attached();
       portal.attached();
       notices.attached();
@@ -120,7 +150,7 @@ export function createMainServices(options: MainServicesOptions) {
       'clinic:set-up': (request) => clinic.setUp(request),
       'clinic:join': (request) => clinic.join(request),
       'clinic:check-approval': () => clinic.checkApproval(),
-      'clinic:update-rules': ({ rules }) => clinic.updateRules(rules),
+      'clinic:update-rules': ({ rules }) => (stepUp.require('rules'), clinic.updateRules(rules)),
       'patients:register': (input) => consent.registerPatient(input),
       'patients:find': ({ query }) => consent.findPatients(query),
       'consent:template': ({ language }) => consent.template(language),
@@ -136,9 +166,9 @@ export function createMainServices(options: MainServicesOptions) {
       'consent:renew': ({ patientId, expiresAt }) => consent.renew(patientId, expiresAt),
       'consent:reverify': ({ patientId, method, note }) => consent.reverifyIdentity(patientId, method, note),
       'people:list': () => clinic.people.list(),
-      'people:invite': (input) => clinic.people.invite(input),
-      'people:approve': () => clinic.people.approve(),
-      'people:revoke': (input) => clinic.people.revoke(input),
+      'people:invite': (input) => (stepUp.require('roles'), clinic.people.invite(input)),
+      'people:approve': () => (stepUp.require('devices'), clinic.people.approve()),
+      'people:revoke': (input) => (stepUp.require('devices'), clinic.people.revoke(input)),
       'inbox:list': (request) => inbox.list(request),
       'inbox:thread': (request) => inbox.thread(request),
       'inbox:send': (request) => inbox.send(request),
@@ -161,13 +191,19 @@ export function createMainServices(options: MainServicesOptions) {
       'team:away': (request) => inbox.away(request),
       'portal:status': () => portal.status(),
       'portal:check': () => portal.check(),
-      'portal:vouch': () => portal.vouch(),
+      'portal:vouch': () => (stepUp.require('rules'), portal.vouch()),
+      'audit:clinic': ({ filter }) => audit.clinicTrail(filter),
+      'audit:export': (request) => audit.exportTrail(request),
+      'stepup:status': () => stepUp.status(),
+      'stepup:begin': () => stepUp.begin(),
+      'stepup:confirm': ({ code }) => stepUp.confirm(code),
+      'stepup:verify': ({ code }) => stepUp.verify(code),
       'audit:list': (request) => {
         const trail = consent.auditTrail(request);
         return { events: trail.events.map((e) => ({ ...e, details: e.details as Record<string, never> })), chain: trail.chain };
       },
     },
   });
-  return { router, settings, session: profiles.session, profiles: profiles.manager, clinic, consent, inbox, portal };
+  return { router, settings, session: profiles.session, profiles: profiles.manager, clinic, consent, inbox, portal, audit, stepUp };
 }
 export type MainServices = ReturnType<typeof createMainServices>;

@@ -123,6 +123,11 @@ describe('start-up, once ready', () => {
     expect(options.webPreferences).not.toHaveProperty('partition');
   });
 
+  it('hides the window from screenshots and screen sharing until a clinic policy says otherwise', async () => {
+    const electron = await bootReady();
+    expect(electron.windows[0]?.setContentProtection).toHaveBeenCalledWith(true);
+  });
+
   it('loads the renderer from app://, never file://, and uses its own session partition', async () => {
     const electron = await bootReady();
     expect(electron.windows[0]?.loadURL).toHaveBeenCalledWith('app://renderer/index.html');

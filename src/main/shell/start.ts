@@ -164,6 +164,11 @@ export function startApp(): void {
           const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
           return result.canceled || !result.filePath ? null : result.filePath;
         },
+        async chooseExportDestination(defaultName: string, kind: 'csv' | 'json' | 'pdf') {
+          const options = { defaultPath: join(app.getPath('documents'), defaultName), filters: [{ name: kind.toUpperCase(), extensions: [kind] }] };
+          const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+          return result.canceled || !result.filePath ? null : result.filePath;
+        },
         async chooseBackupToRestore() {
           const options = {
             properties: ['openFile' as const],
@@ -180,6 +185,9 @@ export function startApp(): void {
     const { router, settings, session: clinicSession } = services;
 
     // Lock when the computer locks, sleeps, or sits idle for the set time.
+    clinicSession.onSecurity((security) => {
+      if (mainWindow && !mainWindow.isDestroyed()) mainWindow.setContentProtection(security.contentProtection);
+    });
     powerMonitor.on('lock-screen', () => void clinicSession.lock('os-lock'));
     powerMonitor.on('suspend', () => void clinicSession.lock('suspend'));
     clinicSession.watchIdle(() => powerMonitor.getSystemIdleTime());
@@ -208,6 +216,9 @@ export function startApp(): void {
       devTools: !app.isPackaged,
       title: translate(language, 'app.name'),
     });
+    // The clinic's rules may hide every window from screenshots and screen sharing (ADR 20);
+    // before any policy is verified the strictest setting holds, so the window starts hidden.
+    mainWindow.setContentProtection(clinicSession.security().contentProtection);
     mainWindow.once('ready-to-show', () => mainWindow?.show());
     mainWindow.on('closed', () => {
       mainWindow = null;

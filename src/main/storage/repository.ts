@@ -30,6 +30,8 @@ export type ProfileRepository = {
   verifyAuditChain(): AuditChainReport;
   /** Events newest first, `limit` at most, before `beforeSeq` when given, about one subject when given. */
   listAuditEvents(options: { readonly limit: number; readonly beforeSeq?: number; readonly subjectId?: string }): AuditEventContent[];
+  /** Events after `afterSeq`, oldest first, with the hashes stored for them (what is sent on to the clinic's trail). */
+  auditEventsAfter(afterSeq: number, limit: number): StoredAuditEvent[];
 };
 
 const maxPageSize = 1000;
@@ -114,6 +116,22 @@ export async function createProfileRepository(profile: ProfileDatabase): Promise
         subjectType: row.subject_type,
         subjectId: row.subject_id,
         details: JSON.parse(row.details_json) as JsonObject,
+      }));
+    }),
+
+    auditEventsAfter: guarded((afterSeq, limit) => {
+      const rows = db.prepare('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, Math.min(Math.max(1, limit), maxPageSize)) as AuditRow[];
+      return rows.map((row) => ({
+        seq: row.seq,
+        at: row.at,
+        actorId: row.actor_id,
+        deviceId: row.device_id,
+        action: row.action,
+        subjectType: row.subject_type,
+        subjectId: row.subject_id,
+        details: JSON.parse(row.details_json) as JsonObject,
+        prevHash: new Uint8Array(row.prev_hash),
+        hash: new Uint8Array(row.hash),
       }));
     }),
 

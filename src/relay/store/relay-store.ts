@@ -144,6 +144,18 @@ export type ShortCodeRecord = {
   readonly refusedAt: number | null;
 };
 
+/** One batch of a device's audit trail (ADR 20): its JSON as sent, and its leaf in the log. */
+export type AuditBatchRecord = {
+  readonly leafIndex: number;
+  readonly deviceId: string;
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  readonly headHash: string;
+  readonly leafHash: Uint8Array;
+  readonly batchJson: string;
+  readonly createdAt: number;
+};
+
 /** An alert for IT (ADR 16): the signed document, as JSON text, under its order of arrival. */
 export type StaffAlertRecord = {
   readonly alertSeq: number;
@@ -240,6 +252,22 @@ export type RelayStore = {
    * the lookup id is unknown.
    */
   recordShortCodeFailure(lookupId: string, at: number, limit: number): Promise<{ failures: number; refused: boolean } | null>;
+
+  /** The relay's own key for signing audit checkpoints, made once and kept (ADR 20). */
+  getAuditLogKey(): Promise<{ publicKey: Uint8Array; secretKey: Uint8Array } | null>;
+  /** Keeps the log key unless one is held already; returns the one held. */
+  putAuditLogKey(key: { publicKey: Uint8Array; secretKey: Uint8Array }): Promise<{ publicKey: Uint8Array; secretKey: Uint8Array }>;
+  /**
+   * Appends a device's next audit batch as the log's next leaf, in one transaction. Throws
+   * StoreConflictError when the device's last batch held does not end at `fromSeq - 1`.
+   */
+  appendAuditBatch(batch: Omit<AuditBatchRecord, 'leafIndex'>): Promise<{ leafIndex: number }>;
+  /** The device's last batch held (where its trail resumes), or null. */
+  lastAuditBatch(deviceId: string): Promise<AuditBatchRecord | null>;
+  /** Batches from leaf `fromLeaf` on, in log order, at most `limit`. */
+  listAuditBatches(fromLeaf: number, limit: number): Promise<AuditBatchRecord[]>;
+  /** Every leaf hash of the log, in order (for checkpoints and proofs). */
+  auditLeaves(): Promise<Uint8Array[]>;
 
   /** Stores an alert once: null (and nothing written) when its alertId is already held. */
   putStaffAlert(alert: Omit<StaffAlertRecord, 'alertSeq'>): Promise<{ alertSeq: number } | null>;

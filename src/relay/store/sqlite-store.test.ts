@@ -108,7 +108,7 @@ describe('opening', () => {
         sql: string;
       }[];
       expect(tables.map((t) => t.name).sort()).toEqual(
-        ['clinic', 'consents', 'devices', 'enrollments', 'invites', 'log', 'messages', 'patient_cards', 'patient_withdrawals', 'policies', 'receipts', 'records_epochs', 'short_codes', 'staff_alerts', 'team_events', 'blobs', 'blob_chunks'].sort(),
+        ['clinic', 'consents', 'devices', 'enrollments', 'invites', 'log', 'messages', 'patient_cards', 'patient_withdrawals', 'policies', 'receipts', 'records_epochs', 'short_codes', 'staff_alerts', 'team_events', 'blobs', 'blob_chunks', 'audit_log_key', 'audit_batches'].sort(),
       );
       for (const table of tables) expect(table.sql).toMatch(/STRICT\s*$/);
     } finally {
@@ -462,6 +462,25 @@ describe('care-team events (migration 6)', () => {
     ]);
     expect((await reopened.listTeamEvents(1, 1)).map((e) => e.eventId)).toEqual(['t2']);
     expect((await reopened.listTeamEvents(0, 1))[0]?.digest).toEqual(bytes(32, 1));
+  });
+});
+
+describe('the audit log (migration 8)', () => {
+  const batch = (deviceId: string, fromSeq: number, toSeq: number) => ({ deviceId, fromSeq, toSeq, headHash: `h${toSeq}`, leafHash: bytes(32, toSeq), batchJson: '{}', createdAt: 100 });
+
+  it('appends each device’s batches as the next leaves, without a gap, and keeps one log key', async () => {
+    const { store } = await freshStore();
+    expect(await store.appendAuditBatch(batch('dev-a', 1, 3))).toEqual({ leafIndex: 0 });
+    expect(await store.appendAuditBatch(batch('dev-b', 1, 1))).toEqual({ leafIndex: 1 });
+    await expect(store.appendAuditBatch(batch('dev-a', 5, 6))).rejects.toBeInstanceOf(StoreConflictError);
+    await expect(store.appendAuditBatch(batch('dev-a', 3, 4))).rejects.toBeInstanceOf(StoreConflictError);
+    expect(await store.appendAuditBatch(batch('dev-a', 4, 4))).toEqual({ leafIndex: 2 });
+    expect((await store.lastAuditBatch('dev-a'))?.toSeq).toBe(4);
+    expect((await store.listAuditBatches(1, 10)).map((b) => b.leafIndex)).toEqual([1, 2]);
+    expect((await store.auditLeaves()).length).toBe(3);
+    const key = { publicKey: bytes(32, 1), secretKey: bytes(64, 2) };
+    expect(await store.putAuditLogKey(key)).toEqual(key);
+    expect(await store.putAuditLogKey({ publicKey: bytes(32, 3), secretKey: bytes(64, 4) })).toEqual(key);
   });
 });
 

@@ -4,6 +4,7 @@
 // connection; its queries are grouped by domain under sqlite/, its migrations one per file.
 import { type RelayStore } from './relay-store';
 import { alertQueries } from './sqlite/alert-queries';
+import { auditQueries } from './sqlite/audit-queries';
 import { blobQueries } from './sqlite/blob-queries';
 import { clinicQueries } from './sqlite/clinic-queries';
 import { connectionOf } from './sqlite/connection';
@@ -37,6 +38,7 @@ export async function openSqliteRelayStore(file: string, options: OpenSqliteRela
     ...alertQueries(connection),
     ...teamQueries(connection),
     ...blobQueries(connection),
+    ...auditQueries(connection),
     async close() {
       if (!open) return;
       open = false;

@@ -284,6 +284,7 @@ export const en = {
     'no-consent': 'This patient has not agreed to this kind of message, or has withdrawn it.',
     'clinic-incomplete': 'No consent can be recorded yet: the clinic’s contact and emergency details are not complete. The clinic’s IT administrator completes them under Clinic rules.',
     'not-found': 'This record no longer exists.',
+    'step-up-required': 'This needs a code from your authenticator app.',
     reasons: {
       'already-used': 'This code was already used. Ask for a new one.',
       expired: 'This code has expired. Ask for a new one.',

@@ -293,6 +293,7 @@ export const fr = {
     'no-consent': 'Ce patient n’a pas accepté ce type de message, ou l’a retiré.',
     'clinic-incomplete': 'Aucun consentement ne peut encore être enregistré : les coordonnées et les consignes d’urgence de la clinique sont incomplètes. L’administrateur informatique de la clinique les complète sous Règles de la clinique.',
     'not-found': 'Cet élément n’existe plus.',
+    'step-up-required': 'Cette action demande un code de votre application d’authentification.',
     reasons: {
       'already-used': 'Ce code a déjà servi. Demandez-en un nouveau.',
       expired: 'Ce code a expiré. Demandez-en un nouveau.',

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 
 import { AppInfo } from '../app-info';
+import { AuditFilter, ClinicAuditView, auditExportFormats } from '../audit';
 import { ConsentDocumentSchema, ConsentHistory, ConsentRecordInput, ConsentRegisterRow, PatientInput, PatientSummary, ReceiptView, RegisterStatus } from '../consent/ipc';
 import { consentRecordSchema } from '../consent/record';
 import { identityMethods } from '../consent/types';
@@ -38,6 +39,9 @@ export type ChannelSpec<Req extends z.ZodType = z.ZodType, Res extends z.ZodType
 };
 
 const noInput = z.object({}).strict();
+const StepUpStatus = z.object({ enrolled: z.boolean(), required: z.boolean(), freshUntil: z.number().int().nullable(), recoveryLeft: z.number().int() }).strict();
+/** Six digits from the app, or a recovery code (10 letters and digits, a dash allowed). */
+const StepUpCode = z.string().trim().min(6, 'too-short').max(20, 'too-long');
 const recordRef = z.object({ recordId: idSchema }).strict();
 const patientRef = z.object({ patientId: idSchema }).strict();
 
@@ -163,6 +167,16 @@ export const contract = {
       .strict(),
     roles: staffOnly,
   },
+  'audit:clinic': { request: z.object({ filter: AuditFilter }).strict(), response: ClinicAuditView, roles: itAdmins },
+  'audit:export': {
+    request: z.object({ format: z.enum(auditExportFormats), filter: AuditFilter }).strict(),
+    response: z.object({ saved: z.boolean(), events: z.number().int() }).strict(),
+    roles: itAdmins,
+  },
+  'stepup:status': { request: noInput, response: StepUpStatus, roles: itAdmins },
+  'stepup:begin': { request: noInput, response: z.object({ secret: z.string(), uri: z.string() }).strict(), roles: itAdmins },
+  'stepup:confirm': { request: z.object({ code: StepUpCode }).strict(), response: z.object({ recoveryCodes: z.array(z.string()) }).strict(), roles: itAdmins },
+  'stepup:verify': { request: z.object({ code: StepUpCode }).strict(), response: StepUpStatus, roles: itAdmins },
   'people:list': {
     request: noInput,
     response: z

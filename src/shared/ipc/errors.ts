@@ -31,6 +31,7 @@ export const errorCodes = [
   'no-consent',
   'clinic-incomplete',
   'not-found',
+  'step-up-required',
   'internal',
 ] as const;
 export const ErrorCode = z.enum(errorCodes);
@@ -44,7 +45,7 @@ export const IpcError = z
     fields: z.record(z.string(), z.string()).optional(),
     /** With `throttled`: seconds before the next try is allowed. */
     retryAfterSeconds: z.number().int().nonnegative().optional(),
-    /** With `clinic-refused` and `invalid-code`: the clinic server's or the code's own reason, a short code. */
+    /** With `clinic-refused`, `invalid-code` and `step-up-required`: the clinic server's or the code's own reason, a short code. */
     reason: z.string().regex(/^[a-z-]{1,40}$/).optional(),
   })
   .strict();

@@ -94,6 +94,10 @@ export const clinicRulesSchema = z.strictObject({
     patientAttachments: z.boolean(),
     undoSendSeconds: z.number().int().min(0).max(60),
     retentionYears: z.number().int().min(1).max(100),
+    /** Whether every IT admin must use an authenticator code for root actions, enrolled or not (ADR 20). */
+    stepUpRequired: z.boolean().default(false),
+    /** Whether the app's windows are hidden from screenshots and screen sharing (ADR 20). */
+    contentProtection: z.boolean().default(false),
   }),
   /**
    * The patient portal the IT admin vouched for (ADR 16): set only by "vouch for the portal",
@@ -151,6 +155,6 @@ export function defaultClinicRules(clinicName: string, timeZone = 'UTC', details
     urgentSigns: defaultUrgentSigns.map((sign) => ({ id: sign.id, en: [...sign.en], fr: [...sign.fr] })),
     quickReplies: defaultQuickReplies.map((r) => ({ id: r.id, en: { ...r.en }, fr: { ...r.fr } })),
     attachments: { types: [...defaultAttachmentRules.types], maxMegabytes: defaultAttachmentRules.maxMegabytes, perMessage: defaultAttachmentRules.perMessage },
-    security: { idleLockMinutes: 5, allowRememberDevice: false, notificationPreview: 'nothing', patientAttachments: false, undoSendSeconds: 10, retentionYears: 10 },
+    security: { idleLockMinutes: 5, allowRememberDevice: false, notificationPreview: 'nothing', patientAttachments: false, undoSendSeconds: 10, retentionYears: 10, stepUpRequired: false, contentProtection: false },
   };
 }

@@ -18,6 +18,7 @@ import {
   staffAlertSchema,
   staffInviteSchema,
 } from './documents';
+import { auditBatchSchema, signedAuditCheckpointSchema } from './audit-log';
 import { MAX_ATTACHMENT_CHUNKS, SEALED_CHUNK_BYTES, blobIdSchema } from './attachments';
 import { envelopeSchema } from './envelope';
 import { base64BytesSchema, idSchema } from './fields';
@@ -126,6 +127,27 @@ export const requests = {
   'alert.list': {
     body: z.strictObject({ after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
     answer: z.strictObject({ alerts: z.array(z.strictObject({ alertSeq: z.number().int().min(1), alert: signedStaffAlertSchema })).max(500), more: z.boolean() }),
+    who: 'it-admin',
+  },
+  /** The next part of this device's audit trail (ADR 20): sealed to the IT admins, its head signed. */
+  'audit.put': { body: z.strictObject({ batch: auditBatchSchema }), answer: z.strictObject({ leafIndex: z.number().int().min(0) }), who: 'staff' },
+  /** Where this device's audit trail resumes: the next sequence number and the hash it follows. */
+  'audit.status': { body: empty, answer: z.strictObject({ nextSeq: z.number().int().min(1), prevHash: base64BytesSchema(32) }), who: 'staff' },
+  /** Batches after `after` (a batchSeq), with a signed checkpoint, each head's inclusion proof, and the proof the log grew from `knownSize`. */
+  'audit.list': {
+    body: z.strictObject({
+      after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+      knownSize: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+      /** Prove against the log as it was at this size (the next pages of one listing). */
+      atSize: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    }),
+    answer: z.strictObject({
+      batches: z.array(z.strictObject({ batchSeq: z.number().int().min(1), leafIndex: z.number().int().min(0), batch: auditBatchSchema, proof: z.array(base64BytesSchema(32)).max(64) })).max(200),
+      checkpoint: signedAuditCheckpointSchema,
+      logKey: base64BytesSchema(32),
+      consistency: z.array(base64BytesSchema(32)).max(128),
+      more: z.boolean(),
+    }),
     who: 'it-admin',
   },
   'enroll.create': { body: z.strictObject({ enrollment: signedEnrollmentSchema, consent: signedConsentSchema, short: shortCodeBundleSchema.optional() }), answer: empty, who: 'registrar' },

@@ -7,6 +7,7 @@ import { migration0004 } from './0004-short-codes';
 import { migration0005 } from './0005-staff-alerts';
 import { migration0006 } from './0006-care-team-events';
 import { migration0007 } from './0007-attachment-blobs';
+import { migration0008 } from './0008-audit-log';
 import { type Migration } from './migration';
 
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007];
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008];

@@ -27,6 +27,8 @@ export type RulesForm = {
   purposes: string;
   idleLock: string;
   allowRemember: boolean;
+  stepUpRequired: boolean;
+  contentProtection: boolean;
   notificationPreview: ClinicRules['security']['notificationPreview'];
   attachments: boolean;
   /** What any attachment may be (ADR 19), patients' and the clinic's alike. */
@@ -74,6 +76,8 @@ export function formFromRules(rules: ClinicRules): RulesForm {
     purposes: rules.purposes.join('\n'),
     idleLock: String(rules.security.idleLockMinutes),
     allowRemember: rules.security.allowRememberDevice,
+    stepUpRequired: rules.security.stepUpRequired,
+    contentProtection: rules.security.contentProtection,
     notificationPreview: rules.security.notificationPreview,
     attachments: rules.security.patientAttachments,
     attachmentTypes: [...rules.attachments.types],
@@ -143,6 +147,8 @@ export function rulesFromForm(form: RulesForm): ClinicRules {
     security: {
       idleLockMinutes: wholeNumber(form.idleLock),
       allowRememberDevice: form.allowRemember,
+      stepUpRequired: form.stepUpRequired,
+      contentProtection: form.contentProtection,
       notificationPreview: form.notificationPreview,
       patientAttachments: form.attachments,
       undoSendSeconds: wholeNumber(form.undoSend),

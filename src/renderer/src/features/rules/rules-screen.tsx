@@ -339,6 +339,8 @@ function RulesEditor({ rules, editable, onSaved }: Readonly<{ rules: ClinicRules
           </div>
           <Checkbox label={t('rules.security.remember')} hint={t('rules.security.rememberHint')} checked={form.allowRemember} onChange={(v) => update({ allowRemember: v })} />
           <Checkbox label={t('rules.security.attachments')} hint={t('rules.security.attachmentsHint')} checked={form.attachments} onChange={(v) => update({ attachments: v })} />
+          <Checkbox label={t('rules.security.stepUp')} hint={t('rules.security.stepUpHint')} checked={form.stepUpRequired} onChange={(v) => update({ stepUpRequired: v })} />
+          <Checkbox label={t('rules.security.contentProtection')} hint={t('rules.security.contentProtectionHint')} checked={form.contentProtection} onChange={(v) => update({ contentProtection: v })} />
         </fieldset>
 
         <fieldset className="card rules-group">

@@ -5,8 +5,14 @@ import { type AuditWireEvent, AUDIT_GENESIS, auditEventHash, checkAuditTrail, he
 import { toBase64 } from './encoding';
 import { inclusionProof, treeRoot } from './merkle';
 
+let device: { publicKey: Uint8Array; privateKey: Uint8Array };
+let admin: { publicKey: Uint8Array; privateKey: Uint8Array };
+let other: { publicKey: Uint8Array; privateKey: Uint8Array };
 beforeAll(async () => {
   await sodium.ready;
+  device = sodium.crypto_sign_keypair();
+  admin = sodium.crypto_box_keypair();
+  other = sodium.crypto_box_keypair();
 });
 
 function chain(n: number, from = 1, prev: Uint8Array = AUDIT_GENESIS): AuditWireEvent[] {
@@ -22,9 +28,6 @@ function chain(n: number, from = 1, prev: Uint8Array = AUDIT_GENESIS): AuditWire
 }
 
 describe('audit batches', () => {
-  const device = sodium.crypto_sign_keypair();
-  const admin = sodium.crypto_box_keypair();
-  const other = sodium.crypto_box_keypair();
   const seal = (events: AuditWireEvent[], prev = AUDIT_GENESIS) =>
     sealAuditBatch(sodium, { clinicId: 'clinic-1', deviceId: 'dev-a', signingKey: device.privateKey, events, prevHash: prev, recipients: [{ deviceId: 'it-1', boxKey: admin.publicKey }], now: 1_780_000_000_000 });
 

@@ -7,12 +7,14 @@ import { inboxEn } from './parts/inbox-en';
 import { noticesEn } from './parts/notices-en';
 import { peopleEn } from './parts/people-en';
 import { portalCheckEn } from './parts/portal-check-en';
+import { privacyEn } from './parts/privacy-en';
 import { registerEn } from './parts/register-en';
 import { rulesEn } from './parts/rules-en';
 
 export const en = {
   register: registerEn,
   rules: rulesEn,
+  privacy: privacyEn,
   people: peopleEn,
   portalCheck: portalCheckEn,
   flow: flowEn,

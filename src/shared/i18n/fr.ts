@@ -5,12 +5,14 @@ import { inboxFr } from './parts/inbox-fr';
 import { noticesFr } from './parts/notices-fr';
 import { peopleFr } from './parts/people-fr';
 import { portalCheckFr } from './parts/portal-check-fr';
+import { privacyFr } from './parts/privacy-fr';
 import { registerFr } from './parts/register-fr';
 import { rulesFr } from './parts/rules-fr';
 
 export const fr = {
   register: registerFr,
   rules: rulesFr,
+  privacy: privacyFr,
   people: peopleFr,
   portalCheck: portalCheckFr,
   flow: flowFr,

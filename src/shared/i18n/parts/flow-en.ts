@@ -15,6 +15,7 @@ export const flowEn = {
     rules: 'Clinic rules',
     people: 'People and computers',
     newsletters: 'Newsletters',
+    privacy: 'Privacy desk',
     account: 'Account and computer',
   },
   roles: {

@@ -17,6 +17,7 @@ export const flowFr: Catalog['flow'] = {
     rules: 'Règles de la clinique',
     people: 'Personnes et ordinateurs',
     newsletters: 'Infolettres',
+    privacy: 'Confidentialité',
     account: 'Compte et ordinateur',
   },
   roles: {

@@ -17,7 +17,7 @@ import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 
 /** The QR code as SVG squares: no canvas, no inline styles (the page's CSP allows neither). */
-function QrCode({ text, label }: Readonly<{ text: string; label: string }>) {
+export function QrCode({ text, label }: Readonly<{ text: string; label: string }>) {
   const squares = useMemo(() => {
     const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
     const size = qr.modules.size;

@@ -18,14 +18,16 @@ import { NewsletterScreen } from '../notices/newsletter-screen';
 import { RegisterScreen } from '../register/register-screen';
 import { PeopleScreen } from '../people/people-screen';
 import { PortalAlertBanner } from '../portal-check/portal-check';
+import { PrivacyScreen } from '../privacy/audit-screen';
+import { StepUpProvider } from '../privacy/step-up';
 import { RulesScreen } from '../rules/rules-screen';
 
 type Unlocked = Extract<SessionStatus, { state: 'unlocked' }>;
-type Tab = 'register' | 'new-consent' | 'conversations' | 'newsletters' | 'rules' | 'people' | 'account';
+type Tab = 'register' | 'new-consent' | 'conversations' | 'newsletters' | 'rules' | 'people' | 'privacy' | 'account';
 
 function tabsFor(role: StaffRole): readonly Tab[] {
   if (role === 'clinician') return ['conversations', 'account'];
-  if (role === 'it-admin') return ['register', 'new-consent', 'newsletters', 'people', 'rules', 'account'];
+  if (role === 'it-admin') return ['register', 'new-consent', 'newsletters', 'people', 'rules', 'privacy', 'account'];
   return ['register', 'new-consent', 'newsletters', 'account'];
 }
 
@@ -68,7 +70,11 @@ function Home({ status }: Readonly<{ status: Unlocked }>) {
       </div>
     );
   }
-  return <Workspace status={status} role={status.clinicRole} />;
+  return (
+    <StepUpProvider>
+      <Workspace status={status} role={status.clinicRole} />
+    </StepUpProvider>
+  );
 }
 
 function Workspace({ status, role }: Readonly<{ status: Unlocked; role: StaffRole }>) {
@@ -163,6 +169,7 @@ function Workspace({ status, role }: Readonly<{ status: Unlocked; role: StaffRol
         {tab === 'newsletters' ? <NewsletterScreen /> : null}
         {tab === 'people' ? <PeopleScreen /> : null}
         {tab === 'rules' ? <RulesScreen /> : null}
+        {tab === 'privacy' ? <PrivacyScreen /> : null}
         {tab === 'account' ? <AccountTab status={status} /> : null}
       </div>
     </div>

@@ -12,6 +12,7 @@ import { EmptyState } from '../../components/empty-state';
 import { SelectField } from '../../components/select-field';
 import { TextField } from '../../components/text-field';
 import { useToast } from '../../components/toast';
+import { useStepUp } from '../privacy/step-up';
 import { clinic } from '../../lib/api';
 import { useQuery } from '../../lib/use-query';
 import { errorText } from '../../lib/i18n';
@@ -32,6 +33,7 @@ const shortId = (id: string): string => (id.length > 12 ? `${id.slice(0, 12)}…
 export function PeopleScreen(): JSX.Element {
   const { t } = useTranslation();
   const toast = useToast();
+  const guard = useStepUp();
   const { query: load, refresh: reload, retry } = useQuery(() => clinic().people.list({}), []);
   const [refreshing, setRefreshing] = useState(false);
   const [approving, setApproving] = useState(false);
@@ -56,7 +58,7 @@ export function PeopleScreen(): JSX.Element {
 
   const approveAll = async () => {
     setApproving(true);
-    const result = await clinic().people.approve({});
+    const result = await guard(() => clinic().people.approve({}));
     setApproving(false);
     if (!result.ok) return toast.show('error', errorText(t, result.error));
     toast.show('success', t('people.pending.approved', { count: result.value.approved }));
@@ -159,6 +161,7 @@ export function PeopleScreen(): JSX.Element {
 function InviteCard() {
   const { t, i18n } = useTranslation();
   const toast = useToast();
+  const guard = useStepUp();
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('clinician');
   const [days, setDays] = useState('7');
@@ -184,7 +187,7 @@ function InviteCard() {
     if (next.name) return nameRef.current?.focus();
     if (next.days) return daysRef.current?.focus();
     setBusy(true);
-    const result = await clinic().people.invite({ displayName, role, validDays });
+    const result = await guard(() => clinic().people.invite({ displayName, role, validDays }));
     setBusy(false);
     if (!result.ok) return toast.show('error', errorText(t, result.error));
     setInvite({ ...result.value, displayName, role });
@@ -348,6 +351,7 @@ function DeviceTable({ devices, canRemove, onRemove }: Readonly<{ devices: Peopl
 function RemoveDialog({ device, onClose, onRemoved }: Readonly<{ device: Device | null; onClose: () => void; onRemoved: () => Promise<void> }>) {
   const { t } = useTranslation();
   const toast = useToast();
+  const guard = useStepUp();
   const [reason, setReason] = useState<Reason>('lost');
   const [busy, setBusy] = useState(false);
   const current = device;
@@ -355,7 +359,7 @@ function RemoveDialog({ device, onClose, onRemoved }: Readonly<{ device: Device 
   const submit = async () => {
     if (!device || busy) return;
     setBusy(true);
-    const result = await clinic().people.revoke({ deviceId: device.deviceId, reason });
+    const result = await guard(() => clinic().people.revoke({ deviceId: device.deviceId, reason }));
     setBusy(false);
     if (!result.ok) return toast.show('error', errorText(t, result.error));
     await onRemoved();

@@ -10,6 +10,7 @@ import type { PortalStatus } from '../../../../shared/portal-check';
 import { Button } from '../../components/button';
 import { Dialog } from '../../components/dialog';
 import { useToast } from '../../components/toast';
+import { useStepUp } from '../privacy/step-up';
 import { clinic, subscribe } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { useQuery } from '../../lib/use-query';
@@ -81,6 +82,7 @@ export function PortalAlertBanner({ onOpenRules }: Readonly<{ onOpenRules?: () =
 export function PortalCard({ onVouched }: Readonly<{ onVouched?: () => void }> = {}) {
   const { t, i18n } = useTranslation();
   const toast = useToast();
+  const guard = useStepUp();
   const { status, refresh } = usePortalStatus();
   const [busy, setBusy] = useState<'check' | 'vouch' | null>(null);
   const [confirming, setConfirming] = useState(false);
@@ -90,7 +92,7 @@ export function PortalCard({ onVouched }: Readonly<{ onVouched?: () => void }> =
     async (what: 'check' | 'vouch') => {
       setBusy(what);
       setError(null);
-      const result = what === 'check' ? await clinic().portal.check({}) : await clinic().portal.vouch({});
+      const result = what === 'check' ? await clinic().portal.check({}) : await guard(() => clinic().portal.vouch({}));
       setBusy(null);
       if (!result.ok) {
         setError(errorText(t, result.error));
@@ -102,7 +104,7 @@ export function PortalCard({ onVouched }: Readonly<{ onVouched?: () => void }> =
         onVouched?.();
       }
     },
-    [onVouched, refresh, t, toast],
+    [guard, onVouched, refresh, t, toast],
   );
 
   const last = status?.lastCheck ?? null;

@@ -13,6 +13,7 @@ import { Button } from '../../components/button';
 import { SelectField } from '../../components/select-field';
 import { TextField } from '../../components/text-field';
 import { useToast } from '../../components/toast';
+import { useStepUp } from '../privacy/step-up';
 import { useClinicStatus } from '../../app/clinic-context';
 import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
@@ -74,6 +75,7 @@ export function RulesScreen() {
 function RulesEditor({ rules, editable, onSaved }: Readonly<{ rules: ClinicRules; editable: boolean; onSaved: (status: Member, policy: number | null) => void }>) {
   const { t, i18n } = useTranslation();
   const toast = useToast();
+  const guard = useStepUp();
   const lang: Lang = i18n.language === 'fr' ? 'fr' : 'en';
   const [form, setForm] = useState<RulesForm>(() => formFromRules(rules));
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -115,7 +117,8 @@ function RulesEditor({ rules, editable, onSaved }: Readonly<{ rules: ClinicRules
     }
     setShowSummary(false);
     setBusy(true);
-    const result = await clinic().clinic['update-rules']({ rules: checked.rules });
+    const rules = checked.rules;
+    const result = await guard(() => clinic().clinic['update-rules']({ rules }));
     if (!result.ok || result.value.state !== 'member') {
       setBusy(false);
       if (!result.ok) toast.show('error', errorText(t, result.error));

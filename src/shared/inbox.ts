@@ -4,7 +4,7 @@
 import { z } from 'zod';
 
 import { MAX_ATTACHMENTS_PER_MESSAGE, MAX_ATTACHMENT_BYTES, attachmentTypeSchema, blobIdSchema } from './protocol/attachments';
-import { HANDLED_REASONS, MAX_NOTE_CHARS } from './protocol/care-team';
+import { HANDLED_REASONS, MAX_NOTE_CHARS, SENT_IN_ERROR_REASONS } from './protocol/care-team';
 import { MAX_BODY_CHARS, bodyProblem } from './protocol/delivery';
 import { consentScopeSchema } from './protocol/documents';
 import { idSchema } from './protocol/fields';
@@ -66,6 +66,10 @@ export type InboxWhose = z.infer<typeof InboxWhose>;
 
 /** Why a conversation's reply clock was stopped without a written reply. */
 export const HandledReason = z.enum(HANDLED_REASONS);
+/** Why a message of the clinic was marked "sent in error". */
+export const SentInErrorReason = z.enum(SENT_IN_ERROR_REASONS);
+/** The mark on a message sent in error: it stays in the record; the patient's portal hides its body. */
+export const SentInErrorView = z.strictObject({ at: z.number().int(), by: TeamPerson, reason: SentInErrorReason, note: z.string() });
 
 /** What the care team did in a thread besides writing: an assignment, or "handled another way". */
 export const TeamNote = z.discriminatedUnion('kind', [
@@ -156,6 +160,8 @@ export const ThreadMessage = z.strictObject({
   sendAt: z.number().int().nullable(),
   /** The files it carries, in order. */
   attachments: z.array(AttachmentView),
+  /** Marked "sent in error" by the clinic (ADR 20), or null. */
+  sentInError: SentInErrorView.nullable(),
 });
 export type ThreadMessage = z.infer<typeof ThreadMessage>;
 
@@ -238,6 +244,11 @@ export const inboxChannels = {
   'inbox:handled': {
     request: z.strictObject({ patientId: idSchema, reason: HandledReason, note: z.string().max(MAX_NOTE_CHARS, 'too-long') }),
     response: z.strictObject({ handled: z.literal(true) }),
+  },
+  /** Marks a message of the clinic "sent in error": kept in the record, hidden from the patient, an incident for the privacy officer. */
+  'inbox:sent-in-error': {
+    request: z.strictObject({ patientId: idSchema, messageId: idSchema, reason: SentInErrorReason, note: z.string().max(MAX_NOTE_CHARS, 'too-long') }),
+    response: z.strictObject({ marked: z.literal(true) }),
   },
   /** The care team: who can take a conversation, who is away and who covers. */
   'team:members': { request: z.strictObject({}), response: TeamView },

@@ -97,7 +97,7 @@ test('the page reaches main only through the contract, and bad calls get typed e
       extra,
     };
   });
-  expect(probe.domains).toEqual(['app', 'audit', 'clinic', 'consent', 'diagnostics', 'inbox', 'notices', 'patients', 'people', 'portal', 'profiles', 'session', 'settings', 'stepup', 'subscribe', 'team']);
+  expect(probe.domains).toEqual(['app', 'audit', 'clinic', 'consent', 'diagnostics', 'inbox', 'incidents', 'notices', 'patients', 'people', 'portal', 'profiles', 'session', 'settings', 'stepup', 'subscribe', 'team']);
   expect(probe.frozen).toBe(true);
   expect(probe.hasInvoke).toBe(false);
   expect(probe.bad).toMatchObject({ ok: false, error: { code: 'bad-request', fields: { deviceLabel: expect.any(String) } } });

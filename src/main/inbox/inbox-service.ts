@@ -23,7 +23,7 @@ import {
   type ThreadMessage,
 } from '../../shared/inbox';
 import { AttachmentError, type AttachmentRules, type AttachmentType, defaultAttachmentRules } from '../../shared/protocol/attachments';
-import { type HandledReason, dayIn } from '../../shared/protocol/care-team';
+import { type HandledReason, type SentInErrorReason, dayIn } from '../../shared/protocol/care-team';
 import { type HeldAttachment } from '../network/attachment-state';
 import { STAGED_TTL_MS } from '../network/client/attachments';
 import { type Owner } from '../network/client/care-team';
@@ -250,6 +250,7 @@ export function createInboxService(options: InboxServiceOptions) {
     failure: null,
     sendAt: p.sendAt,
     attachments: pendingFiles(client(), p.messageId).map(attachmentView),
+    sentInError: null,
   });
   /** The staged files a pending or failed message will carry (kept beside it until it is sent). */
   const pendingKey = (messageId: string): string => `pending-files:${messageId}`;
@@ -258,7 +259,7 @@ export function createInboxService(options: InboxServiceOptions) {
     return ids.map((id) => c.local.attachments.get(id)).filter((a): a is HeldAttachment => a !== null);
   }
 
-  const threadMessage = (m: ClientMessage, ownDeviceId: string, files: readonly HeldAttachment[] = []): ThreadMessage => ({
+  const threadMessage = (m: ClientMessage, ownDeviceId: string, files: readonly HeldAttachment[] = [], mark: ThreadMessage['sentInError'] = null): ThreadMessage => ({
     messageId: m.messageId,
     fromPatient: m.fromPatient,
     urgent: m.urgent,
@@ -270,6 +271,7 @@ export function createInboxService(options: InboxServiceOptions) {
     failure: m.failure,
     sendAt: null,
     attachments: files.map(attachmentView),
+    sentInError: mark,
   });
 
   const openedAt = new Map<string, number>();
@@ -287,10 +289,14 @@ export function createInboxService(options: InboxServiceOptions) {
     const page = store.messagePage(request.patientId, request.limit ?? DEFAULT_THREAD_PAGE, request.before);
     const own = c.deviceId;
     const files = store.attachments.ofMessages(page.messages.map((m) => m.messageId));
-    const messages = page.messages.map((m) => threadMessage(m, own, files.get(m.messageId) ?? (m.state === 'failed' ? pendingFiles(c, m.messageId) : [])));
+    const team = teamContext(c, directory);
+    const person = personIn(team.names);
+    const marks = new Map(store.team.sentInError(request.patientId).map((k) => [k.messageId, { at: k.at, by: person(k.by), reason: k.reason, note: k.note }]));
+    const messages = page.messages.map((m) =>
+      threadMessage(m, own, files.get(m.messageId) ?? (m.state === 'failed' ? pendingFiles(c, m.messageId) : []), marks.get(m.messageId) ?? null),
+    );
     if (request.before === undefined) messages.push(...store.inbox.pending(request.patientId).map(pendingMessage));
     const blockedBy = composeBlock(directory, request.patientId, at);
-    const team = teamContext(c, directory);
     const conversation = rowFor(
       request.patientId,
       store.inbox.conversation(request.patientId) ?? undefined,
@@ -358,6 +364,31 @@ export function createInboxService(options: InboxServiceOptions) {
     await options.audit?.('conversation.handled-another-way', request.patientId, { reason: request.reason, withNote: request.note.trim().length > 0 });
     changed();
     return { handled: true };
+  }
+
+  /**
+   * Marks a message the clinic sent "sent in error" (ADR 20). It stays in the record, marked for
+   * the whole care team; the patient's portal is told to hide its body; the privacy officer's
+   * computers open an incident from the mark. Nothing is deleted.
+   */
+  async function sentInError(request: { patientId: string; messageId: string; reason: SentInErrorReason; note: string }): Promise<{ marked: true }> {
+    const c = client();
+    const message = c.local.message(request.messageId);
+    if (!message || message.patientId !== request.patientId) throw new AppError('not-found', 'This message is not in this conversation.');
+    if (message.fromPatient || !['sent', 'delivered', 'read'].includes(message.state)) {
+      throw new AppError('invalid-request', 'Only a message the clinic sent can be marked sent in error.', { messageId: 'not-sent' });
+    }
+    if (c.local.team.sentInError(request.patientId).some((k) => k.messageId === request.messageId)) {
+      throw new AppError('invalid-request', 'This message is already marked sent in error.', { messageId: 'already-marked' });
+    }
+    if (request.reason === 'other' && request.note.trim().length === 0) {
+      throw new AppError('invalid-request', 'Say in a few words what went wrong.', { note: 'required' });
+    }
+    await c.team.publish({ v: 1, kind: 'sent-in-error', conversationId: request.patientId, messageId: request.messageId, reason: request.reason, note: request.note.trim() });
+    await c.outbox.sendSentInError({ patientId: request.patientId, scope: message.scope, messageId: request.messageId });
+    await options.audit?.('message.sent-in-error', request.patientId, { messageId: request.messageId, reason: request.reason });
+    changed();
+    return { marked: true };
   }
 
   async function teamView(c: ClinicClient): Promise<TeamView> {
@@ -621,6 +652,7 @@ export function createInboxService(options: InboxServiceOptions) {
     saveDraft: guard(saveDraft),
     assign: guard(assign),
     handled: guard(handled),
+    sentInError: guard(sentInError),
     members: guard(() => teamView(client())),
     attach: guard(attach),
     discardAttachment: guard(discardAttachment),

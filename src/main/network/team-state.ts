@@ -4,7 +4,7 @@
 // inbox is applied in the same transaction: a "read" marks the team's read messages read here
 // too, a "handled" stops the reply clock of the messages it covers. Assignments, absences and
 // names are read back from the events themselves (the newest of each kind wins).
-import { type CareTeamEvent, type HandledReason } from '../../shared/protocol/care-team';
+import { type CareTeamEvent, type HandledReason, type SentInErrorReason } from '../../shared/protocol/care-team';
 import { type EncryptedDatabase } from '../storage/open-encrypted';
 
 export const TEAM_STATE_SCHEMA = `
@@ -34,6 +34,17 @@ export type Assignment = { readonly to: string | null; readonly by: string; read
 export type Absence = { readonly until: string; readonly covering: string | null; readonly at: number };
 export type HandledMark = { readonly eventId: string; readonly by: string; readonly at: number; readonly upTo: number; readonly reason: HandledReason; readonly note: string };
 
+/** A message of the clinic marked "sent in error" (ADR 20): who marked it, when and why. */
+export type SentInErrorMark = {
+  readonly eventId: string;
+  readonly conversationId: string;
+  readonly messageId: string;
+  readonly by: string;
+  readonly at: number;
+  readonly reason: SentInErrorReason;
+  readonly note: string;
+};
+
 export type TeamState = {
   /** Stores an event once and applies its effect; false when the id was already held. */
   add(event: StoredTeamEvent, envelopeJson: string | null, teamSeq: number | null): boolean;
@@ -52,6 +63,8 @@ export type TeamState = {
   names(): Map<string, string>;
   /** "Handled another way" marks of a conversation, oldest first. */
   handled(conversationId: string): HandledMark[];
+  /** The "sent in error" marks, of one conversation or of the whole clinic, oldest first (the first mark of a message wins). */
+  sentInError(conversationId?: string): SentInErrorMark[];
   /** Assignments of a conversation, oldest first (for its thread). */
   assignmentHistory(conversationId: string): (Assignment & { eventId: string })[];
   /** Applies again the newest read and handled marks of a conversation (a message arrived after them). */
@@ -109,7 +122,7 @@ export function teamStateOn(db: EncryptedDatabase): TeamState {
     add(stored, envelopeJson, teamSeq) {
       const { event } = stored;
       const conversationId = 'conversationId' in event ? event.conversationId : null;
-      const subjectId = event.kind === 'away' ? stored.senderDeviceId : event.kind === 'roster' ? event.deviceId : conversationId;
+      const subjectId = event.kind === 'away' ? stored.senderDeviceId : event.kind === 'roster' ? event.deviceId : event.kind === 'sent-in-error' ? event.messageId : conversationId;
       return db
         .transaction(() => {
           const inserted =
@@ -177,6 +190,18 @@ export function teamStateOn(db: EncryptedDatabase): TeamState {
           const e = parse(row);
           return e.kind === 'handled' ? [{ eventId: row.event_id, by: row.sender_device_id, at: row.sent_at, upTo: e.upTo, reason: e.reason, note: e.note }] : [];
         });
+    },
+    sentInError(conversationId) {
+      const rows = conversationId
+        ? db.prepare<[string], Row>("SELECT event_id, sender_device_id, sent_at, event_json FROM team_events WHERE kind = 'sent-in-error' AND conversation_id = ? ORDER BY sent_at, event_id").all(conversationId)
+        : db.prepare<[], Row>("SELECT event_id, sender_device_id, sent_at, event_json FROM team_events WHERE kind = 'sent-in-error' ORDER BY sent_at, event_id").all();
+      const seen = new Set<string>();
+      return rows.flatMap((row) => {
+        const e = parse(row);
+        if (e.kind !== 'sent-in-error' || seen.has(e.messageId)) return [];
+        seen.add(e.messageId);
+        return [{ eventId: row.event_id, conversationId: e.conversationId, messageId: e.messageId, by: row.sender_device_id, at: row.sent_at, reason: e.reason, note: e.note }];
+      });
     },
     assignmentHistory(conversationId) {
       return db

@@ -2,6 +2,7 @@ import type { AppInfo } from '../../shared/app-info';
 import type { EventName } from '../../shared/ipc/channel-names';
 import type { EventPayload } from '../../shared/ipc/contract';
 import { type AuditService, createAuditService } from '../audit/audit-service';
+import { createIncidentService } from '../audit/incident-service';
 import { createClinicService } from '../clinic/clinic-service';
 import { type PortalFetch } from '../clinic/portal-watch';
 import { createPortalService } from '../clinic/portal-service';
@@ -86,6 +87,13 @@ export function createMainServices(options: MainServicesOptions) {
     ...(options.now ? { now: options.now } : {}),
   });
   auditService = audit;
+  const incidents = createIncidentService({
+    clinic,
+    consent,
+    requireStepUp: (action) => stepUp.require(action),
+    chooseDestination: (name) => options.dialogs.chooseExportDestination(name, 'json'),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const inbox = createInboxService({
     clinic,
     log: options.log,
@@ -168,7 +176,12 @@ export function createMainServices(options: MainServicesOptions) {
       'people:list': () => clinic.people.list(),
       'people:invite': (input) => (stepUp.require('roles'), clinic.people.invite(input)),
       'people:approve': () => (stepUp.require('devices'), clinic.people.approve()),
-      'people:revoke': (input) => (stepUp.require('devices'), clinic.people.revoke(input)),
+      'people:revoke': async (input) => {
+        stepUp.require('devices');
+        const done = await clinic.people.revoke(input);
+        incidents.deviceLost(input);
+        return done;
+      },
       'inbox:list': (request) => inbox.list(request),
       'inbox:thread': (request) => inbox.thread(request),
       'inbox:send': (request) => inbox.send(request),
@@ -183,6 +196,7 @@ export function createMainServices(options: MainServicesOptions) {
       'notices:list': () => notices.list(undefined),
       'inbox:assign': (request) => inbox.assign(request),
       'inbox:handled': (request) => inbox.handled(request),
+      'inbox:sent-in-error': (request) => inbox.sentInError(request),
       'inbox:attach': (request) => inbox.attach(request),
       'inbox:discard-attachment': (request) => inbox.discardAttachment(request),
       'inbox:attachment': (request) => inbox.attachment(request),
@@ -194,6 +208,9 @@ export function createMainServices(options: MainServicesOptions) {
       'portal:vouch': () => (stepUp.require('rules'), portal.vouch()),
       'audit:clinic': ({ filter }) => audit.clinicTrail(filter),
       'audit:export': (request) => audit.exportTrail(request),
+      'incidents:list': () => incidents.list(undefined),
+      'incidents:update': (request) => incidents.update(request),
+      'incidents:export': (request) => incidents.export(request),
       'stepup:status': () => stepUp.status(),
       'stepup:begin': () => stepUp.begin(),
       'stepup:confirm': ({ code }) => stepUp.confirm(code),

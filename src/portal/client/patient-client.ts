@@ -384,7 +384,16 @@ export class PatientClient {
     const message = await openPortalMessage(this.sodium, item, lookup, this.id);
     // A sender that does not verify, or a message about another patient, is dropped unseen.
     if (!message) return;
-    this.messages.set(messageId, message);
+    if (message.retracts !== undefined) {
+      // The clinic's "sent in error" notice: the message it names loses its text and files here for good.
+      this.messages.set(messageId, message);
+      const target = this.messages.get(message.retracts);
+      if (target && !target.outgoing) this.messages.set(target.messageId, hidden(target, message.sentAt));
+      return;
+    }
+    // A notice that came before the message it names (another device's order): hidden on arrival.
+    const mark = [...this.messages.values()].find((m) => m.retracts === messageId);
+    this.messages.set(messageId, mark && !message.outgoing ? hidden(message, mark.sentAt) : message);
     const outgoing = message.outgoing;
     if (!outgoing) this.enqueueReceipt(messageId, 'delivered');
   }
@@ -429,4 +438,10 @@ export class PatientClient {
     await this.flush.running?.catch(() => undefined);
     await this.saving;
   }
+}
+
+/** A message marked "sent in error": kept as a place in the conversation, with nothing of what it said. */
+function hidden(m: PortalMessage, at: number): PortalMessage {
+  const { attachments: _files, attachmentsUnverified: _unverified, urgent: _urgent, outOfHours: _ooh, ...rest } = m;
+  return { ...rest, body: '', sentInError: { at } };
 }

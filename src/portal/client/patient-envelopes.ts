@@ -33,6 +33,11 @@ export async function openPortalMessage(sodium: SodiumApi, item: MessageItem, lo
   // A reminder or a newsletter comes only from the clinic's staff, never from a patient device.
   if ((scope === 'reminders' || scope === 'newsletters') && outgoing) return null;
   if (scope !== 'clinical' && scope !== 'reminders' && scope !== 'newsletters') return null;
+  if (content.sentInError) {
+    // Only the clinic marks its own messages, and only in the care conversation.
+    if (outgoing || scope !== 'clinical') return null;
+    return { messageId: item.envelope.header.messageId, outgoing: false, body: '', retracts: content.sentInError.messageId, sentAt: opened.header.sentAt, seq: item.seq, state: 'received', failure: null, readSent: true };
+  }
   const files = content.attachments ?? [];
   const consistent = filesMatchHeader(opened.header.blobs, files);
   if (files.length > 0 && scope !== 'clinical') return null;

@@ -33,6 +33,10 @@ export type PortalMessage = {
   readonly attachments?: readonly AttachmentRef[];
   /** The message's header and body disagree about its files: none of them is offered. */
   readonly attachmentsUnverified?: true;
+  /** The clinic marked this message "sent in error" (ADR 20): its text and files are gone from this device. */
+  readonly sentInError?: { readonly at: number };
+  /** This item is the clinic's "sent in error" notice for that message, not a message to show. */
+  readonly retracts?: string;
 };
 
 export type OutboxItem = {

@@ -91,8 +91,16 @@ function MessageItem({ message, client }: { readonly message: PortalMessage; rea
           </>
         ) : null}
       </p>
-      {message.body ? <p className="message-body">{message.body}</p> : null}
-      <MessageFiles client={client} message={message} />
+      {message.sentInError ? (
+        <p className="message-body sent-in-error" data-testid="sent-in-error">
+          {t('sentInError')}
+        </p>
+      ) : (
+        <>
+          {message.body ? <p className="message-body">{message.body}</p> : null}
+          <MessageFiles client={client} message={message} />
+        </>
+      )}
       {status ? (
         <p className={message.state === 'failed' ? 'message-state failed' : 'message-state'} data-testid="message-state">
           {status}
@@ -118,7 +126,7 @@ export function MessagesView({ client, snapshot }: { readonly client: PatientCli
   const [composer, setComposer] = useState<HTMLTextAreaElement | null>(null);
   const matcher = useMemo(() => (rules ? createTriageMatcher(rules.urgentSigns) : null), [rules]);
   // The care conversation only: reminders and newsletters have their own list.
-  const conversation = useMemo(() => snapshot.messages.filter((m) => m.scope === undefined), [snapshot.messages]);
+  const conversation = useMemo(() => snapshot.messages.filter((m) => m.scope === undefined && m.retracts === undefined), [snapshot.messages]);
 
   // Messages on screen while the page is visible count as read.
   useEffect(() => {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 
 import { AppInfo } from '../app-info';
 import { AuditFilter, ClinicAuditView, auditExportFormats } from '../audit';
+import { IncidentList, IncidentUpdate, IncidentView } from '../incidents';
 import { ConsentDocumentSchema, ConsentHistory, ConsentRecordInput, ConsentRegisterRow, PatientInput, PatientSummary, ReceiptView, RegisterStatus } from '../consent/ipc';
 import { consentRecordSchema } from '../consent/record';
 import { identityMethods } from '../consent/types';
@@ -173,6 +174,9 @@ export const contract = {
     response: z.object({ saved: z.boolean(), events: z.number().int() }).strict(),
     roles: itAdmins,
   },
+  'incidents:list': { request: noInput, response: IncidentList, roles: itAdmins },
+  'incidents:update': { request: IncidentUpdate, response: IncidentView, roles: itAdmins },
+  'incidents:export': { request: z.object({ incidentId: IncidentUpdate.shape.incidentId }).strict(), response: z.object({ saved: z.boolean() }).strict(), roles: itAdmins },
   'stepup:status': { request: noInput, response: StepUpStatus, roles: itAdmins },
   'stepup:begin': { request: noInput, response: z.object({ secret: z.string(), uri: z.string() }).strict(), roles: itAdmins },
   'stepup:confirm': { request: z.object({ code: StepUpCode }).strict(), response: z.object({ recoveryCodes: z.array(z.string()) }).strict(), roles: itAdmins },
@@ -210,6 +214,7 @@ export const contract = {
   'inbox:retry': { ...inboxChannels['inbox:retry'], roles: clinicians },
   'inbox:assign': { ...inboxChannels['inbox:assign'], roles: clinicians },
   'inbox:handled': { ...inboxChannels['inbox:handled'], roles: clinicians },
+  'inbox:sent-in-error': { ...inboxChannels['inbox:sent-in-error'], roles: clinicians },
   'inbox:attach': { ...inboxChannels['inbox:attach'], roles: clinicians },
   'inbox:discard-attachment': { ...inboxChannels['inbox:discard-attachment'], roles: clinicians },
   'inbox:attachment': { ...inboxChannels['inbox:attachment'], roles: clinicians },

@@ -23,6 +23,9 @@ export const MAX_EVENT_BYTES = 4096;
 export const HANDLED_REASONS = ['phoned', 'seen-in-clinic', 'consent-withdrawn', 'other'] as const;
 export type HandledReason = (typeof HANDLED_REASONS)[number];
 export const MAX_NOTE_CHARS = 500;
+/** Why a clinician marked a message of the clinic "sent in error" (ADR 20). */
+export const SENT_IN_ERROR_REASONS = ['wrong-patient', 'wrong-content', 'wrong-file', 'other'] as const;
+export type SentInErrorReason = (typeof SENT_IN_ERROR_REASONS)[number];
 
 const isoDate = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/);
 
@@ -42,6 +45,19 @@ export const careTeamEventSchema = z.discriminatedUnion('kind', [
   }),
   /** The sender is away until `until` (the day they return), covered by `covering`; `until` null: back. */
   z.strictObject({ v: z.literal(1), kind: z.literal('away'), until: isoDate.nullable(), covering: idSchema.nullable() }),
+  /**
+   * A message the clinic sent in this conversation was sent in error (to the wrong patient, say):
+   * it stays in the record, marked, the patient's portal hides its body, and the privacy officer
+   * gets an incident.
+   */
+  z.strictObject({
+    v: z.literal(1),
+    kind: z.literal('sent-in-error'),
+    conversationId: idSchema,
+    messageId: idSchema,
+    reason: z.enum(SENT_IN_ERROR_REASONS),
+    note: z.string().trim().max(MAX_NOTE_CHARS),
+  }),
   /** An IT admin names a staff device (from the invite they issued). */
   z.strictObject({ v: z.literal(1), kind: z.literal('roster'), deviceId: idSchema, displayName: z.string().trim().min(1).max(200) }),
 ]);

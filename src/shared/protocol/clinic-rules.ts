@@ -98,6 +98,8 @@ export const clinicRulesSchema = z.strictObject({
     stepUpRequired: z.boolean().default(false),
     /** Whether the app's windows are hidden from screenshots and screen sharing (ADR 20). */
     contentProtection: z.boolean().default(false),
+    /** Days the law gives the clinic to decide on and make a breach notice, counted from an incident's opening (ADR 20). */
+    incidentNoticeDays: z.number().int().min(1).max(365).default(60),
   }),
   /**
    * The patient portal the IT admin vouched for (ADR 16): set only by "vouch for the portal",
@@ -155,6 +157,6 @@ export function defaultClinicRules(clinicName: string, timeZone = 'UTC', details
     urgentSigns: defaultUrgentSigns.map((sign) => ({ id: sign.id, en: [...sign.en], fr: [...sign.fr] })),
     quickReplies: defaultQuickReplies.map((r) => ({ id: r.id, en: { ...r.en }, fr: { ...r.fr } })),
     attachments: { types: [...defaultAttachmentRules.types], maxMegabytes: defaultAttachmentRules.maxMegabytes, perMessage: defaultAttachmentRules.perMessage },
-    security: { idleLockMinutes: 5, allowRememberDevice: false, notificationPreview: 'nothing', patientAttachments: false, undoSendSeconds: 10, retentionYears: 10, stepUpRequired: false, contentProtection: false },
+    security: { idleLockMinutes: 5, allowRememberDevice: false, notificationPreview: 'nothing', patientAttachments: false, undoSendSeconds: 10, retentionYears: 10, stepUpRequired: false, contentProtection: false, incidentNoticeDays: 60 },
   };
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 
 import { type AttachmentRef, MAX_ATTACHMENTS_PER_MESSAGE, attachmentSchema } from './attachments';
+import { idSchema } from './fields';
 
 const TAG = '\u0000cm-body/1\u0000';
 
@@ -16,6 +17,8 @@ const marked = z.strictObject({
   outOfHours: z.strictObject({ reopensAt: instant, replyDueAt: instant }).optional(),
   /** Files sent with the message (ADR 19): each one's key and hash, for the two ends only. */
   attachments: z.array(attachmentSchema).min(1).max(MAX_ATTACHMENTS_PER_MESSAGE).optional(),
+  /** The clinic marks an earlier message of its own as sent in error (ADR 20): the portal hides that body. This message has no text. */
+  sentInError: z.strictObject({ messageId: idSchema }).optional(),
 });
 
 export type OutOfHoursMark = { readonly reopensAt: number | null; readonly replyDueAt: number | null };
@@ -24,14 +27,21 @@ export type MessageContent = {
   readonly urgent: boolean;
   readonly outOfHours?: OutOfHoursMark | undefined;
   readonly attachments?: readonly AttachmentRef[] | undefined;
+  readonly sentInError?: { readonly messageId: string } | undefined;
 };
 
 /** The string to encrypt for this content (plain text when it carries no mark). */
 export function formatBody(content: MessageContent): string {
   const text = content.text.replace(/\u0000/g, '');
   const attachments = content.attachments?.length ? content.attachments : undefined;
-  if (!content.urgent && !content.outOfHours && !attachments) return text;
-  return `${TAG}${JSON.stringify({ text, urgent: content.urgent, ...(content.outOfHours ? { outOfHours: content.outOfHours } : {}), ...(attachments ? { attachments } : {}) })}`;
+  if (!content.urgent && !content.outOfHours && !attachments && !content.sentInError) return text;
+  return `${TAG}${JSON.stringify({
+    text,
+    urgent: content.urgent,
+    ...(content.outOfHours ? { outOfHours: content.outOfHours } : {}),
+    ...(attachments ? { attachments } : {}),
+    ...(content.sentInError ? { sentInError: { messageId: content.sentInError.messageId } } : {}),
+  })}`;
 }
 
 /** The content of a decrypted, decoded body; null when it is marked but malformed. */
@@ -40,6 +50,8 @@ export function parseBody(decoded: string): MessageContent | null {
   try {
     const parsed = marked.safeParse(JSON.parse(decoded.slice(TAG.length)));
     if (!parsed.success || parsed.data.text.includes('\u0000')) return null;
+    // A "sent in error" mark carries nothing else: no text, no files.
+    if (parsed.data.sentInError && (parsed.data.text !== '' || parsed.data.attachments || parsed.data.urgent)) return null;
     const blobIds = new Set(parsed.data.attachments?.map((a) => a.blobId));
     return blobIds.size === (parsed.data.attachments?.length ?? 0) ? parsed.data : null;
   } catch {

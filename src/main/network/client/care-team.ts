@@ -64,6 +64,7 @@ export function eventProblem(event: CareTeamEvent, senderId: string, devices: Re
       return null;
     case 'read':
     case 'handled':
+    case 'sent-in-error':
       return null;
   }
 }
@@ -83,7 +84,7 @@ export class CareTeam {
     const id = this.ctx.identity.current();
     if (id.status !== 'active') fail('pending-approval', 'This device is waiting for an IT admin’s approval.');
     if (id.role !== 'clinician' && id.role !== 'it-admin') fail('not-allowed', 'Only clinicians and IT admins take part in the care team.');
-    if (event.kind === 'handled' && event.note.length > MAX_NOTE_CHARS) fail('too-long', `A note holds at most ${MAX_NOTE_CHARS} characters.`);
+    if ((event.kind === 'handled' || event.kind === 'sent-in-error') && event.note.length > MAX_NOTE_CHARS) fail('too-long', `A note holds at most ${MAX_NOTE_CHARS} characters.`);
     const directory = await this.ctx.directory.forSealing();
     const problem = eventProblem(event, id.deviceId, directory.devices);
     if (problem !== null) fail('not-allowed', problem);

@@ -17,6 +17,9 @@ import { type Identity, randomId } from './identity';
 
 type Draft = { messageId: string; patientId: string; scope: string; body: string; sentAt: number; attachments?: readonly AttachmentRef[] };
 type Item = { id: string; kind: 'message' | 'receipt'; payloadJson: string; attempts: number };
+/** A "sent in error" notice waiting to leave, kept so it can be sealed again to a new records key. */
+type MarkDraft = { noticeId: string; patientId: string; scope: string; messageId: string; sentAt: number };
+const markKey = (noticeId: string): string => `sent-in-error-notice:${noticeId}`;
 
 /** What a flush did to each message it tried: sent (with its place on the relay) or failed for good. */
 export type Outcome = { readonly state: 'sent'; readonly seq: number; readonly relaySeq: number } | { readonly state: 'failed'; readonly failure: string };
@@ -85,6 +88,31 @@ export class Outbox {
     // Its state now: sent, failed for good, or still queued when the relay was out of reach.
     const outcome = report.get(messageId);
     return outcome ? { ...queued, ...outcome } : queued;
+  }
+
+  /**
+   * Tells the patient's portal that an earlier message of the clinic was sent in error (ADR 20):
+   * a message with no text that names it, sent like any other and retried across restarts.
+   * It is not a message of the thread: the staff devices learn of the mark from the care team.
+   */
+  async sendSentInError(input: { patientId: string; scope: string; messageId: string }): Promise<void> {
+    const id = this.ctx.identity.current();
+    if (id.status !== 'active') fail('pending-approval', 'This device is waiting for an IT admin’s approval.');
+    const directory = await this.ctx.directory.forSealing();
+    const noticeId = this.newMessageId();
+    const draft: MarkDraft = { noticeId, patientId: input.patientId, scope: input.scope, messageId: input.messageId, sentAt: this.ctx.now() };
+    const envelope = this.sealMark(id, directory, draft);
+    this.ctx.store.transaction(() => {
+      this.ctx.store.put(markKey(noticeId), draft);
+      this.ctx.store.enqueue(noticeId, 'message', JSON.stringify(envelope), this.ctx.now());
+    });
+    await this.flush().catch(() => new Map() as FlushReport);
+  }
+
+  private sealMark(id: Identity, directory: Directory, m: MarkDraft): Envelope {
+    const body = formatBody({ text: '', urgent: false, sentInError: { messageId: m.messageId } });
+    const sealed = sealMessage(this.ctx.sodium, directory, { messageId: m.noticeId, patientId: m.patientId, scope: m.scope, body, sentAt: m.sentAt, senderDeviceId: id.deviceId }, this.ctx.identity.keys().signing.privateKey) ?? fail('untrusted', 'The clinic has no records key yet.');
+    return sealed.envelope;
   }
 
   private seal(id: Identity, directory: Directory, m: Draft): Envelope {
@@ -164,6 +192,13 @@ export class Outbox {
           ...(attachments.length > 0 ? { attachments } : {}),
         });
         store.replaceOutboxPayload(item.id, JSON.stringify(envelope));
+        store.deferOutbox(item.id, now(), code);
+        return { again: true };
+      }
+      const mark = store.get<MarkDraft>(markKey(item.id));
+      if (mark) {
+        const directory = await this.ctx.directory.verified(true);
+        store.replaceOutboxPayload(item.id, JSON.stringify(this.sealMark(this.ctx.identity.current(), directory, mark)));
         store.deferOutbox(item.id, now(), code);
         return { again: true };
       }

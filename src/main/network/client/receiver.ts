@@ -91,6 +91,8 @@ export class Receiver {
     // records key; they are not part of the care conversation, so they neither answer a
     // patient nor wait for an answer, and the inbox does not list them.
     if (header.scope !== 'clinical') return 0;
+    // A "sent in error" notice is for the patient's portal; staff devices hold the mark from the care team.
+    if (content.sentInError) return 0;
     const outgoing = header.senderDeviceId === id.deviceId;
     const fromPatient = sender.kind === 'patient';
     // A patient's "send it anyway" mark, or this computer's own check of the clinic's signs.

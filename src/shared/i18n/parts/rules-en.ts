@@ -114,6 +114,8 @@ export const rulesEn = {
     undoSend: 'Time to undo a sent message (seconds)',
     undoSendHint: 'From 0 to 60. 0 turns undo off.',
     retention: 'Keep messages for (years)',
+    incidentDays: 'Days to decide on a breach notice',
+    incidentDaysHint: 'From 1 to 365, counted from the day a privacy incident opens. Use the deadline your privacy law sets (60 days under HIPAA).',
     retentionHint: 'From 1 to 100. Follow the retention period the law sets for clinical records.',
   },
   attachments: {

@@ -116,6 +116,8 @@ export const rulesFr: Catalog['rules'] = {
     undoSend: 'Délai pour annuler un envoi (secondes)',
     undoSendHint: 'De 0 à 60. 0 désactive l’annulation.',
     retention: 'Conserver les messages pendant (années)',
+    incidentDays: 'Jours pour décider d’un avis d’atteinte',
+    incidentDaysHint: 'De 1 à 365, comptés depuis l’ouverture d’un incident de confidentialité. Utilisez le délai que fixe votre loi sur la protection des renseignements (60 jours sous HIPAA).',
     retentionHint: 'De 1 à 100. Respectez la durée de conservation que la loi fixe pour le dossier médical.',
   },
   attachments: {

@@ -20,6 +20,7 @@ import { useDraft } from './use-draft';
 import { useNow } from './use-now';
 import { AssignmentControl, HandledControl, TeamNoteItem } from './team';
 import { MessageFiles } from './attachments';
+import { SentInErrorDialog } from './sent-in-error';
 
 const pageSize = 50;
 /** Within this distance of the bottom, new messages keep the view at the bottom. */
@@ -55,6 +56,8 @@ export function ThreadView({ patientId, rules, team, changes, headingRef, focusH
   const [refetches, setRefetches] = useState(0);
   const [retries, setRetries] = useState(0);
   const draft = useDraft(patientId);
+  /** The message being marked "sent in error", while its dialog is open. */
+  const [inError, setInError] = useState<ThreadMessage | null>(null);
   /** Files attached in the composer and not sent yet (kept encrypted by main meanwhile). */
   // The thread is keyed by conversation: another conversation starts with no file attached.
   const [staged, setStaged] = useState<readonly AttachmentView[]>([]);
@@ -266,13 +269,23 @@ export function ThreadView({ patientId, rules, team, changes, headingRef, focusH
               'kind' in item ? (
                 <TeamNoteItem key={item.eventId} note={item} now={now} />
               ) : (
-                <MessageItem key={item.messageId} message={item} patientName={name} now={now} onUndo={undo} onRetry={retry} />
+                <MessageItem key={item.messageId} message={item} patientName={name} now={now} onUndo={undo} onRetry={retry} onMarkError={setInError} />
               ),
             )}
           </ol>
         )}
       </div>
 
+      {inError ? (
+        <SentInErrorDialog
+          patientId={patientId}
+          message={inError}
+          onClose={(marked) => {
+            setInError(null);
+            if (marked) refetch();
+          }}
+        />
+      ) : null}
       <Composer
         patientId={patientId}
         patientName={name}
@@ -309,9 +322,10 @@ type MessageItemProps = Readonly<{
   now: number;
   onUndo: (message: ThreadMessage) => Promise<void>;
   onRetry: (message: ThreadMessage) => Promise<void>;
+  onMarkError: (message: ThreadMessage) => void;
 }>;
 
-function MessageItem({ message, patientName, now, onUndo, onRetry }: MessageItemProps) {
+function MessageItem({ message, patientName, now, onUndo, onRetry, onMarkError }: MessageItemProps) {
   const { t, i18n } = useTranslation();
   const [busy, setBusy] = useState(false);
   const outgoing = !message.fromPatient;
@@ -333,6 +347,11 @@ function MessageItem({ message, patientName, now, onUndo, onRetry }: MessageItem
           <time dateTime={new Date(message.sentAt).toISOString()}>{shortTime(message.sentAt, now, i18n.language)}</time>
         </p>
         {message.urgent ? <p className="inbox-msg__urgent">{t('inbox.urgentMark')}</p> : null}
+        {message.sentInError ? (
+          <p className="inbox-msg__error-mark" data-testid="sent-in-error-mark">
+            {t('inbox.sentInError.mark', { name: message.sentInError.by.name, when: shortTime(message.sentInError.at, now, i18n.language), reason: t(`inbox.sentInError.reasons.${message.sentInError.reason}`) })}
+          </p>
+        ) : null}
         {message.body ? <p className="inbox-msg__body">{message.body}</p> : null}
         <MessageFiles attachments={message.attachments} />
         {message.outOfHours ? (
@@ -355,6 +374,11 @@ function MessageItem({ message, patientName, now, onUndo, onRetry }: MessageItem
             {message.mine && message.state === 'pending' && secondsLeft > 0 ? (
               <Button variant="quiet" busy={busy} aria-label={t('inbox.thread.undoLabel', { seconds: String(secondsLeft) })} onClick={() => void act(onUndo)}>
                 {t('inbox.thread.undo', { seconds: String(secondsLeft) })}
+              </Button>
+            ) : null}
+            {!message.sentInError && ['sent', 'delivered', 'read'].includes(message.state) ? (
+              <Button variant="quiet" onClick={() => onMarkError(message)}>
+                {t('inbox.sentInError.action')}
               </Button>
             ) : null}
             {message.mine && message.state === 'failed' ? (

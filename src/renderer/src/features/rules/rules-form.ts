@@ -37,6 +37,7 @@ export type RulesForm = {
   attachmentsPerMessage: string;
   undoSend: string;
   retention: string;
+  incidentDays: string;
   validityMonths: string;
   reminderDays: string;
   templateVersion: number;
@@ -85,6 +86,7 @@ export function formFromRules(rules: ClinicRules): RulesForm {
     attachmentsPerMessage: String(rules.attachments.perMessage),
     undoSend: String(rules.security.undoSendSeconds),
     retention: String(rules.security.retentionYears),
+    incidentDays: String(rules.security.incidentNoticeDays),
     validityMonths: String(rules.consentRenewal.validityMonths),
     reminderDays: String(rules.consentRenewal.reminderDays),
     templateVersion: rules.consentText.templateVersion,
@@ -153,6 +155,7 @@ export function rulesFromForm(form: RulesForm): ClinicRules {
       patientAttachments: form.attachments,
       undoSendSeconds: wholeNumber(form.undoSend),
       retentionYears: wholeNumber(form.retention),
+      incidentNoticeDays: wholeNumber(form.incidentDays),
     },
   };
 }
@@ -221,6 +224,7 @@ export function validate(form: RulesForm): { errors: FieldErrors; rules: ClinicR
   range('attachments.perMessage', form.attachmentsPerMessage, 1, MAX_ATTACHMENTS_PER_MESSAGE);
   if (form.attachmentTypes.length === 0) set('attachments.types', { key: 'attachmentTypes' });
   range('security.retentionYears', form.retention, 1, 100);
+  range('security.incidentNoticeDays', form.incidentDays, 1, 365);
   range('consentRenewal.validityMonths', form.validityMonths, 0, 120);
   range('consentRenewal.reminderDays', form.reminderDays, 1, 180);
   if (form.urgentSigns.every((sign) => lines(sign.en).length + lines(sign.fr).length === 0)) set('urgentSigns', { key: 'urgentEmpty' });

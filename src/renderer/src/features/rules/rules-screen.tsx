@@ -306,6 +306,18 @@ function RulesEditor({ rules, editable, onSaved }: Readonly<{ rules: ClinicRules
               required
             />
             <TextField
+              label={t('rules.security.incidentDays')}
+              hint={t('rules.security.incidentDaysHint')}
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={365}
+              value={form.incidentDays}
+              onChange={(e) => update({ incidentDays: e.target.value })}
+              error={err('security.incidentNoticeDays')}
+              required
+            />
+            <TextField
               label={t('rules.renewal.validity')}
               hint={t('rules.renewal.validityHint')}
               type="number"

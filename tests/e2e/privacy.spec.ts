@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 
 import { generateSync } from 'otplib';
 
+import { type HeadlessDevice, openDevice } from '../../tools/headless';
 import { type Clock, instants } from '../support/clock';
 import { expect, test } from './fixtures';
 import type { Harness } from './harness';
@@ -155,6 +156,69 @@ test('the privacy desk: the clinic audit trail, an authenticator app, and a sign
     await enrollFr.getByRole('button', { name: 'Annuler' }).click();
     await expect(enrollFr).toBeHidden();
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a stolen computer opens a privacy incident: what happened, who was told, the decision, the deadline', async ({ page, app, shoot, checkA11y }) => {
+  test.setTimeout(180_000);
+  await dispatch(app, 'profiles:create', { displayName: 'Robin Admin', passphrase: 'copper lantern orbit meadow 47' });
+  await dispatch(app, 'clinic:set-up', { where: 'this-computer', clinicName: 'Lakeside Family Clinic', yourName: 'Robin Admin', timeZone: 'America/Toronto' });
+  const dir = mkdtempSync(join(tmpdir(), 'clinic-incident-'));
+  let device: HeadlessDevice | null = null;
+  try {
+    const invite = await dispatch<{ code: string; relayUrl: string }>(app, 'people:invite', { displayName: 'Dr Lee', role: 'clinician', validDays: 7 });
+    device = await openDevice(dir, 'dr-lee');
+    await device.client.redeemInvite({ relayUrl: invite.relayUrl, code: invite.code });
+    await dispatch(app, 'people:approve', {});
+    expect(await device.client.completeJoin()).toBe(true);
+    await dispatch(app, 'people:revoke', { deviceId: device.client.deviceId, reason: 'stolen' });
+
+    await page.goto(app.url);
+    await page.getByRole('tab', { name: 'Privacy desk' }).click();
+    const table = page.getByTestId('incidents');
+    await expect(table.getByRole('rowheader')).toHaveText(['Lost or stolen computer · stolen']);
+    await expect(table.getByText('(60 days left)')).toBeVisible();
+    await expect(table.getByRole('cell', { name: 'Not decided yet' })).toBeVisible();
+    await shoot('incident-list-en');
+
+    await table.getByRole('button', { name: /^Open the incident/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Incident: Lost or stolen computer' });
+    await dialog.getByLabel('What happened').fill('The front-desk laptop was taken from the car of a staff member.');
+    await dialog.getByLabel('Who (the patient, the regulator…)').fill('Privacy commissioner');
+    await dialog.getByLabel('How (phone, letter, email…)').fill('online form');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await expect(dialog.getByText(/^Privacy commissioner \(online form\), /)).toBeVisible();
+    await dialog.getByLabel('Decision on notifying').selectOption({ label: 'Notify' });
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog.getByText('Say why the clinic decided this.')).toBeVisible();
+    await dialog.getByLabel('Why (the risk assessment, in short)').fill('The disk was encrypted, but the passphrase rule was weak at the time.');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByText('Incident saved.')).toBeVisible();
+    await expect(dialog.getByTestId('incident-timeline').getByRole('listitem')).toHaveCount(4);
+    await shoot('incident-detail-en');
+    await checkA11y();
+
+    const file = join(dir, 'incident.json');
+    app.dialogs.savePath = file;
+    await dialog.getByRole('button', { name: 'Export for the file' }).click();
+    await expect(page.getByText('Incident exported.')).toBeVisible();
+    const exported = JSON.parse(readFileSync(file, 'utf8')) as { incident: { kind: string; record: { decision: string } } };
+    expect(exported.incident).toMatchObject({ kind: 'lost-device', record: { decision: 'notify' } });
+    await dialog.getByRole('button', { name: 'Close the incident' }).click();
+    await expect(table.getByRole('cell', { name: 'Closed' })).toBeVisible();
+    // A closed incident's record no longer changes; the dialog says so by having nothing to edit.
+    await expect(dialog.getByLabel('What happened')).toBeDisabled();
+    await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+    await expect(dialog).toBeHidden();
+
+    await page.getByLabel('Language').selectOption('fr');
+    await page.getByTestId('incidents').getByRole('button', { name: /^Ouvrir l’incident/ }).click();
+    await expect(page.getByRole('dialog', { name: 'Incident : Ordinateur perdu ou volé' })).toBeVisible();
+    await shoot('incident-detail-fr');
+    await checkA11y();
+  } finally {
+    if (device) await device.client.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -13,6 +13,7 @@ import { useToast } from '../../components/toast';
 import { clinic } from '../../lib/api';
 import { errorText } from '../../lib/i18n';
 import { useQuery } from '../../lib/use-query';
+import { IncidentsCard } from './incidents';
 import { SignInCodesCard, useStepUp } from './step-up';
 import './privacy.css';
 
@@ -51,6 +52,7 @@ export function PrivacyScreen() {
         <h2 id="privacy-title">{t('privacy.title')}</h2>
         <p className="muted">{t('privacy.intro')}</p>
       </div>
+      <IncidentsCard />
       <AuditTrail />
       <SignInCodesCard />
     </section>

@@ -115,26 +115,6 @@ test('a patient enrolls in the portal and writes; the clinician answers within t
     await shot(page, 'clinician-thread-desktop-fr');
     await page.setViewportSize({ width: 1024, height: 700 });
     await shot(page, 'clinician-thread-small-fr');
-
-    // The answer was meant for someone else: marked "sent in error". The clinic's record keeps
-    // it, marked; the portal hides what it said behind a notice, for good.
-    await page.setViewportSize(DESKTOP);
-    await answer.getByRole('button', { name: 'Envoyé par erreur…' }).click();
-    const mark = page.getByRole('dialog', { name: 'Indiquer que ce message a été envoyé par erreur?' });
-    await mark.getByLabel('Ce qui n’allait pas').selectOption('wrong-content');
-    await mark.getByLabel('Note pour la personne responsable de la confidentialité').fill('Consigne destinée à un autre patient.');
-    await shot(page, 'incident-mark-dialog-fr');
-    await mark.getByRole('button', { name: 'Marquer comme envoyé par erreur' }).click();
-    await expect(answer.getByTestId('sent-in-error-mark')).toContainText('Contenu erroné ou trompeur');
-    await expect(answer).toContainText('raise the foot');
-    const hidden = portal.getByTestId('sent-in-error');
-    await expect(hidden).toBeVisible({ timeout: 30_000 });
-    await expect(portal.getByText('raise the foot')).toHaveCount(0);
-    await shot(portal, 'incident-portal-notice-fr');
-    await expect(hidden).toHaveText('La clinique a indiqué que ce message a été envoyé par erreur. Son contenu n’est plus affiché.');
-    await page.getByLabel('Langue').selectOption('en');
-    await expect(answer.getByTestId('sent-in-error-mark')).toContainText('Marked sent in error by');
-    await shot(page, 'incident-marked-thread-en');
     expect(portalProblems).toEqual([]);
   } finally {
     await portalContext.close();

@@ -32,6 +32,11 @@ export function createIncidentService(options: IncidentServiceOptions) {
   const { clinic, consent } = options;
   const now = options.now ?? Date.now;
 
+  /** This IT admin, as the incident's timeline names them. */
+  const myName = (): string => {
+    const staffId = clinic.client().summary()?.staffId;
+    return staffId ? nameFromStaffId(staffId) : 'IT admin';
+  };
   const nameOf = (deviceId: string): string => {
     const c = clinic.client();
     const named = c.local.team.names().get(deviceId);
@@ -82,7 +87,7 @@ export function createIncidentService(options: IncidentServiceOptions) {
       const c = clinic.client();
       const stored = c.local.get<Stored>(recordKey(incident.incidentId)) ?? emptyRecord();
       if (stored.closedAt !== null && !request.close) throw new AppError('invalid-request', 'This incident is closed. Its record can no longer change.');
-      const by = c.summary()?.staffId ? nameFromStaffId(c.summary()?.staffId ?? '') : 'IT admin';
+      const by = myName();
       const at = now();
       const next: Stored = { ...stored, timeline: [...stored.timeline] };
       const changes: string[] = [];
@@ -139,7 +144,7 @@ export function createIncidentService(options: IncidentServiceOptions) {
       if (input.reason !== 'lost' && input.reason !== 'stolen') return;
       const c = clinic.client();
       const list = c.local.get<LostDevice[]>('incidents-lost-devices') ?? [];
-      const by = c.summary()?.staffId ? nameFromStaffId(c.summary()?.staffId ?? '') : 'IT admin';
+      const by = myName();
       c.local.put('incidents-lost-devices', [...list, { incidentId: `dev:${input.deviceId}:${now()}`, deviceId: input.deviceId, reason: input.reason, at: now(), by }]);
       void consent.audit('incident.opened', null, { kind: 'lost-device', reason: input.reason, deviceId: input.deviceId });
     },
